@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+// WildIR: photo-realistic image restoration in the wild, in native Swift.
+import PackageDescription
+
+/// Debian packages that provide each system library (installed by `scripts/setup.sh`).
+func system(_ name: String, pkgConfig: String? = nil, apt: [String]) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt(apt)])
+}
+
+let package = Package(
+    name: "WildIR",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "Metrics", targets: ["Metrics"]),
+        .library(name: "WildIR", targets: ["WildIR"]),
+        .executable(name: "wildir", targets: ["wildir"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries: module maps only, no logic.
+        system("CDNNL", apt: ["libdnnl-dev"]),
+        system("CBLAS", apt: ["libopenblas-dev"]),
+        system("CTurboJPEG", pkgConfig: "libturbojpeg", apt: ["libturbojpeg0-dev"]),
+        system("CPNG", pkgConfig: "libpng", apt: ["libpng-dev"]),
+        system("CWebP", pkgConfig: "libwebp", apt: ["libwebp-dev"]),
+
+        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "CWebP"]),
+        .target(name: "Metrics", dependencies: ["Imaging"]),
+        .target(name: "WildIR", dependencies: ["Imaging", "Metrics"]),
+        .executableTarget(
+            name: "wildir",
+            dependencies: ["WildIR", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // Shared helpers for tests: fixture paths and a NumPy `.npy` reader.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SystemLibrariesTests", dependencies: ["CDNNL", "CBLAS"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
+        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "TestSupport"]),
+    ]
+)

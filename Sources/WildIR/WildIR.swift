@@ -1,0 +1,8 @@
+@_exported import Imaging
+@_exported import Metrics
+
+/// The WildIR facade: one import for applications (`import WildIR`) that re-exports the image and metric modules.
+public enum WildIR {
+    /// The library version, following semantic versioning.
+    public static let version = "0.1.0"
+}

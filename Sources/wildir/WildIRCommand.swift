@@ -1,0 +1,13 @@
+import ArgumentParser
+import WildIR
+
+/// The `wildir` command-line tool.
+@main
+struct WildIRCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wildir",
+        abstract: "Photo-realistic image restoration in the wild.",
+        version: WildIR.version,
+        subcommands: []
+    )
+}

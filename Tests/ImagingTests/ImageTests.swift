@@ -1,0 +1,29 @@
+import Imaging
+import XCTest
+
+final class ImageTests: XCTestCase {
+    func testPlanarLayoutIndexesChannelThenRowThenColumn() throws {
+        // 2×2 RGB: channel planes are contiguous.
+        let image = try Image(width: 2, height: 2, channels: 3, samples: (0..<12).map { Float($0) / 11 })
+        XCTAssertEqual(image[0, 0, 1], 1 / 11)
+        XCTAssertEqual(image[1, 0, 0], 4 / 11)
+        XCTAssertEqual(image[2, 1, 1], 11 / 11)
+        XCTAssertEqual(image.channel(1).samples, (4..<8).map { Float($0) / 11 })
+    }
+
+    func testInvalidDimensionsAreRefusedWithTypedError() {
+        XCTAssertThrowsError(try Image(width: 0, height: 4, channels: 3)) { error in
+            XCTAssertEqual(error as? ImagingError, .invalidDimensions(width: 0, height: 4, channels: 3))
+        }
+        XCTAssertThrowsError(try Image(width: 4, height: 4, channels: 5))
+        XCTAssertThrowsError(try Image(width: 2, height: 2, channels: 1, samples: [0, 0, 0]))
+        XCTAssertThrowsError(try Image(width: Int.max, height: 2, channels: 1))
+    }
+
+    func testAlphaIsDroppedAndColourChannelsCounted() throws {
+        let rgba = try Image(width: 1, height: 1, channels: 4, samples: [0.1, 0.2, 0.3, 0.4])
+        XCTAssertTrue(rgba.hasAlpha)
+        XCTAssertEqual(rgba.colourChannels, 3)
+        XCTAssertEqual(rgba.droppingAlpha.samples, [0.1, 0.2, 0.3])
+    }
+}

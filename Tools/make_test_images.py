@@ -1,0 +1,50 @@
+"""Writes the small real photos the test suite uses to Tests/Fixtures/images/.
+
+Source: the photographs bundled with scikit-image (installed from PyPI by Tools/setup-python.sh),
+reduced with OpenCV INTER_AREA so that the longer side is at most 256 px, saved as 8-bit PNG.
+These are test images only; training data comes from elsewhere (kept apart on purpose).
+
+Run: Tools/.venv/bin/python Tools/make_test_images.py
+"""
+import os
+import cv2
+import numpy as np
+import skimage.data as data
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "Tests", "Fixtures", "images")
+
+# name -> loader; all are real photographs (not synthetic charts).
+PHOTOS = {
+    "astronaut": data.astronaut,          # RGB portrait, 512x512
+    "chelsea": data.chelsea,              # RGB cat, 451x300
+    "coffee": data.coffee,                # RGB still life, 600x400
+    "rocket": data.rocket,                # RGB, portrait orientation 427x640
+    "motorcycle": lambda: data.stereo_motorcycle()[0],  # RGB street scene
+    "camera": data.camera,                # grayscale 512x512
+}
+MAX_SIDE = 256
+
+
+def shrink(img: np.ndarray) -> np.ndarray:
+    h, w = img.shape[:2]
+    scale = MAX_SIDE / max(h, w)
+    if scale >= 1:
+        return img
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+
+def main() -> None:
+    os.makedirs(OUT, exist_ok=True)
+    for name, load in PHOTOS.items():
+        img = shrink(np.ascontiguousarray(load()))
+        if img.ndim == 3:
+            img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
+        path = os.path.join(OUT, f"{name}.png")
+        cv2.imwrite(path, img, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        print(f"{path}: {img.shape}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the system libraries WildIR links against, once: only what is missing.
+# Works as root or through sudo on Debian 12 (bookworm) with the Swift toolchain on PATH.
+set -euo pipefail
+
+packages=(
+  libdnnl-dev          # oneDNN: convolution / matmul / normalisation primitives
+  libopenblas-dev      # BLAS
+  libturbojpeg0-dev    # libjpeg-turbo (TurboJPEG API)
+  libpng-dev           # PNG codec
+  libwebp-dev          # WebP codec
+  pkg-config
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
