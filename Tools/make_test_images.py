@@ -1,8 +1,9 @@
-"""Writes the small real photos the test suite uses to Tests/Fixtures/images/.
+"""Writes the small real photos the test suite uses to Tests/Fixtures/images/, and the bundled samples to Samples/.
 
 Source: the photographs bundled with scikit-image (installed from PyPI by Tools/setup-python.sh),
 reduced with OpenCV INTER_AREA so that the longer side is at most 256 px, saved as 8-bit PNG.
 These are test images only; training data comes from elsewhere (kept apart on purpose).
+Samples/ holds three of the same photographs at up to 512 px for the README's demo.
 
 Run: Tools/.venv/bin/python Tools/make_test_images.py
 """
@@ -13,6 +14,9 @@ import skimage.data as data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "images")
+SAMPLES = os.path.join(ROOT, "Samples")
+SAMPLE_NAMES = ["astronaut", "coffee", "chelsea"]
+SAMPLE_MAX_SIDE = 512
 
 # name -> loader; all are real photographs (not synthetic charts).
 PHOTOS = {
@@ -26,9 +30,9 @@ PHOTOS = {
 MAX_SIDE = 256
 
 
-def shrink(img: np.ndarray) -> np.ndarray:
+def shrink(img: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
     h, w = img.shape[:2]
-    scale = MAX_SIDE / max(h, w)
+    scale = max_side / max(h, w)
     if scale >= 1:
         return img
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -42,6 +46,12 @@ def main() -> None:
         if img.ndim == 3:
             img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
         path = os.path.join(OUT, f"{name}.png")
+        cv2.imwrite(path, img, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        print(f"{path}: {img.shape}")
+    os.makedirs(SAMPLES, exist_ok=True)
+    for name in SAMPLE_NAMES:
+        img = cv2.cvtColor(shrink(np.ascontiguousarray(PHOTOS[name]()), SAMPLE_MAX_SIDE), cv2.COLOR_RGB2BGR)
+        path = os.path.join(SAMPLES, f"{name}.png")
         cv2.imwrite(path, img, [cv2.IMWRITE_PNG_COMPRESSION, 9])
         print(f"{path}: {img.shape}")
 

@@ -1,0 +1,17 @@
+// swift-tools-version: 6.1
+// WildIR benchmarks: a package of its own so that the library's build and tests stay lean.
+// Run everything with `make bench` from the repository root (see Benchmarks/README.md).
+import PackageDescription
+
+let package = Package(
+    name: "WildIRBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [.package(name: "WildIR", path: "..")],
+    targets: [
+        .executableTarget(
+            name: "imaging-bench",
+            dependencies: [.product(name: "Imaging", package: "WildIR"), .product(name: "Metrics", package: "WildIR")],
+            path: "Sources/imaging-bench"
+        ),
+    ]
+)

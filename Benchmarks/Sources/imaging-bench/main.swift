@@ -1,0 +1,60 @@
+// Times WildIR's image I/O, resizing and metrics on one photograph and prints JSON lines
+// {"library": "wildir", "case": ..., "median_ms": ..., "runs_ms": [...]} for Benchmarks/compare.py.
+// The same cases, with the same inputs, are timed for OpenCV and Pillow by Benchmarks/imaging_reference.py.
+import Foundation
+import Imaging
+import Metrics
+
+/// Wall-clock milliseconds of `body`, `runs` times after one warm-up call.
+func time(runs: Int, _ body: () throws -> Void) rethrows -> [Double] {
+    try body()
+    var out: [Double] = []
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        out.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    return out
+}
+
+func median(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func report(_ name: String, _ runs: [Double]) {
+    let line: [String: Any] = ["library": "wildir", "case": name, "median_ms": median(runs), "runs_ms": runs]
+    let data = try! JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+    fflush(stdout)
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 2 else {
+    FileHandle.standardError.write(Data("usage: imaging-bench PHOTO.jpg [RUNS]\n".utf8))
+    exit(2)
+}
+let runs = arguments.count >= 3 ? Int(arguments[2]) ?? 7 : 7
+do {
+    let jpegBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: arguments[1])))
+    let photo = try ImageCodec.decode(jpegBytes)
+    let pngBytes = try ImageCodec.encode(photo, as: .png)
+    let jpeg95 = try ImageCodec.encode(photo, as: .jpeg, options: EncodeOptions(jpegQuality: 95))
+    let half = (photo.width / 2, photo.height / 2)
+
+    report("jpeg_decode", try time(runs: runs) { _ = try ImageCodec.decode(jpeg95) })
+    report("jpeg_encode_q95", try time(runs: runs) { _ = try ImageCodec.encode(photo, as: .jpeg) })
+    report("png_decode", try time(runs: runs) { _ = try ImageCodec.decode(pngBytes) })
+    report("png_encode", try time(runs: runs) { _ = try ImageCodec.encode(photo, as: .png) })
+    for filter in [ResizeFilter.bilinear, .bicubic, .area, .matlabBicubic] {
+        report("resize_half_\(filter.rawValue)", try time(runs: runs) {
+            _ = try photo.resized(width: half.0, height: half.1, filter: filter)
+        })
+    }
+    report("resize_double_bicubic", try time(runs: runs) {
+        _ = try photo.resized(width: photo.width * 2, height: photo.height * 2, filter: .bicubic)
+    })
+} catch {
+    FileHandle.standardError.write(Data("imaging-bench: \(error)\n".utf8))
+    exit(1)
+}
