@@ -27,7 +27,9 @@ let package = Package(
         system("CPNG", pkgConfig: "libpng", apt: ["libpng-dev"]),
         system("CWebP", pkgConfig: "libwebp", apt: ["libwebp-dev"]),
 
-        .target(name: "Imaging", dependencies: ["CTurboJPEG", "CPNG", "CWebP"]),
+        // libpng reports errors by longjmp, which must not cross Swift frames: the setjmp lives in this C file.
+        .target(name: "PNGSupport", dependencies: ["CPNG"]),
+        .target(name: "Imaging", dependencies: ["CTurboJPEG", "PNGSupport", "CWebP"]),
         .target(name: "Metrics", dependencies: ["Imaging"]),
         .target(name: "WildIR", dependencies: ["Imaging", "Metrics"]),
         .executableTarget(

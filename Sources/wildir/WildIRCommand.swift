@@ -8,6 +8,6 @@ struct WildIRCommand: AsyncParsableCommand {
         commandName: "wildir",
         abstract: "Photo-realistic image restoration in the wild.",
         version: WildIR.version,
-        subcommands: []
+        subcommands: [ConvertCommand.self, EvaluateCommand.self, InspectCommand.self]
     )
 }

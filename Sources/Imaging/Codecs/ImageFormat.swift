@@ -54,6 +54,8 @@ public struct DecodeOptions: Sendable, Equatable {
 public struct EncodeOptions: Sendable, Equatable {
     /// Bits per sample for PNG: 8 or 16 (default 8).
     public var pngBitDepth: Int
+    /// zlib compression level for PNG, 0 (none) … 9 (smallest); default 6, libpng's and Pillow's default.
+    public var pngCompressionLevel: Int
     /// JPEG quality 1…100 (default 95).
     public var jpegQuality: Int
     /// Chroma subsampling for JPEG (default 4:2:0, the libjpeg/OpenCV/Pillow default).
@@ -63,16 +65,17 @@ public struct EncodeOptions: Sendable, Equatable {
     /// Lossless WebP (default `false`).
     public var webpLossless: Bool
 
-    public init(pngBitDepth: Int = 8, jpegQuality: Int = 95, jpegSubsampling: JPEGSubsampling = .s420,
+    public init(pngBitDepth: Int = 8, pngCompressionLevel: Int = 6, jpegQuality: Int = 95, jpegSubsampling: JPEGSubsampling = .s420,
                 webpQuality: Float = 90, webpLossless: Bool = false) {
         self.pngBitDepth = pngBitDepth
+        self.pngCompressionLevel = pngCompressionLevel
         self.jpegQuality = jpegQuality
         self.jpegSubsampling = jpegSubsampling
         self.webpQuality = webpQuality
         self.webpLossless = webpLossless
     }
 
-    /// The defaults: 8-bit PNG, JPEG quality 95 at 4:2:0, lossy WebP at quality 90.
+    /// The defaults: 8-bit PNG at zlib level 6, JPEG quality 95 at 4:2:0, lossy WebP at quality 90.
     public static let `default` = EncodeOptions()
 }
 

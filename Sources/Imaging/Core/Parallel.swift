@@ -23,11 +23,11 @@ public func parallelChunks(_ count: Int, minimumPerChunk: Int = 16, _ body: (Ran
     }
 }
 
-/// Carries a value into a `@Sendable` closure when the caller guarantees data-race freedom by construction.
-@usableFromInline
-struct UncheckedSendableBox<Value>: @unchecked Sendable {
-    @usableFromInline let value: Value
-    @usableFromInline init(_ value: Value) { self.value = value }
+/// Carries a value (typically a buffer pointer) into a `@Sendable` closure when the caller guarantees freedom
+/// from data races by construction, as `parallelChunks` callers do by writing disjoint ranges.
+public struct UncheckedSendableBox<Value>: @unchecked Sendable {
+    public let value: Value
+    @inlinable public init(_ value: Value) { self.value = value }
 }
 
 /// How many threads `parallelChunks` uses. Defaults to the number of active processors; set
