@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CDNNL", "CBLAS"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
-        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "TestSupport"]),
+        // Runs the built `wildir` executable, so it depends on it.
+        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "TestSupport", "wildir"]),
     ]
 )

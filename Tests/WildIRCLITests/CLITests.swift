@@ -1,0 +1,105 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The `wildir` executable, run as a user would.
+final class CLITests: XCTestCase {
+    /// The built `wildir` next to the test bundle.
+    var executable: URL {
+        #if os(macOS)
+        Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent().appendingPathComponent("wildir")
+        #else
+        Bundle.main.bundleURL.appendingPathComponent("wildir")
+        #endif
+    }
+
+    struct Result { let status: Int32, stdout: String, stderr: String }
+
+    func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("wildir-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func testConvertThenEvaluateInAllFormats() throws {
+        let root = try folder()
+        let small = root.appendingPathComponent("small"), degraded = root.appendingPathComponent("degraded")
+        for d in [small, degraded] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        for name in ["astronaut", "coffee"] {
+            let source = Fixtures.path("images", "\(name).png")
+            let smallPath = small.appendingPathComponent("\(name).jpg").path
+            var r = try run(["convert", source, "-o", smallPath, "--scale", "0.5", "--filter", "area", "--quality", "40"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            r = try run(["convert", smallPath, "-o", degraded.appendingPathComponent("\(name).png").path, "--size-of", source])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let images = (Fixtures.root.appendingPathComponent("images")).path
+        // Only two of the six photos were degraded: unpaired files are an error …
+        var r = try run(["evaluate", "--restored", degraded.path, "--reference", images])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("reference only") && r.stderr.contains("camera.png"), r.stderr)
+        // … unless allowed.
+        r = try run(["evaluate", "--restored", degraded.path, "--reference", images, "--allow-unpaired", "--y-channel", "--crop-border", "4"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("astronaut") && r.stdout.contains("mean") && r.stdout.contains("on Y, crop border 4"), r.stdout)
+        r = try run(["evaluate", "--restored", degraded.path, "--reference", images, "--allow-unpaired", "--format", "csv"])
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.first, "image,psnr,ssim")
+        XCTAssertEqual(lines.count, 4)
+        r = try run(["evaluate", "--restored", degraded.path, "--reference", images, "--allow-unpaired", "--format", "json"])
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let entries = try XCTUnwrap(json["images"] as? [[String: Any]])
+        XCTAssertEqual(entries.compactMap { $0["name"] as? String }, ["astronaut", "coffee"])
+        let psnr = try XCTUnwrap(entries[0]["psnr"] as? Double)
+        XCTAssertTrue((20...40).contains(psnr), "\(psnr)")
+    }
+
+    func testIdenticalFoldersPrintInfinitePSNR() throws {
+        let images = Fixtures.root.appendingPathComponent("images").path
+        let r = try run(["evaluate", "--restored", images, "--reference", images, "--format", "csv"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("mean,inf,1.000000"), r.stdout)
+    }
+
+    func testBadInputsExitNonZeroWithClearMessages() throws {
+        let root = try folder()
+        var r = try run(["evaluate", "--restored", "/no/such", "--reference", root.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("/no/such: not a readable directory"), r.stderr)
+        r = try run(["evaluate", "--restored", root.path, "--reference", root.path, "--crop-border", "-2"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--crop-border"), r.stderr)
+        r = try run(["convert", Fixtures.path("images", "camera.png"), "-o", root.appendingPathComponent("x.bmp").path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains(".png, .jpg, .jpeg or .webp"), r.stderr)
+        let garbage = root.appendingPathComponent("garbage.jpg")
+        try Data("not an image".utf8).write(to: garbage)
+        r = try run(["inspect", garbage.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("garbage.jpg: not a PNG, JPEG or WebP image"), r.stderr)
+        r = try run(["convert", Fixtures.path("images", "camera.png"), "-o", root.appendingPathComponent("y.png").path, "--max-megapixels", "0.01"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("exceeds the limit"), r.stderr)
+    }
+
+    func testInspectDescribesImages() throws {
+        let r = try run(["inspect", Fixtures.path("images", "camera.png"), Fixtures.path("codecs", "rgba16.png")])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("PNG 256×256 gray"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("RGBA"), r.stdout)
+    }
+}

@@ -1,8 +1,0 @@
-import WildIR
-import XCTest
-
-final class VersionTests: XCTestCase {
-    func testVersionIsSemantic() {
-        XCTAssertEqual(WildIR.version.split(separator: ".").count, 3)
-    }
-}
