@@ -16,8 +16,8 @@ def main():
             continue
         r = json.loads(line)
         rows.setdefault(r["case"], {})[r["library"]] = r["median_ms"]
-    print("| case | WildIR ms | OpenCV ms | Pillow ms | OpenCV / WildIR | Pillow / WildIR |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| case | WildIR ms | OpenCV ms | Pillow ms | scikit-image ms | OpenCV / WildIR | Pillow / WildIR | scikit-image / WildIR |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for case, libs in rows.items():
         ours = libs.get("wildir")
 
@@ -27,7 +27,8 @@ def main():
         def ratio(lib):
             return f"{libs[lib] / ours:.2f}×" if lib in libs and ours else "—"
 
-        print(f"| {case} | {cell('wildir')} | {cell('opencv')} | {cell('pillow')} | {ratio('opencv')} | {ratio('pillow')} |")
+        print(f"| {case} | {cell('wildir')} | {cell('opencv')} | {cell('pillow')} | {cell('skimage')} | "
+              f"{ratio('opencv')} | {ratio('pillow')} | {ratio('skimage')} |")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""The reference side of the imaging benchmark: OpenCV and Pillow on the same photo and cases as imaging-bench.
+"""The reference side of the imaging benchmark: OpenCV, Pillow and scikit-image on the same photo and cases as
+imaging-bench.
 
-Prints JSON lines {"library": "opencv"|"pillow", "case": ..., "median_ms": ..., "runs_ms": [...]}.
+Prints JSON lines {"library": "opencv"|"pillow"|"skimage", "case": ..., "median_ms": ..., "runs_ms": [...]}.
 OpenCV runs with 2 threads (the machine's cores), as WildIR does; Pillow is single-threaded by design.
 Inputs are what each library's users hold: uint8 HWC arrays / PIL images.
 
@@ -15,6 +16,7 @@ import time
 import cv2
 import numpy as np
 from PIL import Image
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 PNG_LEVEL = 6  # the same zlib level for every library (libpng's default)
 
@@ -67,6 +69,12 @@ def main():
     report("opencv", "resize_double_bicubic",
            timed(runs, lambda: cv2.resize(bgr, (w * 2, h * 2), interpolation=cv2.INTER_CUBIC)))
     report("pillow", "resize_double_bicubic", timed(runs, lambda: pil.resize((w * 2, h * 2), Image.BICUBIC)))
+
+    # Full-reference metrics as Python users compute them: scikit-image with BasicSR's settings (same values).
+    degraded = cv2.imdecode(cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 30])[1], cv2.IMREAD_COLOR)
+    report("skimage", "psnr_rgb", timed(runs, lambda: peak_signal_noise_ratio(bgr, degraded, data_range=255)))
+    report("skimage", "ssim_rgb", timed(max(3, runs // 3), lambda: structural_similarity(
+        bgr, degraded, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255, channel_axis=2)))
 
 
 if __name__ == "__main__":

@@ -24,9 +24,8 @@ func median(_ values: [Double]) -> Double {
 
 func report(_ name: String, _ runs: [Double]) {
     let line: [String: Any] = ["library": "wildir", "case": name, "median_ms": median(runs), "runs_ms": runs]
-    let data = try! JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+    guard let data = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]) else { return }
     print(String(decoding: data, as: UTF8.self))
-    fflush(stdout)
 }
 
 let arguments = CommandLine.arguments
@@ -54,6 +53,10 @@ do {
     report("resize_double_bicubic", try time(runs: runs) {
         _ = try photo.resized(width: photo.width * 2, height: photo.height * 2, filter: .bicubic)
     })
+    // Full-reference metrics on the photo against its JPEG (quality 30) version, RGB.
+    let degraded = try ImageCodec.decode(try ImageCodec.encode(photo, as: .jpeg, options: EncodeOptions(jpegQuality: 30)))
+    report("psnr_rgb", try time(runs: runs) { _ = try PSNR().evaluate(restored: degraded, reference: photo) })
+    report("ssim_rgb", try time(runs: runs) { _ = try SSIM().evaluate(restored: degraded, reference: photo) })
 } catch {
     FileHandle.standardError.write(Data("imaging-bench: \(error)\n".utf8))
     exit(1)

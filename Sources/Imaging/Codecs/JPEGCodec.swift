@@ -27,17 +27,24 @@ enum JPEGCodec {
         let isGray = colourspace == Int32(TJCS_GRAY.rawValue)
         let pixelFormat = isGray ? TJPF_GRAY : (isCMYK ? TJPF_CMYK : TJPF_RGB)
         let components = isGray ? 1 : (isCMYK ? 4 : 3)
-        var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * components)
-        let status = bytes.withUnsafeBufferPointer { src in
-            pixels.withUnsafeMutableBufferPointer { dst in
-                tjDecompress2(handle, src.baseAddress, UInt(src.count), dst.baseAddress, width, 0, height,
-                              Int32(pixelFormat.rawValue), TJFLAG_STOPONWARNING)
-            }
-        }
-        guard status == 0 else { throw failure(handle, source) }
         let markers = JPEGMarkers(bytes)
-        if isCMYK { pixels = cmykToRGB(pixels, inverted: markers.hasAdobeSegment) }
-        var image = try Image(interleaved8: pixels, width: Int(width), height: Int(height), channels: isGray ? 1 : 3)
+        func decompress(into destination: UnsafeMutablePointer<UInt8>) throws {
+            let status = bytes.withUnsafeBufferPointer { src in
+                tjDecompress2(handle, src.baseAddress, UInt(src.count), destination, width, 0, height,
+                              Int32(pixelFormat.rawValue), TJFLAG_STOPONWARNING | TJFLAG_ACCURATEDCT)
+            }
+            guard status == 0 else { throw failure(handle, source) }
+        }
+        var image: Image
+        if isCMYK {
+            var cmyk = [UInt8](repeating: 0, count: Int(width) * Int(height) * components)
+            try cmyk.withUnsafeMutableBufferPointer { try decompress(into: $0.baseAddress!) }
+            image = try Image(interleaved8: cmykToRGB(cmyk, inverted: markers.hasAdobeSegment),
+                              width: Int(width), height: Int(height), channels: 3)
+        } else {
+            image = try Image.fromInterleaved(UInt8.self, width: Int(width), height: Int(height), channels: components,
+                                              fill: decompress)
+        }
         if options.applyOrientation, let tag = markers.orientation, let orientation = ExifOrientation(rawValue: tag) {
             image = image.applyingOrientation(orientation)
         }

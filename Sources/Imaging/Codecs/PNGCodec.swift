@@ -23,11 +23,14 @@ enum PNGCodec {
         guard let pixels, width > 0, height > 0, (1...4).contains(channels) else {
             throw ImagingError.corruptData(source: source, format: .png, reason: "no pixel data")
         }
-        var image = try Image(width: width, height: height, channels: channels, filledWith: 0)
+        var image = Image(uncheckedWidth: width, height: height, channels: channels,
+                          samples: [Float](unsafeUninitializedCapacity: width * height * channels) { _, n in
+                              n = width * height * channels
+                          })
         if info.bitDepth == 16 {
-            image.setInterleaved(pixels.assumingMemoryBound(to: UInt16.self), scale: 1.0 / 65535)
+            image.setInterleaved(UnsafePointer(pixels.assumingMemoryBound(to: UInt16.self)), scale: 1.0 / 65535)
         } else {
-            image.setInterleaved(pixels.assumingMemoryBound(to: UInt8.self), scale: 1.0 / 255)
+            image.setInterleaved(UnsafePointer(pixels.assumingMemoryBound(to: UInt8.self)), scale: 1.0 / 255)
         }
         return image
     }

@@ -20,18 +20,17 @@ enum WebPCodec {
             throw ImagingError.tooManyPixels(source: source, width: width, height: height, limit: options.maxPixels)
         }
         let channels = features.has_alpha != 0 ? 4 : 3
-        var pixels = [UInt8](repeating: 0, count: width * height * channels)
-        let decoded = bytes.withUnsafeBufferPointer { src in
-            pixels.withUnsafeMutableBufferPointer { dst in
+        let count = width * height * channels
+        return try Image.fromInterleaved(UInt8.self, width: width, height: height, channels: channels) { dst in
+            let decoded = bytes.withUnsafeBufferPointer { src in
                 channels == 4
-                    ? WebPDecodeRGBAInto(src.baseAddress, src.count, dst.baseAddress, dst.count, Int32(width * 4))
-                    : WebPDecodeRGBInto(src.baseAddress, src.count, dst.baseAddress, dst.count, Int32(width * 3))
+                    ? WebPDecodeRGBAInto(src.baseAddress, src.count, dst, count, Int32(width * 4))
+                    : WebPDecodeRGBInto(src.baseAddress, src.count, dst, count, Int32(width * 3))
+            }
+            guard decoded != nil else {
+                throw ImagingError.corruptData(source: source, format: .webp, reason: "the bitstream could not be decoded")
             }
         }
-        guard decoded != nil else {
-            throw ImagingError.corruptData(source: source, format: .webp, reason: "the bitstream could not be decoded")
-        }
-        return try Image(interleaved8: pixels, width: width, height: height, channels: channels)
     }
 
     static func encode(_ image: Image, options: EncodeOptions) throws -> [UInt8] {

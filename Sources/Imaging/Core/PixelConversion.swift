@@ -36,19 +36,47 @@ extension Image {
         }
     }
 
-    /// Fills `samples` from interleaved integers times `scale` (rows in parallel).
+    /// An image whose planar samples are converted from interleaved integers that `fill` writes into a scratch
+    /// buffer of `width × height × channels` elements (decoders write straight into it; no zero-filling).
+    static func fromInterleaved<T: FixedWidthInteger & UnsignedInteger>(
+        _ type: T.Type, width: Int, height: Int, channels: Int, fill: (UnsafeMutablePointer<T>) throws -> Void
+    ) throws -> Image {
+        let count = width * height * channels
+        let scratch = UnsafeMutablePointer<T>.allocate(capacity: count)
+        defer { scratch.deallocate() }
+        try fill(scratch)
+        var image = Image(uncheckedWidth: width, height: height, channels: channels,
+                          samples: [Float](unsafeUninitializedCapacity: count) { _, n in n = count })
+        image.setInterleaved(UnsafePointer(scratch), scale: 1 / Float(T.max))
+        return image
+    }
+
+    /// Fills `samples` from interleaved integers times `scale` (rows in parallel, one sequential write stream per
+    /// channel so that the loop vectorises).
     @usableFromInline
-    mutating func setInterleaved<T: BinaryInteger>(_ source: UnsafePointer<T>, scale: Float) {
+    mutating func setInterleaved<T: FixedWidthInteger & UnsignedInteger>(_ source: UnsafePointer<T>, scale: Float) {
         let (w, h, c, plane) = (width, height, channels, planeSize)
         samples.withUnsafeMutableBufferPointer { dst in
             let out = UncheckedSendableBox(dst.baseAddress!)
             let src = UncheckedSendableBox(source)
-            parallelChunks(h, minimumPerChunk: 64) { rows in
+            parallelChunks(h, minimumPerChunk: 32) { rows in
                 for y in rows {
                     let row = src.value + y * w * c
-                    for ch in 0..<c {
-                        let o = out.value + ch * plane + y * w
-                        for x in 0..<w { o[x] = Float(row[x * c + ch]) * scale }
+                    let o = out.value + y * w
+                    switch c {
+                    case 1:
+                        for x in 0..<w { o[x] = Float(row[x]) * scale }
+                    case 3:
+                        let (o1, o2) = (o + plane, o + 2 * plane)
+                        for x in 0..<w {
+                            o[x] = Float(row[3 * x]) * scale
+                            o1[x] = Float(row[3 * x + 1]) * scale
+                            o2[x] = Float(row[3 * x + 2]) * scale
+                        }
+                    default:
+                        for x in 0..<w {
+                            for ch in 0..<c { o[ch * plane + x] = Float(row[c * x + ch]) * scale }
+                        }
                     }
                 }
             }
@@ -56,19 +84,30 @@ extension Image {
     }
 
     /// Writes clamped, rounded interleaved integers in 0…`maximum` (rows in parallel).
-    func writeInterleaved<T: FixedWidthInteger>(into destination: UnsafeMutablePointer<T>, maximum: Float) {
+    func writeInterleaved<T: FixedWidthInteger & UnsignedInteger>(into destination: UnsafeMutablePointer<T>, maximum: Float) {
         let (w, h, c, plane) = (width, height, channels, planeSize)
+        // Clamp first (NaN counts as 0), then round half up; truncation equals floor for non-negative values.
+        @inline(__always) func quantise(_ v: Float) -> T { T((v > 0 ? (v < 1 ? v : 1) : 0) * maximum + 0.5) }
         samples.withUnsafeBufferPointer { src in
             let input = UncheckedSendableBox(src.baseAddress!)
             let out = UncheckedSendableBox(destination)
-            parallelChunks(h, minimumPerChunk: 64) { rows in
+            parallelChunks(h, minimumPerChunk: 32) { rows in
                 for y in rows {
                     let row = out.value + y * w * c
-                    for ch in 0..<c {
-                        let i = input.value + ch * plane + y * w
+                    let i = input.value + y * w
+                    switch c {
+                    case 1:
+                        for x in 0..<w { row[x] = quantise(i[x]) }
+                    case 3:
+                        let (i1, i2) = (i + plane, i + 2 * plane)
                         for x in 0..<w {
-                            let v = min(max(i[x], 0), 1) * maximum + 0.5
-                            row[x * c + ch] = T(v.rounded(.down))
+                            row[3 * x] = quantise(i[x])
+                            row[3 * x + 1] = quantise(i1[x])
+                            row[3 * x + 2] = quantise(i2[x])
+                        }
+                    default:
+                        for x in 0..<w {
+                            for ch in 0..<c { row[c * x + ch] = quantise(i[ch * plane + x]) }
                         }
                     }
                 }

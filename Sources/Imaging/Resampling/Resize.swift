@@ -45,10 +45,11 @@ extension Image {
         return rows.resampleColumns(vertical)
     }
 
-    /// Horizontal pass: every row of every channel through `table`.
+    /// Horizontal pass: every row of every channel through `table` (a gather per tap; 2- and 4-tap tables unrolled).
     private func resampleRows(_ table: AxisWeights) -> Image {
         let (w, h, c, outW, taps) = (width, height, channels, table.outputSize, table.taps)
-        var out = [Float](repeating: 0, count: c * h * outW)
+        let count = c * h * outW
+        var out = [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
         samples.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 table.indices.withUnsafeBufferPointer { idx in
@@ -56,14 +57,31 @@ extension Image {
                         let (s, d, ix, wt) = (UncheckedSendableBox(src.baseAddress!), UncheckedSendableBox(dst.baseAddress!),
                                               UncheckedSendableBox(idx.baseAddress!), UncheckedSendableBox(wts.baseAddress!))
                         parallelChunks(c * h, minimumPerChunk: 8) { range in
+                            let (ix, wt) = (ix.value, wt.value)
                             for row in range {
                                 let input = s.value + row * w
                                 let output = d.value + row * outW
-                                for x in 0..<outW {
-                                    var acc: Float = 0
-                                    let base = x * taps
-                                    for k in 0..<taps { acc += input[Int(ix.value[base + k])] * wt.value[base + k] }
-                                    output[x] = acc
+                                switch taps {
+                                case 1:
+                                    for x in 0..<outW { output[x] = input[Int(ix[x])] * wt[x] }
+                                case 2:
+                                    for x in 0..<outW {
+                                        let b = 2 * x
+                                        output[x] = input[Int(ix[b])] * wt[b] + input[Int(ix[b + 1])] * wt[b + 1]
+                                    }
+                                case 4:
+                                    for x in 0..<outW {
+                                        let b = 4 * x
+                                        output[x] = input[Int(ix[b])] * wt[b] + input[Int(ix[b + 1])] * wt[b + 1]
+                                            + input[Int(ix[b + 2])] * wt[b + 2] + input[Int(ix[b + 3])] * wt[b + 3]
+                                    }
+                                default:
+                                    for x in 0..<outW {
+                                        var acc: Float = 0
+                                        let b = x * taps
+                                        for k in 0..<taps { acc += input[Int(ix[b + k])] * wt[b + k] }
+                                        output[x] = acc
+                                    }
                                 }
                             }
                         }
@@ -74,10 +92,12 @@ extension Image {
         return Image(uncheckedWidth: outW, height: h, channels: c, samples: out)
     }
 
-    /// Vertical pass: each output row is a weighted sum of whole source rows (vectorises along x).
+    /// Vertical pass: each output row is a weighted sum of whole source rows, up to four rows per sweep so that
+    /// the output row is written once per four taps (vectorises along x).
     private func resampleColumns(_ table: AxisWeights) -> Image {
         let (w, h, c, outH, taps) = (width, height, channels, table.outputSize, table.taps)
-        var out = [Float](repeating: 0, count: c * outH * w)
+        let count = c * outH * w
+        var out = [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
         samples.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let (s, d) = (UncheckedSendableBox(src.baseAddress!), UncheckedSendableBox(dst.baseAddress!))
@@ -87,12 +107,24 @@ extension Image {
                         let ch = job / outH, y = job % outH
                         let output = d.value + (ch * outH + y) * w
                         let plane = s.value + ch * h * w
-                        for x in 0..<w { output[x] = 0 }
-                        for k in 0..<taps {
-                            let weight = wt[y * taps + k]
-                            if weight == 0 { continue }
-                            let input = plane + Int(ix[y * taps + k]) * w
-                            for x in 0..<w { output[x] += weight * input[x] }
+                        func row(_ k: Int) -> (UnsafePointer<Float>, Float) {
+                            (UnsafePointer(plane + Int(ix[y * taps + k]) * w), wt[y * taps + k])
+                        }
+                        var k = 0
+                        var first = true
+                        while k < taps {
+                            let n = min(4, taps - k)
+                            let (r0, w0) = row(k)
+                            let (r1, w1) = n > 1 ? row(k + 1) : (r0, 0)
+                            let (r2, w2) = n > 2 ? row(k + 2) : (r0, 0)
+                            let (r3, w3) = n > 3 ? row(k + 3) : (r0, 0)
+                            if first {
+                                for x in 0..<w { output[x] = w0 * r0[x] + w1 * r1[x] + w2 * r2[x] + w3 * r3[x] }
+                                first = false
+                            } else {
+                                for x in 0..<w { output[x] += w0 * r0[x] + w1 * r1[x] + w2 * r2[x] + w3 * r3[x] }
+                            }
+                            k += n
                         }
                     }
                 }

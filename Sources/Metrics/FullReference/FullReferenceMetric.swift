@@ -24,14 +24,17 @@ public struct ComparisonRegion: Sendable, Equatable {
     }
 }
 
-/// The planes a metric compares: colour channels (or Y), cropped, on the 0…255 scale in double precision,
-/// as BasicSR's `calculate_psnr`/`calculate_ssim` prepare them. Alpha is ignored.
+/// The planes a metric compares: colour channels (or Y), cropped, read on the 0…255 scale, as BasicSR's
+/// `calculate_psnr`/`calculate_ssim` prepare them. Alpha is ignored. No copy is made beyond the Y conversion.
 struct ComparedPlanes {
+    /// Width and height of the compared (cropped) region.
     let width: Int
     let height: Int
-    /// One array per compared channel, row-major `height × width`.
-    let restored: [[Double]]
-    let reference: [[Double]]
+    /// Number of compared channels (1 or 3).
+    let channels: Int
+    let crop: Int
+    let restored: Image
+    let reference: Image
 
     init(restored: Image, reference: Image, region: ComparisonRegion, minimumSide: Int) throws {
         guard restored.width == reference.width, restored.height == reference.height,
@@ -44,22 +47,23 @@ struct ComparedPlanes {
         guard w >= minimumSide, h >= minimumSide else {
             throw MetricsError.cropTooLarge(cropBorder: crop, width: restored.width, height: restored.height, minimum: minimumSide)
         }
-        func planes(_ image: Image) -> [[Double]] {
-            let source = region.onY && image.colourChannels == 3 ? image.luma : image.droppingAlpha
-            return (0..<source.channels).map { c in
-                var plane = [Double](repeating: 0, count: w * h)
-                let offset = c * source.planeSize
-                for y in 0..<h {
-                    let row = offset + (y + crop) * source.width + crop
-                    for x in 0..<w { plane[y * w + x] = Double(source.samples[row + x]) * 255 }
-                }
-                return plane
-            }
-        }
+        let useY = region.onY && restored.colourChannels == 3
+        self.restored = useY ? restored.luma : restored
+        self.reference = useY ? reference.luma : reference
         width = w
         height = h
-        self.restored = planes(restored)
-        self.reference = planes(reference)
+        channels = useY ? 1 : restored.colourChannels
+        self.crop = crop
+    }
+
+    /// Calls `body` with the restored and reference buffers of channel `c` and the offset of the crop's origin;
+    /// rows are `restored.width` apart.
+    func withChannel<R>(_ c: Int, _ body: (UnsafePointer<Float>, UnsafePointer<Float>, _ origin: Int, _ stride: Int) -> R) -> R {
+        let stride = restored.width
+        let origin = c * restored.planeSize + crop * stride + crop
+        return restored.samples.withUnsafeBufferPointer { a in
+            reference.samples.withUnsafeBufferPointer { b in body(a.baseAddress!, b.baseAddress!, origin, stride) }
+        }
     }
 
     static func describe(_ image: Image) -> String { "\(image.width)×\(image.height)×\(image.colourChannels)" }

@@ -14,15 +14,22 @@ public struct PSNR: FullReferenceMetric {
     public func evaluate(restored: Image, reference: Image) throws -> Double {
         let planes = try ComparedPlanes(restored: restored, reference: reference, region: region, minimumSide: 1)
         var sum = 0.0
-        var count = 0
-        for (a, b) in zip(planes.restored, planes.reference) {
-            for i in a.indices {
-                let d = a[i] - b[i]
-                sum += d * d
+        for c in 0..<planes.channels {
+            sum += planes.withChannel(c) { a, b, origin, stride in
+                var total = 0.0
+                for y in 0..<planes.height {
+                    let (ra, rb) = (a + origin + y * stride, b + origin + y * stride)
+                    var row: Double = 0
+                    for x in 0..<planes.width {
+                        let d = (Double(ra[x]) - Double(rb[x])) * 255
+                        row += d * d
+                    }
+                    total += row
+                }
+                return total
             }
-            count += a.count
         }
-        let mse = sum / Double(count)
+        let mse = sum / Double(planes.channels * planes.width * planes.height)
         return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
     }
 }

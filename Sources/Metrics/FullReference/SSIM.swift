@@ -23,14 +23,16 @@ public struct SSIM: FullReferenceMetric {
     public func evaluate(restored: Image, reference: Image) throws -> Double {
         let planes = try ComparedPlanes(restored: restored, reference: reference, region: region,
                                         minimumSide: 2 * Self.radius + 1)
-        let scores = zip(planes.restored, planes.reference).map {
-            Self.meanSSIM($0, $1, width: planes.width, height: planes.height)
+        let scores = (0..<planes.channels).map { c in
+            planes.withChannel(c) { a, b, origin, stride in
+                Self.meanSSIM(a + origin, b + origin, stride: stride, width: planes.width, height: planes.height)
+            }
         }
         return scores.reduce(0, +) / Double(scores.count)
     }
 
-    /// Mean of the SSIM map of one channel pair (values on the 0…255 scale).
-    static func meanSSIM(_ a: [Double], _ b: [Double], width w: Int, height h: Int) -> Double {
+    /// Mean of the SSIM map of one channel pair; samples in [0, 1] are scored on the 0…255 scale.
+    static func meanSSIM(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, stride: Int, width w: Int, height h: Int) -> Double {
         let c1 = (0.01 * 255.0) * (0.01 * 255.0), c2 = (0.03 * 255.0) * (0.03 * 255.0)
         let r = radius, taps = 2 * radius + 1
         let vw = w - 2 * r, vh = h - 2 * r
@@ -38,26 +40,25 @@ public struct SSIM: FullReferenceMetric {
         var horizontal = [Double](repeating: 0, count: 5 * h * vw)
         let plane = h * vw
         horizontal.withUnsafeMutableBufferPointer { out in
-            let o = UncheckedSendableBox(out.baseAddress!)
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    let (sa, sb) = (UncheckedSendableBox(pa.baseAddress!), UncheckedSendableBox(pb.baseAddress!))
-                    parallelChunks(h, minimumPerChunk: 16) { rows in
-                        let g = window
-                        for y in rows {
-                            let ra = sa.value + y * w, rb = sb.value + y * w
-                            for x in 0..<vw {
-                                var mx = 0.0, my = 0.0, xx = 0.0, yy = 0.0, xy = 0.0
-                                for k in 0..<taps {
-                                    let u = ra[x + k], v = rb[x + k], gk = g[k]
-                                    mx += gk * u; my += gk * v
-                                    xx += gk * u * u; yy += gk * v * v; xy += gk * u * v
-                                }
-                                let at = y * vw + x
-                                o.value[at] = mx; o.value[plane + at] = my
-                                o.value[2 * plane + at] = xx; o.value[3 * plane + at] = yy; o.value[4 * plane + at] = xy
-                            }
+            let (o, sa, sb) = (UncheckedSendableBox(out.baseAddress!), UncheckedSendableBox(a), UncheckedSendableBox(b))
+            parallelChunks(h, minimumPerChunk: 16) { rows in
+                let g = window
+                var ra = [Double](repeating: 0, count: w), rb = [Double](repeating: 0, count: w)
+                for y in rows {
+                    for x in 0..<w {
+                        ra[x] = Double(sa.value[y * stride + x]) * 255
+                        rb[x] = Double(sb.value[y * stride + x]) * 255
+                    }
+                    for x in 0..<vw {
+                        var mx = 0.0, my = 0.0, xx = 0.0, yy = 0.0, xy = 0.0
+                        for k in 0..<taps {
+                            let u = ra[x + k], v = rb[x + k], gk = g[k]
+                            mx += gk * u; my += gk * v
+                            xx += gk * u * u; yy += gk * v * v; xy += gk * u * v
                         }
+                        let at = y * vw + x
+                        o.value[at] = mx; o.value[plane + at] = my
+                        o.value[2 * plane + at] = xx; o.value[3 * plane + at] = yy; o.value[4 * plane + at] = xy
                     }
                 }
             }
