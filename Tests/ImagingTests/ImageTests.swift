@@ -27,3 +27,22 @@ final class ImageTests: XCTestCase {
         XCTAssertEqual(rgba.droppingAlpha.samples, [0.1, 0.2, 0.3])
     }
 }
+
+final class PixelConversionTests: XCTestCase {
+    func testQuantisationClampsRoundsToNearestAndMapsNaNToZero() throws {
+        let values: [Float] = [0, 1, -0.5, 2, .nan, .infinity, 100.4 / 255, 100.6 / 255, 37.0 / 255]
+        let image = try Image(width: values.count, height: 1, channels: 1, samples: values)
+        XCTAssertEqual(image.interleaved8(), [0, 255, 0, 255, 0, 255, 100, 101, 37])
+        XCTAssertEqual(image.interleaved16()[0..<4], [0, 65535, 0, 65535])
+    }
+
+    func testEightAndSixteenBitSamplesRoundTripExactly() throws {
+        let bytes = (0..<256).map { UInt8($0) } + (0..<256).map { UInt8(255 - $0) } + [7, 8, 9, 10]
+        let image = try Image(interleaved8: bytes, width: bytes.count / 4, height: 1, channels: 4)
+        XCTAssertEqual(image.interleaved8(), bytes)
+        let words = (0..<3000).map { UInt16(($0 * 21_841) % 65536) }
+        let deep = try Image(interleaved16: words, width: 1000, height: 1, channels: 3)
+        XCTAssertEqual(deep.interleaved16(), words)
+    }
+
+}

@@ -40,7 +40,8 @@ public enum ImageComparison {
         return worst
     }
 
-    /// Largest difference in 8-bit steps after rounding `image` to 8 bits (round half up), against a uint8 reference.
+    /// Largest difference in 8-bit steps after rounding `image` to 8 bits (ties to even, as `Image.interleaved8()`),
+    /// against a uint8 reference.
     public static func maxDifference8(_ image: Image, _ reference: NPYArray) -> Int {
         let h = reference.shape[0], w = reference.shape[1], c = reference.shape.count > 2 ? reference.shape[2] : 1
         precondition(image.width == w && image.height == h && image.channels == c,
@@ -49,7 +50,7 @@ public enum ImageComparison {
         for y in 0..<h {
             for x in 0..<w {
                 for ch in 0..<c {
-                    let ours = Int((min(max(image[ch, y, x], 0), 1) * 255 + 0.5).rounded(.down))
+                    let ours = Int((min(max(image[ch, y, x], 0), 1) * 255).rounded(.toNearestOrEven))
                     worst = max(worst, abs(ours - Int(reference.values[(y * w + x) * c + ch])))
                 }
             }

@@ -1,6 +1,7 @@
 /// Conversions between `Image`'s planar Float32 samples and the interleaved integer rows codecs use.
 ///
-/// 8-bit: v = b / 255, back as ⌊255·clamp(v, 0, 1) + ½⌋ (round half up). 16-bit: v = s / 65535, back likewise.
+/// 8-bit: v = b / 255, back as round(255·clamp(v, 0, 1)) with ties to even — NumPy's and PyTorch's `round()`,
+/// hence BasicSR's `tensor2img`. 16-bit: v = s / 65535, back likewise. NaN is written as 0.
 extension Image {
     /// Builds an image from interleaved 8-bit samples (`height` rows of `width × channels`).
     public init(interleaved8 bytes: [UInt8], width: Int, height: Int, channels: Int) throws {
@@ -20,7 +21,7 @@ extension Image {
         values.withUnsafeBufferPointer { self.setInterleaved($0.baseAddress!, scale: 1.0 / 65535) }
     }
 
-    /// Interleaved 8-bit samples, clamped and rounded half up.
+    /// Interleaved 8-bit samples, clamped and rounded to nearest (ties to even).
     public func interleaved8() -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: samples.count) { buffer, count in
             writeInterleaved(into: buffer.baseAddress!, maximum: 255)
@@ -28,7 +29,7 @@ extension Image {
         }
     }
 
-    /// Interleaved 16-bit samples (host byte order), clamped and rounded half up.
+    /// Interleaved 16-bit samples (host byte order), clamped and rounded to nearest (ties to even).
     public func interleaved16() -> [UInt16] {
         [UInt16](unsafeUninitializedCapacity: samples.count) { buffer, count in
             writeInterleaved(into: buffer.baseAddress!, maximum: 65535)
@@ -86,8 +87,12 @@ extension Image {
     /// Writes clamped, rounded interleaved integers in 0…`maximum` (rows in parallel).
     func writeInterleaved<T: FixedWidthInteger & UnsignedInteger>(into destination: UnsafeMutablePointer<T>, maximum: Float) {
         let (w, h, c, plane) = (width, height, channels, planeSize)
-        // Clamp first (NaN counts as 0), then round half up; truncation equals floor for non-negative values.
-        @inline(__always) func quantise(_ v: Float) -> T { T((v > 0 ? (v < 1 ? v : 1) : 0) * maximum + 0.5) }
+        // Clamp first (NaN counts as 0), then round to nearest-even without a trapping float→int conversion:
+        // adding 1.5·2²³ leaves round(t) in the low mantissa bits for 0 ≤ t < 2²², so the loop stays branch-free.
+        @inline(__always) func quantise(_ v: Float) -> T {
+            let t = (v > 0 ? (v < 1 ? v : 1) : 0) * maximum
+            return T(truncatingIfNeeded: (t + 12_582_912).bitPattern &- 0x4B40_0000)
+        }
         samples.withUnsafeBufferPointer { src in
             let input = UncheckedSendableBox(src.baseAddress!)
             let out = UncheckedSendableBox(destination)
