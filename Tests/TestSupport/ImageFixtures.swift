@@ -25,36 +25,28 @@ extension NPYArray {
 public enum ImageComparison {
     /// Largest absolute sample difference between `image` and an HWC reference array times `scale`.
     public static func maxDifference(_ image: Image, _ reference: NPYArray, scale: Double = 1) -> Double {
-        let h = reference.shape[0], w = reference.shape[1], c = reference.shape.count > 2 ? reference.shape[2] : 1
-        precondition(image.width == w && image.height == h && image.channels == c,
-                     "shape \(image.width)×\(image.height)×\(image.channels) vs reference \(reference.shape)")
-        var worst = 0.0
-        for y in 0..<h {
-            for x in 0..<w {
-                for ch in 0..<c {
-                    let d = abs(Double(image[ch, y, x]) - reference.values[(y * w + x) * c + ch] * scale)
-                    worst = max(worst, d)
-                }
-            }
-        }
-        return worst
+        worst(image, reference) { ours, theirs in abs(Double(ours) - theirs * scale) }
     }
 
     /// Largest difference in 8-bit steps after rounding `image` to 8 bits (ties to even, as `Image.interleaved8()`),
     /// against a uint8 reference.
     public static func maxDifference8(_ image: Image, _ reference: NPYArray) -> Int {
+        Int(worst(image, reference) { ours, theirs in
+            abs(Double((min(max(ours, 0), 1) * 255).rounded(.toNearestOrEven)) - theirs)
+        })
+    }
+
+    /// The largest `difference(sample, reference value)` over all samples; the shapes must agree.
+    static func worst(_ image: Image, _ reference: NPYArray, _ difference: (Float, Double) -> Double) -> Double {
         let h = reference.shape[0], w = reference.shape[1], c = reference.shape.count > 2 ? reference.shape[2] : 1
         precondition(image.width == w && image.height == h && image.channels == c,
                      "shape \(image.width)×\(image.height)×\(image.channels) vs reference \(reference.shape)")
-        var worst = 0
+        var result = 0.0
         for y in 0..<h {
             for x in 0..<w {
-                for ch in 0..<c {
-                    let ours = Int((min(max(image[ch, y, x], 0), 1) * 255).rounded(.toNearestOrEven))
-                    worst = max(worst, abs(ours - Int(reference.values[(y * w + x) * c + ch])))
-                }
+                for ch in 0..<c { result = max(result, difference(image[ch, y, x], reference.values[(y * w + x) * c + ch])) }
             }
         }
-        return worst
+        return result
     }
 }

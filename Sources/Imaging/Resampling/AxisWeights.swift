@@ -49,11 +49,19 @@ struct AxisWeights {
 
     /// OpenCV INTER_LINEAR: `f = (x + ½)·scale − ½`, two taps, weights clamped to the edge pixel at the borders.
     static func linear(_ n: Int, _ m: Int, _ scale: Double) -> AxisWeights {
+        twoTap(n, m) { x in
+            let f = (Double(x) + 0.5) * scale - 0.5
+            let s = Int(f.rounded(.down))
+            return (s, Float(f - Double(s)))
+        }
+    }
+
+    /// A two-tap table from each output's left source index `s` and fraction `t`, with OpenCV's border rule:
+    /// left of the image or at/after the last pixel, the edge pixel is taken whole.
+    static func twoTap(_ n: Int, _ m: Int, _ position: (Int) -> (Int, Float)) -> AxisWeights {
         var table = AxisWeights(outputSize: m, taps: 2)
         for x in 0..<m {
-            let f = (Double(x) + 0.5) * scale - 0.5
-            var s = Int(f.rounded(.down))
-            var t = Float(f - Double(s))
+            var (s, t) = position(x)
             if s < 0 { s = 0; t = 0 }
             if s >= n - 1 { s = n - 1; t = 0 }
             table.indices[2 * x] = Int32(s)
@@ -108,20 +116,12 @@ struct AxisWeights {
     /// OpenCV INTER_AREA when enlarging: bilinear with area-derived fractions,
     /// `s = ⌊x·scale⌋`, `t = (x + 1) − (s + 1)/scale`, `t ≤ 0 → 0` else its fractional part.
     static func areaLinear(_ n: Int, _ m: Int, _ scale: Double) -> AxisWeights {
-        var table = AxisWeights(outputSize: m, taps: 2)
         let inverse = 1 / scale
-        for x in 0..<m {
-            var s = Int((Double(x) * scale).rounded(.down))
-            var t = Float(Double(x + 1) - Double(s + 1) * inverse)
-            t = t <= 0 ? 0 : t - t.rounded(.down)
-            if s < 0 { s = 0; t = 0 }
-            if s >= n - 1 { s = n - 1; t = 0 }
-            table.indices[2 * x] = Int32(s)
-            table.indices[2 * x + 1] = Int32(min(s + 1, n - 1))
-            table.weights[2 * x] = 1 - t
-            table.weights[2 * x + 1] = t
+        return twoTap(n, m) { x in
+            let s = Int((Double(x) * scale).rounded(.down))
+            let t = Float(Double(x + 1) - Double(s + 1) * inverse)
+            return (s, t <= 0 ? 0 : t - t.rounded(.down))
         }
-        return table
     }
 
     /// MATLAB imresize bicubic: cubic a = −0.5 (`1.5|x|³ − 2.5|x|² + 1` on |x| ≤ 1,
