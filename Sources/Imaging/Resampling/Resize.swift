@@ -31,7 +31,9 @@ extension Image {
         return try resized(width: size(width), height: size(height), filter: filter, scaleX: 1 / scale, scaleY: 1 / scale)
     }
 
-    /// The separable resize: rows first (source height × output width), then columns.
+    /// The separable resize, in horizontal strips: for each strip of output rows, the source rows it needs are
+    /// resampled horizontally into a small buffer, then combined vertically — so the intermediate image never
+    /// exists in full and stays in cache.
     func resized(width outW: Int, height outH: Int, filter: ResizeFilter, scaleX: Double, scaleY: Double) throws -> Image {
         guard outW > 0, outH > 0, outW.multipliedReportingOverflow(by: outH).overflow == false,
               outW * outH <= Self.maximumResizePixels
@@ -41,95 +43,110 @@ extension Image {
         let areaUpscale = filter == .area && (scaleX < 1 || scaleY < 1)
         let horizontal = AxisWeights.make(filter: filter, inputSize: width, outputSize: outW, scale: scaleX, areaUpscale: areaUpscale)
         let vertical = AxisWeights.make(filter: filter, inputSize: height, outputSize: outH, scale: scaleY, areaUpscale: areaUpscale)
-        let rows = resampleRows(horizontal)
-        return rows.resampleColumns(vertical)
+        return resampleSeparable(horizontal, vertical)
     }
 
-    /// Horizontal pass: every row of every channel through `table` (a gather per tap; 2- and 4-tap tables unrolled).
-    private func resampleRows(_ table: AxisWeights) -> Image {
-        let (w, h, c, outW, taps) = (width, height, channels, table.outputSize, table.taps)
-        let count = c * h * outW
-        var out = [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
-        samples.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                table.indices.withUnsafeBufferPointer { idx in
-                    table.weights.withUnsafeBufferPointer { wts in
-                        let (s, d, ix, wt) = (UncheckedSendableBox(src.baseAddress!), UncheckedSendableBox(dst.baseAddress!),
-                                              UncheckedSendableBox(idx.baseAddress!), UncheckedSendableBox(wts.baseAddress!))
-                        parallelChunks(c * h, minimumPerChunk: 8) { range in
-                            let (ix, wt) = (ix.value, wt.value)
-                            for row in range {
-                                let input = s.value + row * w
-                                let output = d.value + row * outW
-                                switch taps {
-                                case 1:
-                                    for x in 0..<outW { output[x] = input[Int(ix[x])] * wt[x] }
-                                case 2:
-                                    for x in 0..<outW {
-                                        let b = 2 * x
-                                        output[x] = input[Int(ix[b])] * wt[b] + input[Int(ix[b + 1])] * wt[b + 1]
-                                    }
-                                case 4:
-                                    for x in 0..<outW {
-                                        let b = 4 * x
-                                        output[x] = input[Int(ix[b])] * wt[b] + input[Int(ix[b + 1])] * wt[b + 1]
-                                            + input[Int(ix[b + 2])] * wt[b + 2] + input[Int(ix[b + 3])] * wt[b + 3]
-                                    }
-                                default:
-                                    for x in 0..<outW {
-                                        var acc: Float = 0
-                                        let b = x * taps
-                                        for k in 0..<taps { acc += input[Int(ix[b + k])] * wt[b + k] }
-                                        output[x] = acc
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return Image(uncheckedWidth: outW, height: h, channels: c, samples: out)
-    }
+    /// Output rows per strip: large enough to amortise the overlap between strips, small enough for the cache.
+    private static let stripRows = 32
 
-    /// Vertical pass: each output row is a weighted sum of whole source rows, up to four rows per sweep so that
-    /// the output row is written once per four taps (vectorises along x).
-    private func resampleColumns(_ table: AxisWeights) -> Image {
-        let (w, h, c, outH, taps) = (width, height, channels, table.outputSize, table.taps)
-        let count = c * outH * w
+    private func resampleSeparable(_ horizontal: AxisWeights, _ vertical: AxisWeights) -> Image {
+        let (w, h, c) = (width, height, channels)
+        let (outW, outH) = (horizontal.outputSize, vertical.outputSize)
+        let count = c * outH * outW
         var out = [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
+        let strips = (outH + Self.stripRows - 1) / Self.stripRows
         samples.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let (s, d) = (UncheckedSendableBox(src.baseAddress!), UncheckedSendableBox(dst.baseAddress!))
-                let (ix, wt) = (table.indices, table.weights)
-                parallelChunks(c * outH, minimumPerChunk: 8) { range in
-                    for job in range {
-                        let ch = job / outH, y = job % outH
-                        let output = d.value + (ch * outH + y) * w
-                        let plane = s.value + ch * h * w
-                        func row(_ k: Int) -> (UnsafePointer<Float>, Float) {
-                            (UnsafePointer(plane + Int(ix[y * taps + k]) * w), wt[y * taps + k])
-                        }
-                        var k = 0
-                        var first = true
-                        while k < taps {
-                            let n = min(4, taps - k)
-                            let (r0, w0) = row(k)
-                            let (r1, w1) = n > 1 ? row(k + 1) : (r0, 0)
-                            let (r2, w2) = n > 2 ? row(k + 2) : (r0, 0)
-                            let (r3, w3) = n > 3 ? row(k + 3) : (r0, 0)
-                            if first {
-                                for x in 0..<w { output[x] = w0 * r0[x] + w1 * r1[x] + w2 * r2[x] + w3 * r3[x] }
-                                first = false
-                            } else {
-                                for x in 0..<w { output[x] += w0 * r0[x] + w1 * r1[x] + w2 * r2[x] + w3 * r3[x] }
+                parallelChunks(c * strips, minimumPerChunk: 1) { jobs in
+                    var buffer: [Float] = []
+                    for job in jobs {
+                        let ch = job / strips, first = (job % strips) * Self.stripRows
+                        let rows = first..<min(outH, first + Self.stripRows)
+                        // Source rows this strip reads (weights of zero included: they are in range anyway).
+                        let taps = vertical.taps
+                        var low = h, high = -1
+                        for y in rows {
+                            for k in 0..<taps {
+                                let i = Int(vertical.indices[y * taps + k])
+                                low = min(low, i)
+                                high = max(high, i)
                             }
-                            k += n
+                        }
+                        let needed = high - low + 1
+                        if buffer.count < needed * outW { buffer = [Float](repeating: 0, count: needed * outW) }
+                        buffer.withUnsafeMutableBufferPointer { tmp in
+                            let plane = s.value + ch * h * w
+                            for r in 0..<needed {
+                                Self.resampleRow(plane + (low + r) * w, into: tmp.baseAddress! + r * outW, horizontal)
+                            }
+                            for y in rows {
+                                Self.combineRows(y, vertical, rows: UnsafePointer(tmp.baseAddress!), firstRow: low,
+                                                 width: outW, into: d.value + (ch * outH + y) * outW)
+                            }
                         }
                     }
                 }
             }
         }
-        return Image(uncheckedWidth: w, height: outH, channels: c, samples: out)
+        return Image(uncheckedWidth: outW, height: outH, channels: c, samples: out)
+    }
+
+    /// One row through a horizontal table (a gather per tap; 1-, 2- and 4-tap tables unrolled).
+    @inline(__always)
+    private static func resampleRow(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, _ table: AxisWeights) {
+        table.indices.withUnsafeBufferPointer { ix in
+            table.weights.withUnsafeBufferPointer { wt in
+                let outW = table.outputSize
+                switch table.taps {
+                case 1:
+                    for x in 0..<outW { output[x] = input[Int(ix[x])] * wt[x] }
+                case 2:
+                    for x in 0..<outW {
+                        let b = 2 * x
+                        output[x] = input[Int(ix[b])] * wt[b] + input[Int(ix[b + 1])] * wt[b + 1]
+                    }
+                case 4:
+                    for x in 0..<outW {
+                        let b = 4 * x
+                        output[x] = input[Int(ix[b])] * wt[b] + input[Int(ix[b + 1])] * wt[b + 1]
+                            + input[Int(ix[b + 2])] * wt[b + 2] + input[Int(ix[b + 3])] * wt[b + 3]
+                    }
+                default:
+                    let taps = table.taps
+                    for x in 0..<outW {
+                        var acc: Float = 0
+                        let b = x * taps
+                        for k in 0..<taps { acc += input[Int(ix[b + k])] * wt[b + k] }
+                        output[x] = acc
+                    }
+                }
+            }
+        }
+    }
+
+    /// Output row `y` as the weighted sum of horizontally resampled rows (`rows` starts at source row `firstRow`),
+    /// four taps per sweep so that the output row is written once per four taps (vectorises along x).
+    @inline(__always)
+    private static func combineRows(_ y: Int, _ table: AxisWeights, rows: UnsafePointer<Float>, firstRow: Int,
+                                    width: Int, into output: UnsafeMutablePointer<Float>) {
+        let taps = table.taps
+        func row(_ k: Int) -> (UnsafePointer<Float>, Float) {
+            (rows + (Int(table.indices[y * taps + k]) - firstRow) * width, table.weights[y * taps + k])
+        }
+        var k = 0
+        while k < taps {
+            let n = min(4, taps - k)
+            let (r0, w0) = row(k)
+            let (r1, w1) = n > 1 ? row(k + 1) : (r0, 0)
+            let (r2, w2) = n > 2 ? row(k + 2) : (r0, 0)
+            let (r3, w3) = n > 3 ? row(k + 3) : (r0, 0)
+            if k == 0 {
+                for x in 0..<width { output[x] = w0 * r0[x] + w1 * r1[x] + w2 * r2[x] + w3 * r3[x] }
+            } else {
+                for x in 0..<width { output[x] += w0 * r0[x] + w1 * r1[x] + w2 * r2[x] + w3 * r3[x] }
+            }
+            k += n
+        }
     }
 }
