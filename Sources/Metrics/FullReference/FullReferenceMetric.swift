@@ -15,9 +15,13 @@ public protocol FullReferenceMetric: Sendable {
 public struct ComparisonRegion: Sendable, Equatable {
     /// Pixels removed from every side before comparing (BasicSR `crop_border`; the SR scale by convention).
     public var cropBorder: Int
-    /// Compare only the BT.601 luma Y (MATLAB `rgb2ycbcr`), BasicSR `test_y_channel`.
+    /// Compare only the BT.601 luma Y on the 0…255 scale, 16 + 65.481 R + 128.553 G + 24.966 B (MATLAB `rgb2ycbcr`),
+    /// BasicSR `test_y_channel`. A gray image is taken as R = G = B (Y = 16 + 219/255 · gray), as in BasicSR's test
+    /// pipeline, which reads every image as colour: the score then does not depend on whether a gray photo was
+    /// stored with one channel or three.
     public var onY: Bool
 
+    /// A region with `cropBorder` pixels removed from each side, on Y or on the colour channels.
     public init(cropBorder: Int = 0, onY: Bool = false) {
         self.cropBorder = cropBorder
         self.onY = onY
@@ -45,7 +49,7 @@ struct ComparedPlanes {
             throw MetricsError.cropTooLarge(cropBorder: crop, width: restored.width, height: restored.height, minimum: minimumSide)
         }
         func planes(_ image: Image) -> [[Double]] {
-            let source = region.onY && image.colourChannels == 3 ? image.luma : image.droppingAlpha
+            let source = region.onY ? image.luma : image.droppingAlpha
             return (0..<source.channels).map { c in
                 var plane = [Double](repeating: 0, count: w * h)
                 let offset = c * source.planeSize

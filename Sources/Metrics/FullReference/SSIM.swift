@@ -9,6 +9,7 @@ public struct SSIM: FullReferenceMetric {
     /// Crop and Y-channel choice.
     public var region: ComparisonRegion
 
+    /// The metric on `region` (default: every colour channel, no crop).
     public init(region: ComparisonRegion = ComparisonRegion()) { self.region = region }
 
     /// Window radius (11 taps).
