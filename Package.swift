@@ -42,6 +42,6 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CDNNL", "CBLAS"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
-        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "TestSupport"]),
+        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "TestSupport", "wildir"]),  // "wildir": built for the CLI tests
     ]
 )
