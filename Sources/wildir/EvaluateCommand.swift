@@ -8,16 +8,20 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Score restored images against references with PSNR and SSIM (BasicSR conventions).",
         discussion: """
-            Files pair by name without extension (restored/x.png with reference/x.jpg); .png, .jpg, .jpeg and
-            .webp files take part, other files are listed on stderr as skipped. Unpaired files are an error
-            unless --allow-unpaired is given. Alpha is ignored; with --y-channel, RGB images are compared on
-            BT.601 Y and gray images as they are. PSNR of identical images is infinite: "inf" in the table and
-            CSV, null in JSON (and so is a mean that includes it). Exit status: 0 on success, 1 when an image
-            cannot be read or paired, 64 for invalid options.
+            Files pair by name without extension (restored/x.png with reference/x.jpg); .png, .jpg, .jpeg and \
+            .webp files take part, other files are listed on stderr as skipped. Unpaired files are an error \
+            unless --allow-unpaired is given.
+
+            Alpha is ignored. A gray file paired with an RGB one is compared as R = G = B; with --y-channel \
+            gray images are converted like RGB ones (Y = 16 + 219/255 · gray), as BasicSR's test pipeline does.
+
+            PSNR of identical images is infinite: "inf" in the table and CSV, null in JSON, and so is a mean \
+            that includes it. Exit status: 0 on success, 1 when an image cannot be read, paired or scored, \
+            64 for invalid options.
 
             Examples:
-              wildir evaluate --restored results/ --reference gt/ --y-channel --crop-border 4
-              wildir evaluate --restored results/ --reference gt/ --format csv > scores.csv
+              wildir evaluate --restored out/ --reference gt/ --y-channel --crop-border 4
+              wildir evaluate --restored out/ --reference gt/ --format csv > scores.csv
             """
     )
 
