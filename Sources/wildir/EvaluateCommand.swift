@@ -8,13 +8,20 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Score restored images against references with PSNR and SSIM (BasicSR conventions).",
         discussion: """
-            Files pair by name without extension (restored/x.png with reference/x.jpg). Unpaired files are an
-            error unless --allow-unpaired is given. PSNR of identical images is infinite: "inf" in the table and
-            CSV, null in JSON.
+            Files pair by name without extension (restored/x.png with reference/x.jpg); .png, .jpg, .jpeg and \
+            .webp files take part, other files are listed on stderr as skipped. Unpaired files are an error \
+            unless --allow-unpaired is given.
+
+            Alpha is ignored. A gray file paired with an RGB one is compared as R = G = B; with --y-channel \
+            gray images are converted like RGB ones (Y = 16 + 219/255 · gray), as BasicSR's test pipeline does.
+
+            PSNR of identical images is infinite: "inf" in the table and CSV, null in JSON, and so is a mean \
+            that includes it. Exit status: 0 on success, 1 when an image cannot be read, paired or scored, \
+            64 for invalid options.
 
             Examples:
-              wildir evaluate --restored results/ --reference gt/ --y-channel --crop-border 4
-              wildir evaluate --restored results/ --reference gt/ --format csv > scores.csv
+              wildir evaluate --restored out/ --reference gt/ --y-channel --crop-border 4
+              wildir evaluate --restored out/ --reference gt/ --format csv > scores.csv
             """
     )
 
@@ -42,6 +49,13 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         guard cropBorder >= 0 else { throw ValidationError("--crop-border must be zero or positive, got \(cropBorder)") }
+        for (option, path) in [("--restored", restored), ("--reference", reference)] {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ValidationError("\(option) \(path): no such folder")
+            }
+            guard isDirectory.boolValue else { throw ValidationError("\(option) \(path): is a file, not a folder of images") }
+        }
     }
 
     func run() throws {
@@ -60,7 +74,8 @@ struct EvaluateCommand: ParsableCommand {
         case .csv: print(ReportFormatter.csv(report), terminator: "")
         case .json: print(ReportFormatter.json(report))
         }
-        for path in report.unpairedRestored + report.unpairedReference { printError("unpaired (skipped): \(path)") }
+        for path in report.unpairedRestored + report.unpairedReference { printError("unpaired (not scored): \(path)") }
+        for path in report.skipped { printError("skipped (not a .png, .jpg, .jpeg or .webp file): \(path)") }
     }
 }
 
@@ -87,9 +102,15 @@ enum ReportFormatter {
         return lines.joined(separator: "\n")
     }
 
+    /// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
     static func csv(_ report: Evaluator.Report) -> String {
         var out = "image,psnr,ssim\n"
-        for s in report.scores { out += "\(s.name),\(number(s.psnr, digits: 6)),\(number(s.ssim, digits: 6))\n" }
+        for s in report.scores { out += "\(csvField(s.name)),\(number(s.psnr, digits: 6)),\(number(s.ssim, digits: 6))\n" }
         out += "mean,\(number(report.meanPSNR, digits: 6)),\(number(report.meanSSIM, digits: 6))\n"
         return out
     }
@@ -104,7 +125,9 @@ enum ReportFormatter {
                  "psnr": value($0.psnr), "ssim": value($0.ssim)] as [String: Any]
             },
             "mean": ["psnr": value(report.meanPSNR), "ssim": value(report.meanSSIM)],
-            "unpaired": report.unpairedRestored + report.unpairedReference,
+            "unpaired_restored": report.unpairedRestored,
+            "unpaired_reference": report.unpairedReference,
+            "skipped": report.skipped,
         ]
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) else {
             return "{}"

@@ -79,7 +79,7 @@ final class CLITests: XCTestCase {
         let root = try folder()
         var r = try run(["evaluate", "--restored", "/no/such", "--reference", root.path])
         XCTAssertNotEqual(r.status, 0)
-        XCTAssertTrue(r.stderr.contains("/no/such: not a readable directory"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("/no/such"), r.stderr)
         r = try run(["evaluate", "--restored", root.path, "--reference", root.path, "--crop-border", "-2"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("--crop-border"), r.stderr)

@@ -15,9 +15,13 @@ public protocol FullReferenceMetric: Sendable {
 public struct ComparisonRegion: Sendable, Equatable {
     /// Pixels removed from every side before comparing (BasicSR `crop_border`; the SR scale by convention).
     public var cropBorder: Int
-    /// Compare only the BT.601 luma Y (MATLAB `rgb2ycbcr`), BasicSR `test_y_channel`.
+    /// Compare only the BT.601 luma Y on the 0…255 scale, 16 + 65.481 R + 128.553 G + 24.966 B (MATLAB `rgb2ycbcr`),
+    /// BasicSR `test_y_channel`. A gray image is taken as R = G = B (Y = 16 + 219/255 · gray), as in BasicSR's test
+    /// pipeline, which reads every image as colour: the score then does not depend on whether a gray photo was
+    /// stored with one channel or three.
     public var onY: Bool
 
+    /// A region with `cropBorder` pixels removed from each side, on Y or on the colour channels.
     public init(cropBorder: Int = 0, onY: Bool = false) {
         self.cropBorder = cropBorder
         self.onY = onY
@@ -47,7 +51,7 @@ struct ComparedPlanes {
         guard w >= minimumSide, h >= minimumSide else {
             throw MetricsError.cropTooLarge(cropBorder: crop, width: restored.width, height: restored.height, minimum: minimumSide)
         }
-        let useY = region.onY && restored.colourChannels == 3
+        let useY = region.onY
         self.restored = useY ? restored.luma : restored
         self.reference = useY ? reference.luma : reference
         width = w

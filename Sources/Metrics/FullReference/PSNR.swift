@@ -9,6 +9,7 @@ public struct PSNR: FullReferenceMetric {
     /// Crop and Y-channel choice.
     public var region: ComparisonRegion
 
+    /// The metric on `region` (default: every colour channel, no crop).
     public init(region: ComparisonRegion = ComparisonRegion()) { self.region = region }
 
     public func evaluate(restored: Image, reference: Image) throws -> Double {

@@ -9,6 +9,7 @@ public struct SSIM: FullReferenceMetric {
     /// Crop and Y-channel choice.
     public var region: ComparisonRegion
 
+    /// The metric on `region` (default: every colour channel, no crop).
     public init(region: ComparisonRegion = ComparisonRegion()) { self.region = region }
 
     /// Window radius (11 taps).
@@ -31,68 +32,90 @@ public struct SSIM: FullReferenceMetric {
         return scores.reduce(0, +) / Double(scores.count)
     }
 
-    /// Mean of the SSIM map of one channel pair; samples in [0, 1] are scored on the 0…255 scale.
-    static func meanSSIM(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, stride: Int, width w: Int, height h: Int) -> Double {
+    /// Output rows per band: each band filters its own rows (plus the 10-row window margin) horizontally into a
+    /// small buffer, so memory stays O(band × width) instead of five full planes, and bands run in parallel.
+    static let defaultBandHeight = 64
+
+    /// Mean of the SSIM map of one channel pair: `height` rows of `width` samples in [0, 1], `stride` apart,
+    /// scored on the 0…255 scale.
+    ///
+    /// The separable Gaussian filters x, y, x², y², xy over the 'valid' region; the map is summed per band and the
+    /// bands are added in order, so the result does not depend on the number of threads.
+    static func meanSSIM(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, stride: Int, width w: Int, height h: Int,
+                         bandHeight: Int = defaultBandHeight) -> Double {
+        let r = radius
+        let vw = w - 2 * r, vh = h - 2 * r
+        guard vw > 0, vh > 0 else { return .nan }
+        let bands = (vh + bandHeight - 1) / bandHeight
+        var bandSums = [Double](repeating: 0, count: bands)
+        bandSums.withUnsafeMutableBufferPointer { sums in
+            let (sa, sb, out) = (UncheckedSendableBox(a), UncheckedSendableBox(b), UncheckedSendableBox(sums))
+            parallelChunks(bands, minimumPerChunk: 1) { chunk in
+                // Five horizontally filtered planes of (bandHeight + 2r) rows × vw, five accumulator rows and two
+                // input rows converted to Double, reused across the chunk's bands.
+                var buffer = [Double](repeating: 0, count: 5 * (bandHeight + 2 * r) * vw + 5 * vw + 2 * w)
+                buffer.withUnsafeMutableBufferPointer { scratch in
+                    for band in chunk {
+                        let rows = band * bandHeight ..< min(vh, (band + 1) * bandHeight)
+                        out.value[band] = bandSum(sa.value, sb.value, stride: stride, width: w, validRows: rows, scratch: scratch)
+                    }
+                }
+            }
+        }
+        return bandSums.reduce(0, +) / Double(vw * vh)
+    }
+
+    /// Sum of the SSIM map over the valid output rows `validRows` (row y of the valid map is centred on input row y + r).
+    private static func bandSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, stride: Int, width w: Int,
+                                validRows: Range<Int>, scratch: UnsafeMutableBufferPointer<Double>) -> Double {
         let c1 = (0.01 * 255.0) * (0.01 * 255.0), c2 = (0.03 * 255.0) * (0.03 * 255.0)
         let r = radius, taps = 2 * radius + 1
-        let vw = w - 2 * r, vh = h - 2 * r
-        // Horizontal 'valid' pass of x, y, x², y², xy: five planes of h × vw.
-        var horizontal = [Double](repeating: 0, count: 5 * h * vw)
-        let plane = h * vw
-        horizontal.withUnsafeMutableBufferPointer { out in
-            let (o, sa, sb) = (UncheckedSendableBox(out.baseAddress!), UncheckedSendableBox(a), UncheckedSendableBox(b))
-            parallelChunks(h, minimumPerChunk: 16) { rows in
-                let g = window
-                var ra = [Double](repeating: 0, count: w), rb = [Double](repeating: 0, count: w)
-                for y in rows {
-                    for x in 0..<w {
-                        ra[x] = Double(sa.value[y * stride + x]) * 255
-                        rb[x] = Double(sb.value[y * stride + x]) * 255
-                    }
-                    for x in 0..<vw {
-                        var mx = 0.0, my = 0.0, xx = 0.0, yy = 0.0, xy = 0.0
-                        for k in 0..<taps {
-                            let u = ra[x + k], v = rb[x + k], gk = g[k]
-                            mx += gk * u; my += gk * v
-                            xx += gk * u * u; yy += gk * v * v; xy += gk * u * v
-                        }
-                        let at = y * vw + x
-                        o.value[at] = mx; o.value[plane + at] = my
-                        o.value[2 * plane + at] = xx; o.value[3 * plane + at] = yy; o.value[4 * plane + at] = xy
-                    }
+        let vw = w - 2 * r
+        let inputRows = validRows.count + 2 * r
+        let plane = inputRows * vw
+        let g = window
+        let acc = 5 * plane
+        let (rowA, rowB) = (acc + 5 * vw, acc + 5 * vw + w)
+        // Horizontal 'valid' pass over input rows validRows.lowerBound ..< validRows.upperBound + 2r.
+        for i in 0..<inputRows {
+            let y = validRows.lowerBound + i
+            for x in 0..<w {
+                scratch[rowA + x] = Double(a[y * stride + x]) * 255
+                scratch[rowB + x] = Double(b[y * stride + x]) * 255
+            }
+            for x in 0..<vw {
+                var mx = 0.0, my = 0.0, xx = 0.0, yy = 0.0, xy = 0.0
+                for k in 0..<taps {
+                    let u = scratch[rowA + x + k], v = scratch[rowB + x + k], gk = g[k]
+                    mx += gk * u; my += gk * v
+                    xx += gk * u * u; yy += gk * v * v; xy += gk * u * v
                 }
+                let at = i * vw + x
+                scratch[at] = mx; scratch[plane + at] = my
+                scratch[2 * plane + at] = xx; scratch[3 * plane + at] = yy; scratch[4 * plane + at] = xy
             }
         }
-        // Vertical 'valid' pass and the SSIM map, summed per row.
-        var rowSums = [Double](repeating: 0, count: vh)
-        horizontal.withUnsafeBufferPointer { hp in
-            rowSums.withUnsafeMutableBufferPointer { sums in
-                let (src, dst) = (UncheckedSendableBox(hp.baseAddress!), UncheckedSendableBox(sums.baseAddress!))
-                parallelChunks(vh, minimumPerChunk: 16) { rows in
-                    let g = window
-                    for y in rows {
-                        var total = 0.0
-                        for x in 0..<vw {
-                            var m = (0.0, 0.0, 0.0, 0.0, 0.0)
-                            for k in 0..<taps {
-                                let at = (y + k) * vw + x, gk = g[k]
-                                m.0 += gk * src.value[at]
-                                m.1 += gk * src.value[plane + at]
-                                m.2 += gk * src.value[2 * plane + at]
-                                m.3 += gk * src.value[3 * plane + at]
-                                m.4 += gk * src.value[4 * plane + at]
-                            }
-                            let mu1 = m.0, mu2 = m.1
-                            let s11 = m.2 - mu1 * mu1, s22 = m.3 - mu2 * mu2, s12 = m.4 - mu1 * mu2
-                            total += ((2 * mu1 * mu2 + c1) * (2 * s12 + c2))
-                                / ((mu1 * mu1 + mu2 * mu2 + c1) * (s11 + s22 + c2))
-                        }
-                        dst.value[y] = total
-                    }
+        // Vertical 'valid' pass, one output row at a time: five accumulator rows after the band's planes, filled
+        // tap by tap so the inner loops run along contiguous rows; then the SSIM map (Wang et al. 2004, eq. 13).
+        var total = 0.0
+        for i in 0..<validRows.count {
+            for q in 0..<5 * vw { scratch[acc + q] = 0 }
+            for k in 0..<taps {
+                let gk = g[k], row = (i + k) * vw
+                for p in 0..<5 {
+                    let src = p * plane + row, dst = acc + p * vw
+                    for x in 0..<vw { scratch[dst + x] += gk * scratch[src + x] }
                 }
             }
+            for x in 0..<vw {
+                let mu1 = scratch[acc + x], mu2 = scratch[acc + vw + x]
+                let s11 = scratch[acc + 2 * vw + x] - mu1 * mu1
+                let s22 = scratch[acc + 3 * vw + x] - mu2 * mu2
+                let s12 = scratch[acc + 4 * vw + x] - mu1 * mu2
+                total += ((2 * mu1 * mu2 + c1) * (2 * s12 + c2)) / ((mu1 * mu1 + mu2 * mu2 + c1) * (s11 + s22 + c2))
+            }
         }
-        return rowSums.reduce(0, +) / Double(vw * vh)
+        return total
     }
 }
 
