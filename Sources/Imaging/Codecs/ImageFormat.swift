@@ -41,6 +41,7 @@ public struct DecodeOptions: Sendable, Equatable {
     /// Apply the EXIF orientation tag of JPEG files (default `true`), so pixels come out upright.
     public var applyOrientation: Bool
 
+    /// Options with a pixel limit and the orientation choice.
     public init(maxPixels: Int = 100_000_000, applyOrientation: Bool = true) {
         self.maxPixels = maxPixels
         self.applyOrientation = applyOrientation
@@ -65,6 +66,7 @@ public struct EncodeOptions: Sendable, Equatable {
     /// Lossless WebP (default `false`).
     public var webpLossless: Bool
 
+    /// Options for every format at once; each encoder reads its own fields.
     public init(pngBitDepth: Int = 8, pngCompressionLevel: Int = 6, jpegQuality: Int = 95, jpegSubsampling: JPEGSubsampling = .s420,
                 webpQuality: Float = 90, webpLossless: Bool = false) {
         self.pngBitDepth = pngBitDepth

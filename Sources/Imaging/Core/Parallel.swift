@@ -26,6 +26,7 @@ public func parallelChunks(_ count: Int, minimumPerChunk: Int = 16, _ body: (Ran
 /// Carries a value (typically a buffer pointer) into a `@Sendable` closure when the caller guarantees freedom
 /// from data races by construction, as `parallelChunks` callers do by writing disjoint ranges.
 public struct UncheckedSendableBox<Value>: @unchecked Sendable {
+    /// The carried value.
     public let value: Value
     @inlinable public init(_ value: Value) { self.value = value }
 }
@@ -33,6 +34,7 @@ public struct UncheckedSendableBox<Value>: @unchecked Sendable {
 /// How many threads `parallelChunks` uses. Defaults to the number of active processors; set
 /// `WILDIR_THREADS` in the environment to override (1 forces single-threaded execution).
 public enum ParallelConfiguration {
+    /// Threads used by `parallelChunks`: `WILDIR_THREADS` if set to a positive integer, else the online processors.
     public static let threadCount: Int = {
         if let text = getEnvironment("WILDIR_THREADS"), let n = Int(text), n > 0 { return n }
         return max(1, activeProcessorCount())
