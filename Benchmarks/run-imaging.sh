@@ -5,6 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 photo=${1:-$root/data/photos/Path.jpg}
+[ -f "$photo" ] && photo=$(realpath "$photo")
 runs=${2:-9}
 [ -f "$photo" ] || bash "$root/scripts/fetch-photos.sh"
 bash "$root/Tools/setup-python.sh"

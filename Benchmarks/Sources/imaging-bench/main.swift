@@ -35,7 +35,7 @@ guard arguments.count >= 2 else {
 }
 let runs = arguments.count >= 3 ? Int(arguments[2]) ?? 7 : 7
 do {
-    let jpegBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: arguments[1])))
+    let jpegBytes = try ImageCodec.readFile(arguments[1])
     let photo = try ImageCodec.decode(jpegBytes)
     let pngBytes = try ImageCodec.encode(photo, as: .png)
     let jpeg95 = try ImageCodec.encode(photo, as: .jpeg, options: EncodeOptions(jpegQuality: 95))

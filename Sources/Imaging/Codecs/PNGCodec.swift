@@ -24,9 +24,7 @@ enum PNGCodec {
             throw ImagingError.corruptData(source: source, format: .png, reason: "no pixel data")
         }
         var image = Image(uncheckedWidth: width, height: height, channels: channels,
-                          samples: [Float](unsafeUninitializedCapacity: width * height * channels) { _, n in
-                              n = width * height * channels
-                          })
+                          samples: SampleStorage.uninitialized(count: width * height * channels))
         if info.bitDepth == 16 {
             image.setInterleaved(UnsafePointer(pixels.assumingMemoryBound(to: UInt16.self)), scale: 1.0 / 65535)
         } else {

@@ -43,11 +43,11 @@ extension Image {
         _ type: T.Type, width: Int, height: Int, channels: Int, fill: (UnsafeMutablePointer<T>) throws -> Void
     ) throws -> Image {
         let count = width * height * channels
-        let scratch = UnsafeMutablePointer<T>.allocate(capacity: count)
+        let scratch = SampleStorage.scratch(T.self, count: count)
         defer { scratch.deallocate() }
         try fill(scratch)
         var image = Image(uncheckedWidth: width, height: height, channels: channels,
-                          samples: [Float](unsafeUninitializedCapacity: count) { _, n in n = count })
+                          samples: SampleStorage.uninitialized(count: count))
         image.setInterleaved(UnsafePointer(scratch), scale: 1 / Float(T.max))
         return image
     }

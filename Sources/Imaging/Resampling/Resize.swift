@@ -53,7 +53,7 @@ extension Image {
         let (w, h, c) = (width, height, channels)
         let (outW, outH) = (horizontal.outputSize, vertical.outputSize)
         let count = c * outH * outW
-        var out = [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
+        var out = SampleStorage.uninitialized(count: count)
         let strips = (outH + Self.stripRows - 1) / Self.stripRows
         samples.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
