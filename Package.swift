@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Metrics", targets: ["Metrics"]),
+        .library(name: "Degradation", targets: ["Degradation"]),
         .library(name: "WildIR", targets: ["WildIR"]),
         .executable(name: "wildir", targets: ["wildir"]),
     ],
@@ -31,6 +32,7 @@ let package = Package(
         .target(name: "PNGSupport", dependencies: ["CPNG"]),
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "PNGSupport", "CWebP"]),
         .target(name: "Metrics", dependencies: ["Imaging"]),
+        .target(name: "Degradation", dependencies: ["Imaging"]),
         .target(name: "WildIR", dependencies: ["Imaging", "Metrics"]),
         .executableTarget(
             name: "wildir",
@@ -41,6 +43,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CDNNL", "CBLAS"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "DegradationTests", dependencies: ["Degradation", "Imaging", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.
         .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "TestSupport", "wildir"]),

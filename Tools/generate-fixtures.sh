@@ -5,7 +5,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bash "$here/setup-python.sh"
 py="$here/.venv/bin/python"
 "$py" "$here/make_test_images.py"
-for generator in "$here"/fixtures/*.py; do
+for generator in "$here"/fixtures/[!_]*.py; do
   echo "fixtures: $(basename "$generator")"
   "$py" "$generator"
 done

@@ -1,0 +1,35 @@
+import Degradation
+import Imaging
+import TestSupport
+import XCTest
+
+/// Filtering against OpenCV `cv2.filter2D` (reflect-101 borders), fixtures from Tools/fixtures/degradation_kernels.py.
+final class Filter2DTests: XCTestCase {
+    func testFilteringMatchesOpenCVOnFloatAndEightBitData() throws {
+        let manifest = try XCTUnwrap(try Fixtures.json("degradation", "filter.json") as? [String: Any])
+        let input = try NPYArray.fixture("degradation", try XCTUnwrap(manifest["input"] as? String)).image(scale: 1.0 / 255)
+        var worstFloat = 0.0, worstByte = 0
+        for case_ in try XCTUnwrap(manifest["cases"] as? [[String: Any]]) {
+            let weights = try NPYArray.fixture("degradation", try XCTUnwrap(case_["kernel"] as? String))
+            let kernel = try BlurKernel(size: weights.shape[0], weights: weights.values.map { Double(Float($0)) })
+            let output = input.filtered(by: kernel)
+            let dFloat = ImageComparison.maxDifference(output, try NPYArray.fixture("degradation", try XCTUnwrap(case_["float"] as? String)))
+            let dByte = ImageComparison.maxDifference8(output, try NPYArray.fixture("degradation", try XCTUnwrap(case_["uint8"] as? String)))
+            XCTAssertLessThanOrEqual(dFloat, 1e-5, "\(case_)")
+            XCTAssertLessThanOrEqual(dByte, 1, "\(case_)")
+            worstFloat = max(worstFloat, dFloat)
+            worstByte = max(worstByte, dByte)
+        }
+        print("filter2D vs cv2: worst |Δ| = \(worstFloat) (float32), \(worstByte)/255 (uint8)")
+    }
+
+    func testIdentityKernelAndConstantImagesAreFixedPoints() throws {
+        let photo = try Image(contentsOf: Fixtures.path("images", "chelsea.png"))
+        let identity = try BlurKernel(size: 3, weights: [0, 0, 0, 0, 1, 0, 0, 0, 0])
+        XCTAssertEqual(photo.filtered(by: identity).samples, photo.samples)
+        let flat = try Image(width: 9, height: 5, channels: 1, filledWith: 0.25)
+        for kernel in [try GaussianKernels.kernel(size: 21, sigmaX: 3, sigmaY: 1, theta: 1), try SimpleKernels.defocus(size: 7)] {
+            for v in flat.filtered(by: kernel).samples { XCTAssertEqual(v, 0.25, accuracy: 1e-6) }
+        }
+    }
+}
