@@ -27,10 +27,11 @@ let package = Package(
         system("CTurboJPEG", pkgConfig: "libturbojpeg", apt: ["libturbojpeg0-dev"]),
         system("CPNG", pkgConfig: "libpng", apt: ["libpng-dev"]),
         system("CWebP", pkgConfig: "libwebp", apt: ["libwebp-dev"]),
+        system("CKissFFT", apt: ["libkissfft-dev"]),
 
         // libpng reports errors by longjmp, which must not cross Swift frames: the setjmp lives in this C file.
         .target(name: "PNGSupport", dependencies: ["CPNG"]),
-        .target(name: "Imaging", dependencies: ["CTurboJPEG", "PNGSupport", "CWebP"]),
+        .target(name: "Imaging", dependencies: ["CTurboJPEG", "PNGSupport", "CWebP", "CKissFFT"]),
         .target(name: "Metrics", dependencies: ["Imaging"]),
         .target(name: "Degradation", dependencies: ["Imaging"]),
         .target(name: "WildIR", dependencies: ["Imaging", "Metrics"]),

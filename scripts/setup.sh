@@ -9,6 +9,7 @@ packages=(
   libturbojpeg0-dev    # libjpeg-turbo (TurboJPEG API)
   libpng-dev           # PNG codec
   libwebp-dev          # WebP codec
+  libkissfft-dev       # KissFFT (BSD-3): 2-D FFTs for Wiener deconvolution
   pkg-config
 )
 

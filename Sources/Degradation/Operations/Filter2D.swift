@@ -13,20 +13,11 @@ extension Image {
         return filteredDirectly(kernel)
     }
 
-    /// Reflect-101 source index for `i` in a line of `n` samples (n ≥ 1).
-    static func reflect101(_ i: Int, _ n: Int) -> Int {
-        guard n > 1 else { return 0 }
-        let period = 2 * n - 2
-        var j = i % period
-        if j < 0 { j += period }
-        return j < n ? j : period - j
-    }
-
     private func filteredSeparably(row: [Float], column: [Float]) -> Image {
         let (w, h, c, k) = (width, height, channels, row.count)
         let half = k / 2
-        let xIndex = (0..<(w + 2 * half)).map { Self.reflect101($0 - half, w) }
-        let yIndex = (0..<(h + 2 * half)).map { Self.reflect101($0 - half, h) }
+        let xIndex = (0..<(w + 2 * half)).map { BorderIndex.reflect101($0 - half, w) }
+        let yIndex = (0..<(h + 2 * half)).map { BorderIndex.reflect101($0 - half, h) }
         var horizontal = [Float](repeating: 0, count: samples.count)
         samples.withUnsafeBufferPointer { src in
             horizontal.withUnsafeMutableBufferPointer { dst in
@@ -72,8 +63,8 @@ extension Image {
         let (w, h, c, k) = (width, height, channels, kernel.size)
         let half = k / 2
         let taps = kernel.weights.map(Float.init)
-        let xIndex = (0..<(w + 2 * half)).map { Self.reflect101($0 - half, w) }
-        let yIndex = (0..<(h + 2 * half)).map { Self.reflect101($0 - half, h) }
+        let xIndex = (0..<(w + 2 * half)).map { BorderIndex.reflect101($0 - half, w) }
+        let yIndex = (0..<(h + 2 * half)).map { BorderIndex.reflect101($0 - half, h) }
         var out = [Float](repeating: 0, count: samples.count)
         samples.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in

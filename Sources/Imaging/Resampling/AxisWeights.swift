@@ -149,18 +149,10 @@ struct AxisWeights {
                 let j = left + k
                 let w = antialias ? s * cubic(s * (u - Double(j))) : cubic(u - Double(j))
                 total += w
-                list.append((mirror(j - 1, n), w))
+                list.append((BorderIndex.symmetric(j - 1, n), w))
             }
             lists.append(list.filter { $0.1 != 0 }.map { ($0.0, $0.1 / total) })
         }
         return AxisWeights(lists)
-    }
-
-    /// Symmetric (half-sample) reflection of a 0-based index into 0..<n: −1 → 0, n → n − 1.
-    static func mirror(_ i: Int, _ n: Int) -> Int {
-        let period = 2 * n
-        var j = i % period
-        if j < 0 { j += period }
-        return j < n ? j : period - 1 - j
     }
 }

@@ -1,0 +1,101 @@
+@testable import Degradation
+import Imaging
+import TestSupport
+import XCTest
+
+/// Degradation operations against the reference recipes (Tools/fixtures/degradation_ops.py) and closed forms.
+final class OperationTests: XCTestCase {
+    func manifest() throws -> [String: Any] {
+        try XCTUnwrap(try Fixtures.json("degradation_ops", "manifest.json") as? [String: Any])
+    }
+
+    func testLineKernelsMatchScikitImageRasterisation() throws {
+        let lines = try XCTUnwrap(try manifest()["lines"] as? [[String: Any]])
+        XCTAssertEqual(lines.count, 72)
+        for entry in lines {
+            let size = try XCTUnwrap(entry["size"] as? Int), angle = try XCTUnwrap(entry["angle"] as? Double)
+            let ours = try LineKernel.kernel(size: size, angle: angle)
+            let reference = try NPYArray.fixture("degradation_ops", try XCTUnwrap(entry["file"] as? String))
+            XCTAssertEqual(ours.weights.count, reference.values.count)
+            let worst = zip(ours.weights, reference.values).map { abs($0 - $1) }.max() ?? 1
+            XCTAssertLessThan(worst, 1e-12, "size \(size), angle \(angle)")
+        }
+    }
+
+    /// Wiener ringing within 1e-4 of the float64 SciPy recipe (KissFFT works in float32).
+    func testWienerRingingMatchesTheOfficialRecipe() throws {
+        let input = try NPYArray.fixture("degradation_ops", "wiener_input.npy").image()
+        let k = try NPYArray.fixture("degradation_ops", "wiener_kernel.npy")
+        let kernel = try BlurKernel(size: k.shape[0], weights: k.values)
+        let output = try WienerRinging.deconvolve(input, kernel: kernel)
+        let d = ImageComparison.maxDifference(output, try NPYArray.fixture("degradation_ops", "wiener_output.npy"))
+        XCTAssertLessThanOrEqual(d, 1e-4)
+        print("Wiener vs SciPy float64: worst |Δ| = \(d)")
+        // Deconvolution sharpens: the result is further from the blurred input than nothing, and K → ∞ gives ~0.
+        XCTAssertGreaterThan(ImageComparison.maxDifference(output, try NPYArray.fixture("degradation_ops", "wiener_input.npy")), 0.01)
+        XCTAssertThrowsError(try WienerRinging.deconvolve(input, kernel: kernel, k: -1))
+    }
+
+    func testJPEGArtifactsMatchOpenCVExactly() throws {
+        let input = try NPYArray.fixture("degradation_ops", "input.npy").image()
+        for entry in try XCTUnwrap(try manifest()["jpeg"] as? [[String: Any]]) {
+            let quality = try XCTUnwrap(entry["quality"] as? Int)
+            let output = try JPEGCompression.apply(input, quality: quality)
+            let reference = try NPYArray.fixture("degradation_ops", try XCTUnwrap(entry["file"] as? String))
+            XCTAssertEqual(ImageComparison.maxDifference8(output, reference), 0, "quality \(quality)")
+        }
+    }
+
+    /// Gaussian noise: the added noise has standard deviation σ/255 and, in gray mode, equal channels.
+    func testGaussianNoiseHasTheRequestedSpreadAndGrayModeSharesIt() throws {
+        let flat = try Image(width: 200, height: 200, channels: 3, filledWith: 0.5)
+        var random = DegradationRandom(seed: 5)
+        let noisy = Noise.gaussian(flat, sigma: 10, gray: false, finish: .init(clip: false), random: &random)
+        let deltas = noisy.samples.map { Double($0) - 0.5 }
+        let sd = (deltas.map { $0 * $0 }.reduce(0, +) / Double(deltas.count)).squareRoot()
+        XCTAssertEqual(sd, 10.0 / 255, accuracy: 10.0 / 255 * 0.02)
+        let gray = Noise.gaussian(flat, sigma: 10, gray: true, random: &random)
+        XCTAssertEqual(Array(gray.samples[0..<40_000]), Array(gray.samples[40_000..<80_000]))
+        let rounded = Noise.gaussian(flat, sigma: 10, gray: false, finish: .init(clip: true, round: true), random: &random)
+        XCTAssertTrue(rounded.samples.allSatisfy { abs($0 * 255 - ($0 * 255).rounded()) < 1e-3 && $0 >= 0 && $0 <= 1 })
+    }
+
+    /// Poisson noise: with v levels (a power of two ≥ the distinct values), E[out] = x and Var[out] = x/v (× scale²).
+    func testPoissonNoiseMomentsFollowTheLevelCount() throws {
+        // Two gray levels → v = 2.
+        var samples = [Float](repeating: 0.4, count: 20_000) + [Float](repeating: 0.8, count: 20_000)
+        samples = samples.map { ($0 * 255).rounded() / 255 }
+        let image = try Image(width: 200, height: 200, channels: 1, samples: samples)
+        var random = DegradationRandom(seed: 9)
+        let out = Noise.poisson(image, scale: 1, gray: false, finish: .init(clip: false), random: &random)
+        let high = out.samples[20_000...].map(Double.init), x = Double(samples[20_000])
+        let mean = high.reduce(0, +) / Double(high.count)
+        let variance = high.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(high.count)
+        XCTAssertEqual(mean, x, accuracy: 4 * (x / 2 / Double(high.count)).squareRoot())
+        XCTAssertEqual(variance, x / 2, accuracy: x / 2 * 0.05)
+    }
+
+    /// Hörmann's PTRS: Poisson(λ) moments for large λ.
+    func testPoissonSamplerMomentsForLargeMeans() {
+        var random = DegradationRandom(seed: 3)
+        for lambda in [3.0, 25.0, 180.0] {
+            let draws = (0..<40_000).map { _ in Double(Noise.poissonSample(lambda, &random)) }
+            let mean = draws.reduce(0, +) / Double(draws.count)
+            let squares: [Double] = draws.map { ($0 - mean) * ($0 - mean) }
+            let variance = squares.reduce(0, +) / Double(draws.count)
+            let tolerance: Double = 4 * (lambda / Double(draws.count)).squareRoot()
+            XCTAssertEqual(mean, lambda, accuracy: tolerance, "λ = \(lambda)")
+            XCTAssertEqual(variance, lambda, accuracy: lambda * 0.05, "λ = \(lambda)")
+        }
+    }
+
+    func testRandomResizeKeepsTheDrawnSizeAndReturnsToTheOriginal() throws {
+        let photo = try Image(contentsOf: Fixtures.path("images", "coffee.png"))
+        var random = DegradationRandom(seed: 1, name: "coffee.png")
+        let (small, _) = try RandomResize.apply(photo, random: &random)
+        XCTAssertTrue((Int(Double(photo.width) / 1.4)...Int(Double(photo.width) / 0.5)).contains(small.width))
+        let (back, filter) = try RandomResize.apply(small, width: photo.width, height: photo.height, random: &random)
+        XCTAssertEqual([back.width, back.height], [photo.width, photo.height])
+        XCTAssertTrue(RandomResize.filters.contains(filter))
+    }
+}
