@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // C libraries: module maps only, no logic.
@@ -34,7 +35,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "PNGSupport", "CWebP", "CKissFFT"]),
         .target(name: "Metrics", dependencies: ["Imaging"]),
         .target(name: "Degradation", dependencies: ["Imaging"]),
-        .target(name: "WildIR", dependencies: ["Imaging", "Metrics"]),
+        .target(name: "WildIR", dependencies: ["Imaging", "Metrics", "Degradation", "Yams"]),
         .executableTarget(
             name: "wildir",
             dependencies: ["WildIR", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -47,6 +48,6 @@ let package = Package(
         .testTarget(name: "DegradationTests", dependencies: ["Degradation", "Imaging", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.
-        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "TestSupport", "wildir"]),
+        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "TestSupport", "wildir", "Degradation"]),
     ]
 )

@@ -1,7 +1,8 @@
+@_exported import Degradation
 @_exported import Imaging
 @_exported import Metrics
 
-/// The WildIR facade: one import for applications (`import WildIR`) that re-exports the image and metric modules.
+/// The WildIR facade: one import for applications (`import WildIR`) that re-exports the image, degradation and metric modules.
 public enum WildIR {
     /// The library version, following semantic versioning.
     public static let version = "0.1.0"

@@ -96,6 +96,29 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("exceeds the limit"), r.stderr)
     }
 
+    func testDegradeWritesPairsResumesAndReportsBadFiles() throws {
+        let root = try folder()
+        let input = root.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path("images", "chelsea.png"), toPath: input.appendingPathComponent("chelsea.png").path)
+        let out = root.appendingPathComponent("out").path
+        var r = try run(["degrade", "--input", input.path, "--output", out, "--seed", "2", "--crop", "64"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("1 pair(s) written"), r.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/LQ/chelsea.png"))
+        r = try run(["degrade", "--input", input.path, "--output", out, "--seed", "2", "--crop", "64"])
+        XCTAssertTrue(r.stdout.contains("0 pair(s) written, 1 already complete"), r.stdout)
+        try Data("junk".utf8).write(to: input.appendingPathComponent("junk.png"))
+        r = try run(["degrade", "--input", input.path, "--output", out, "--seed", "2", "--crop", "64"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("junk.png"), r.stderr)
+        let config = root.appendingPathComponent("bad.yml")
+        try Data("blurProbabilty: 0.5\n".utf8).write(to: config)
+        r = try run(["degrade", "--input", input.path, "--output", out, "--config", config.path])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("unknown option 'blurProbabilty'"), r.stderr)
+    }
+
     func testInspectDescribesImages() throws {
         let r = try run(["inspect", Fixtures.path("images", "camera.png"), Fixtures.path("codecs", "rgba16.png")])
         XCTAssertEqual(r.status, 0, r.stderr)

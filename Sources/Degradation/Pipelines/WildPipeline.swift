@@ -41,6 +41,39 @@ public struct WildPipeline: Sendable, Equatable, Codable {
     /// The official configuration.
     public init() {}
 
+    /// Checks that every probability is in [0, 1], kernel radii give sizes 5…21, qualities are in 1…100 and
+    /// σ, scales and K are positive.
+    /// - Throws: ``DegradationError/invalidParameter(_:)`` naming the first offending field.
+    public func validate() throws {
+        let probabilities: [(String, Double)] = [
+            ("blurProbability", blurProbability), ("resizeProbability", resizeProbability),
+            ("noiseProbability", noiseProbability), ("jpegProbability", jpegProbability),
+            ("ringingBlendProbability", ringingBlendProbability), ("gaussianProbability", gaussianProbability),
+            ("grayProbability", grayProbability),
+        ] + [("firstBlur", firstBlur), ("secondBlur", secondBlur), ("thirdBlur", thirdBlur)].flatMap { name, blur in
+            [("\(name).sincProbability", blur.sincProbability), ("\(name).deblurProbability", blur.deblurProbability)]
+        }
+        for (name, p) in probabilities where !(0...1).contains(p) {
+            throw DegradationError.invalidParameter("\(name) must be a probability in [0, 1], got \(p)")
+        }
+        for (name, blur) in [("firstBlur", firstBlur), ("secondBlur", secondBlur), ("thirdBlur", thirdBlur)] {
+            guard (3...11).contains(blur.maxRadius) else {
+                throw DegradationError.invalidParameter("\(name).maxRadius must be 3…11 (kernel sizes 5…21), got \(blur.maxRadius)")
+            }
+            guard blur.sigmaRange.lowerBound > 0 else {
+                throw DegradationError.invalidParameter("\(name).sigmaRange must be positive")
+            }
+        }
+        for (name, range) in [("firstJPEGQuality", firstJPEGQuality), ("thirdJPEGQuality", thirdJPEGQuality)]
+            where range.lowerBound < 1 || range.upperBound > 100 {
+            throw DegradationError.invalidParameter("\(name) must lie within 1…100")
+        }
+        guard resizeScale.lowerBound > 0, gaussianSigma.lowerBound >= 0, poissonScale.lowerBound >= 0, wienerK > 0,
+              (0...1).contains(ringingBlendRange.lowerBound), (0...1).contains(ringingBlendRange.upperBound) else {
+            throw DegradationError.invalidParameter("resizeScale, wienerK must be positive; noise ranges non-negative; blend weights in [0, 1]")
+        }
+    }
+
     /// Degrades `image` (colour channels; alpha is dropped) and reports what was done.
     public func apply(_ image: Image, random: inout DegradationRandom) throws -> (Image, DegradationRecord) {
         var record = DegradationRecord()

@@ -1,0 +1,98 @@
+import Foundation
+import TestSupport
+import WildIR
+import XCTest
+
+/// Dataset generation: layout, determinism across job counts, resume, bad inputs, YAML configuration.
+final class DatasetDegraderTests: XCTestCase {
+    func folders() throws -> (input: URL, root: URL) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wildir-degrade-\(UUID().uuidString)")
+        let input = root.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+        for name in ["chelsea", "coffee", "camera"] {
+            try Image(contentsOf: Fixtures.path("images", "\(name).png")).resized(width: 64, height: 48, filter: .area)
+                .write(to: input.appendingPathComponent("\(name).png").path)
+        }
+        return (input, root)
+    }
+
+    func contents(_ dir: URL) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for sub in ["GT", "LQ"] {
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(sub).path) {
+                out["\(sub)/\(name)"] = try Data(contentsOf: dir.appendingPathComponent(sub).appendingPathComponent(name))
+            }
+        }
+        out["manifest"] = try Data(contentsOf: dir.appendingPathComponent("manifest.jsonl"))
+        return out
+    }
+
+    func testLayoutManifestAndIdenticalResultsForOneOrTwoJobs() throws {
+        let (input, root) = try folders()
+        let one = root.appendingPathComponent("one"), two = root.appendingPathComponent("two")
+        let s1 = try DatasetDegrader(options: .init(seed: 7, copies: 2, crop: 40, jobs: 1)).run(input: input.path, output: one.path)
+        let s2 = try DatasetDegrader(options: .init(seed: 7, copies: 2, crop: 40, jobs: 2)).run(input: input.path, output: two.path)
+        XCTAssertEqual(s1.written, 6)
+        XCTAssertEqual(s2.written, 6)
+        let a = try contents(one), b = try contents(two)
+        XCTAssertEqual(a.keys.sorted(), ["GT/camera_0.png", "GT/camera_1.png", "GT/chelsea_0.png", "GT/chelsea_1.png",
+                                         "GT/coffee_0.png", "GT/coffee_1.png", "LQ/camera_0.png", "LQ/camera_1.png",
+                                         "LQ/chelsea_0.png", "LQ/chelsea_1.png", "LQ/coffee_0.png", "LQ/coffee_1.png", "manifest"])
+        XCTAssertEqual(a, b, "outputs depend on --jobs")
+        let lines = String(decoding: try XCTUnwrap(a["manifest"]), as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(lines.count, 6)
+        let first = try JSONDecoder().decode(DatasetDegrader.ManifestEntry.self, from: Data(lines[0].utf8))
+        XCTAssertEqual(first.name, "camera_0.png")
+        XCTAssertTrue(first.text.hasPrefix("an image with "))
+        let gt = try Image(contentsOf: one.appendingPathComponent("GT/camera_0.png").path)
+        XCTAssertEqual([gt.width, gt.height], [40, 40])
+    }
+
+    func testResumeSkipsCompletePairsAndRedoesMissingOnes() throws {
+        let (input, root) = try folders()
+        let out = root.appendingPathComponent("out")
+        let degrader = DatasetDegrader(options: .init(seed: 1))
+        _ = try degrader.run(input: input.path, output: out.path)
+        let complete = try contents(out)
+        // Lose one LQ file and tear the manifest's last line, as a killed run might.
+        try FileManager.default.removeItem(at: out.appendingPathComponent("LQ/coffee.png"))
+        let manifest = out.appendingPathComponent("manifest.jsonl")
+        var text = try String(contentsOf: manifest, encoding: .utf8)
+        text += "{\"name\": \"torn"
+        try text.write(to: manifest, atomically: true, encoding: .utf8)
+        let summary = try degrader.run(input: input.path, output: out.path)
+        XCTAssertEqual(summary.written, 1)
+        XCTAssertEqual(summary.skipped, 2)
+        XCTAssertEqual(try contents(out), complete)
+    }
+
+    func testBadInputIsReportedAndTheRestIsWritten() throws {
+        let (input, root) = try folders()
+        try Data("not an image".utf8).write(to: input.appendingPathComponent("broken.jpg"))
+        let summary = try DatasetDegrader(options: .init()).run(input: input.path, output: root.appendingPathComponent("o").path)
+        XCTAssertEqual(summary.written, 3)
+        XCTAssertEqual(summary.failures.count, 1)
+        XCTAssertTrue(summary.failures[0].reason.contains("broken.jpg"))
+        XCTAssertThrowsError(try DatasetDegrader(options: .init()).run(input: "/no/such", output: root.path)) {
+            XCTAssertEqual($0 as? DatasetError, .notADirectory("/no/such"))
+        }
+    }
+
+    func testYAMLOverridesDefaultsAndRefusesUnknownKeysAndBadValues() throws {
+        let pipeline = try PipelineConfiguration.wild(yaml: "noiseProbability: 0.9\nthirdBlur: { sincProbability: 0.25 }\nfirstJPEGQuality: [50, 70]\n", source: "x.yml")
+        XCTAssertEqual(pipeline.noiseProbability, 0.9)
+        XCTAssertEqual(pipeline.thirdBlur.sincProbability, 0.25)
+        XCTAssertEqual(pipeline.thirdBlur.maxRadius, 10)
+        XCTAssertEqual(pipeline.firstJPEGQuality, 50...70)
+        XCTAssertEqual(pipeline.jpegProbability, WildPipeline().jpegProbability)
+        XCTAssertThrowsError(try PipelineConfiguration.wild(yaml: "noiseProbabilty: 0.9", source: "x.yml")) {
+            guard case let .unknownKey(_, key, _) = $0 as? ConfigurationError else { return XCTFail("\($0)") }
+            XCTAssertEqual(key, "noiseProbabilty")
+        }
+        XCTAssertThrowsError(try PipelineConfiguration.wild(yaml: "noiseProbability: 1.5", source: "x.yml")) {
+            XCTAssertTrue("\($0)".contains("noiseProbability must be a probability"), "\($0)")
+        }
+        XCTAssertThrowsError(try PipelineConfiguration.wild(yaml: "firstJPEGQuality: [90, 50]", source: "x.yml"))
+        XCTAssertThrowsError(try PipelineConfiguration.wild(yaml: "{{{", source: "x.yml"))
+    }
+}
