@@ -12,17 +12,18 @@ import Foundation
 public struct DatasetDegrader: Sendable {
     /// Options of a run.
     public struct Options: Sendable {
-        public var pipeline: WildPipeline
+        public var pipeline: DegradationPipeline
         public var seed: UInt64
         /// Degraded versions per source image (names get `_0`, `_1`, … when more than one).
         public var copies: Int
-        /// Random square crop of this side before degrading (images smaller than it are used whole).
+        /// Random square crop of this side before degrading (images smaller than it are used whole). Ground truths
+        /// are also trimmed to a multiple of the pipeline's scale.
         public var crop: Int?
         /// Images processed concurrently.
         public var jobs: Int
         public var decode: DecodeOptions
 
-        public init(pipeline: WildPipeline = WildPipeline(), seed: UInt64 = 0, copies: Int = 1, crop: Int? = nil,
+        public init(pipeline: DegradationPipeline = .wild(WildPipeline()), seed: UInt64 = 0, copies: Int = 1, crop: Int? = nil,
                     jobs: Int = 1, decode: DecodeOptions = .default) {
             self.pipeline = pipeline
             self.seed = seed
@@ -109,11 +110,13 @@ public struct DatasetDegrader: Sendable {
             let image = try Image(contentsOf: source, options: options.decode)
             for (copy, name) in names.enumerated() where !state.isDone(name) {
                 var random = DegradationRandom(seed: options.seed, name: "\(fileName)#\(copy)")
-                let clean = try cropped(image.droppingAlpha, to: options.crop, random: &random)
-                let (degraded, record) = try options.pipeline.apply(clean, random: &random)
-                try clean.write(to: gt.appendingPathComponent(name).path)
+                let clean = try trimmed(try cropped(image.droppingAlpha, to: options.crop, random: &random),
+                                        toMultipleOf: options.pipeline.scale)
+                let (groundTruth, degraded, record) = try options.pipeline.apply(clean, random: &random)
+                try groundTruth.write(to: gt.appendingPathComponent(name).path)
                 try degraded.write(to: lq.appendingPathComponent(name).path)
-                let entry = ManifestEntry(name: name, source: fileName, copy: copy, seed: options.seed, pipeline: "wild",
+                let entry = ManifestEntry(name: name, source: fileName, copy: copy, seed: options.seed,
+                                          pipeline: options.pipeline.name,
                                           text: record.text, degradations: record.degradationNames,
                                           operations: record.operations)
                 try state.record(entry, appendingTo: manifest)
@@ -134,6 +137,18 @@ public struct DatasetDegrader: Sendable {
             }
         }
         return try Image(width: size, height: size, channels: image.channels, samples: samples)
+    }
+
+    /// The top-left part whose sides are multiples of `scale` (so that LQ = GT / scale exactly).
+    static func trimmed(_ image: Image, toMultipleOf scale: Int) throws -> Image {
+        let (w, h) = (image.width / scale * scale, image.height / scale * scale)
+        guard w > 0, h > 0 else { throw DegradationError.invalidParameter("image smaller than the scale \(scale)") }
+        guard w != image.width || h != image.height else { return image }
+        var samples = [Float](repeating: 0, count: w * h * image.channels)
+        for c in 0..<image.channels {
+            for y in 0..<h { for x in 0..<w { samples[(c * h + y) * w + x] = image[c, y, x] } }
+        }
+        return try Image(width: w, height: h, channels: image.channels, samples: samples)
     }
 
     static func imageFiles(in directory: String) throws -> [String] {

@@ -4,7 +4,7 @@ import Yams
 
 /// Reads a degradation pipeline's settings from YAML: every field is optional and falls back to the published
 /// default, and unknown keys are errors (so a typo never passes silently). Field names are the Swift property
-/// names of ``WildPipeline``; ranges are two-element lists, e.g.
+/// names of ``WildPipeline`` or ``RealESRGANPipeline``; ranges are two-element lists, e.g.
 ///
 /// ```yaml
 /// noiseProbability: 0.5
@@ -24,12 +24,23 @@ public enum PipelineConfiguration {
         return pipeline
     }
 
-    /// The pipeline of a YAML file.
-    public static func wild(contentsOf path: String) throws -> WildPipeline {
+    /// Real-ESRGAN's pipeline at `scale` described by the YAML text (fields of ``RealESRGANPipeline``).
+    public static func realESRGAN(yaml: String, scale: Int, source: String) throws -> RealESRGANPipeline {
+        let pipeline = try decode(RealESRGANPipeline.self, defaults: RealESRGANPipeline(scale: scale), yaml: yaml, source: source)
+        do {
+            try pipeline.validate()
+        } catch let error as DegradationError {
+            throw ConfigurationError.invalidValue(source, error.description)
+        }
+        return pipeline
+    }
+
+    /// The text of a configuration file.
+    public static func text(of path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError.unreadable(path)
         }
-        return try wild(yaml: text, source: path)
+        return text
     }
 
     static func decode<T: Codable>(_ type: T.Type, defaults: T, yaml: String, source: String) throws -> T {

@@ -14,19 +14,25 @@ struct DegradeCommand: ParsableCommand {
             --jobs is. Run again to resume: complete pairs are skipped. A file that cannot be read is reported at
             the end and does not stop the batch.
 
-            Pipelines: wild (DACLIP-IR's three shuffled phases of blur/ringing, resize, noise and JPEG; the
-            published settings unless --config gives a YAML file that overrides some of them).
+            Pipelines: wild (DACLIP-IR's three shuffled phases of blur/ringing, resize, noise and JPEG) and
+            realesrgan (Real-ESRGAN's second-order degradation, --scale 1, 2 or 4; LQ is 1/scale of GT and GT is
+            USM-sharpened as in Real-ESRGAN's training). Published settings unless --config gives a YAML file that
+            overrides some of them.
 
             Examples:
               wildir degrade --input photos/ --output train/ --seed 1 --copies 4 --crop 256 --jobs 2
               wildir degrade --input photos/ --output train/ --config lighter.yml
+              wildir degrade --pipeline realesrgan --scale 4 --input photos/ --output sr/ --crop 256
             """
     )
 
-    enum Pipeline: String, ExpressibleByArgument, CaseIterable { case wild }
+    enum Pipeline: String, ExpressibleByArgument, CaseIterable { case wild, realesrgan }
 
-    @Option(help: "Degradation pipeline: wild.")
+    @Option(help: "Degradation pipeline: wild or realesrgan.")
     var pipeline: Pipeline = .wild
+
+    @Option(help: "Super-resolution scale for realesrgan: 1, 2 or 4.")
+    var scale = 1
 
     @Option(help: "Folder of clean photos (PNG, JPEG, WebP).")
     var input: String
@@ -55,12 +61,20 @@ struct DegradeCommand: ParsableCommand {
         guard copies >= 1 else { throw ValidationError("--copies must be at least 1, got \(copies)") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let crop, crop < 8 { throw ValidationError("--crop must be at least 8 pixels, got \(crop)") }
+        guard [1, 2, 4].contains(scale) else { throw ValidationError("--scale must be 1, 2 or 4, got \(scale)") }
+        if scale != 1, pipeline == .wild { throw ValidationError("--scale applies to --pipeline realesrgan only") }
     }
 
     func run() throws {
-        let pipeline: WildPipeline
+        let pipeline: DegradationPipeline
         do {
-            pipeline = try config.map { try PipelineConfiguration.wild(contentsOf: $0) } ?? WildPipeline()
+            let yaml = try config.map { try PipelineConfiguration.text(of: $0) } ?? ""
+            let source = config ?? "<defaults>"
+            switch self.pipeline {
+            case .wild: pipeline = .wild(try PipelineConfiguration.wild(yaml: yaml, source: source))
+            case .realesrgan:
+                pipeline = .realESRGAN(try PipelineConfiguration.realESRGAN(yaml: yaml, scale: scale, source: source))
+            }
         } catch let error as ConfigurationError {
             printError("error: \(error)")
             throw ExitCode(64)

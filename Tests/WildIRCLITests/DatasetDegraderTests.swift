@@ -48,6 +48,19 @@ final class DatasetDegraderTests: XCTestCase {
         XCTAssertEqual([gt.width, gt.height], [40, 40])
     }
 
+    func testRealESRGANAtFourTimesWritesQuarterSizeLQ() throws {
+        let (input, root) = try folders()
+        let out = root.appendingPathComponent("sr")
+        let summary = try DatasetDegrader(options: .init(pipeline: .realESRGAN(RealESRGANPipeline(scale: 4)), seed: 3, crop: 42))
+            .run(input: input.path, output: out.path)
+        XCTAssertEqual(summary.written, 3)
+        let gt = try Image(contentsOf: out.appendingPathComponent("GT/coffee.png").path)
+        let lq = try Image(contentsOf: out.appendingPathComponent("LQ/coffee.png").path)
+        XCTAssertEqual([gt.width, gt.height, lq.width, lq.height], [40, 40, 10, 10])  // 42 trimmed to a multiple of 4
+        let manifest = try String(contentsOf: out.appendingPathComponent("manifest.jsonl"), encoding: .utf8)
+        XCTAssertTrue(manifest.contains("\"pipeline\":\"realesrgan\""))
+    }
+
     func testResumeSkipsCompletePairsAndRedoesMissingOnes() throws {
         let (input, root) = try folders()
         let out = root.appendingPathComponent("out")
