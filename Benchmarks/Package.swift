@@ -13,5 +13,10 @@ let package = Package(
             dependencies: [.product(name: "Imaging", package: "WildIR"), .product(name: "Metrics", package: "WildIR")],
             path: "Sources/imaging-bench"
         ),
+        .executableTarget(
+            name: "degradation-bench",
+            dependencies: [.product(name: "Imaging", package: "WildIR"), .product(name: "Degradation", package: "WildIR")],
+            path: "Sources/degradation-bench"
+        ),
     ]
 )

@@ -16,8 +16,12 @@ def main():
             continue
         r = json.loads(line)
         rows.setdefault(r["case"], {})[r["library"]] = r["median_ms"]
-    print("| case | WildIR ms | OpenCV ms | Pillow ms | scikit-image ms | OpenCV / WildIR | Pillow / WildIR | scikit-image / WildIR |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    references = [lib for lib in ("opencv", "pillow", "skimage", "official")
+                  if any(lib in libs for libs in rows.values())]
+    titles = {"opencv": "OpenCV", "pillow": "Pillow", "skimage": "scikit-image", "official": "official Python"}
+    print("| case | WildIR ms | " + " | ".join(f"{titles[r]} ms" for r in references) + " | "
+          + " | ".join(f"{titles[r]} / WildIR" for r in references) + " |")
+    print("|---|---:|" + "---:|" * (2 * len(references)))
     for case, libs in rows.items():
         ours = libs.get("wildir")
 
@@ -27,8 +31,8 @@ def main():
         def ratio(lib):
             return f"{libs[lib] / ours:.2f}×" if lib in libs and ours else "—"
 
-        print(f"| {case} | {cell('wildir')} | {cell('opencv')} | {cell('pillow')} | {cell('skimage')} | "
-              f"{ratio('opencv')} | {ratio('pillow')} | {ratio('skimage')} |")
+        print(f"| {case} | {cell('wildir')} | " + " | ".join(cell(r) for r in references) + " | "
+              + " | ".join(ratio(r) for r in references) + " |")
 
 
 if __name__ == "__main__":

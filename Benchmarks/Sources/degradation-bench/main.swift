@@ -1,0 +1,86 @@
+// Times WildIR's degradation: the wild pipeline's throughput on 512×512 crops (both cores, one image per task)
+// and each operation alone on one crop. Prints JSON lines {"library": "wildir", "case": ..., "median_ms": ...}
+// for Benchmarks/compare.py; Benchmarks/degradation_reference.py times the official Python code the same way.
+import Degradation
+import Dispatch
+import Foundation
+import Imaging
+
+func median(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+}
+
+func report(_ name: String, _ runs: [Double], extra: [String: Double] = [:]) {
+    var line: [String: Any] = ["library": "wildir", "case": name, "median_ms": median(runs), "runs_ms": runs]
+    for (k, v) in extra { line[k] = v }
+    guard let data = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]) else { return }
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// The centre 512×512 crop of a photo.
+func crop(_ image: Image, _ size: Int = 512) throws -> Image {
+    let (x0, y0) = ((image.width - size) / 2, (image.height - size) / 2)
+    var samples = [Float](repeating: 0, count: 3 * size * size)
+    for c in 0..<3 { for y in 0..<size { for x in 0..<size { samples[(c * size + y) * size + x] = image[c, y0 + y, x0 + x] } } }
+    return try Image(width: size, height: size, channels: 3, samples: samples)
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 2 else {
+    FileHandle.standardError.write(Data("usage: degradation-bench PHOTO_DIR [RUNS]\n".utf8))
+    exit(2)
+}
+let runs = arguments.count >= 3 ? Int(arguments[2]) ?? 5 : 5
+do {
+    let files = try FileManager.default.contentsOfDirectory(atPath: arguments[1]).filter { $0.hasSuffix(".jpg") }.sorted()
+    let crops = try files.map { try Image(contentsOf: arguments[1] + "/" + $0) }.filter { $0.channels == 3 }.map { try crop($0) }
+    let pipeline = WildPipeline()
+    // Throughput: every crop degraded 4 times per run, two images at a time (one per core).
+    let jobs = crops.count * 4
+    var perImage: [Double] = []
+    for run in 0..<runs {
+        let ms = milliseconds {
+            let failures = UncheckedSendableBox(NSLock())
+            DispatchQueue.concurrentPerform(iterations: jobs) { i in
+                var random = DegradationRandom(seed: UInt64(run), name: "\(i)")
+                do { _ = try pipeline.apply(crops[i % crops.count], random: &random) } catch {
+                    failures.value.lock(); print("error: \(error)"); failures.value.unlock()
+                }
+            }
+        }
+        perImage.append(ms / Double(jobs))
+    }
+    report("wild_pipeline_per_image", perImage, extra: ["images_per_second": 1000 / median(perImage)])
+
+    // Operations alone on one crop (single image; the operation may use both cores internally).
+    let image = crops[0]
+    var random = DegradationRandom(seed: 1)
+    let aniso = try GaussianKernels.kernel(size: 19, sigmaX: 2, sigmaY: 0.8, theta: 0.5)
+    let iso = try GaussianKernels.isotropic(size: 19, sigma: 1.6)
+    let sinc = try SincKernel.circularLowPass(cutoff: 1.2, size: 21)
+    let small = try GaussianKernels.isotropic(size: 7, sigma: 1.2)
+    let cases: [(String, () throws -> Void)] = [
+        ("op_filter2d_aniso19", { _ = image.filtered(by: aniso) }),
+        ("op_filter2d_iso19", { _ = image.filtered(by: iso) }),
+        ("op_filter2d_sinc21", { _ = image.filtered(by: sinc) }),
+        ("op_wiener", { _ = try WienerRinging.deconvolve(image, kernel: small) }),
+        ("op_resize_bicubic_0.7", { _ = try image.resized(width: 365, height: 365, filter: .bicubic) }),
+        ("op_gaussian_noise", { _ = Noise.gaussian(image, sigma: 3, gray: false, random: &random) }),
+        ("op_poisson_noise", { _ = Noise.poisson(image, scale: 0.3, gray: false, random: &random) }),
+        ("op_jpeg_q75", { _ = try JPEGCompression.apply(image, quality: 75) }),
+    ]
+    for (name, body) in cases {
+        try body()
+        report(name, try (0..<max(runs, 5)).map { _ in try milliseconds(body) })
+    }
+} catch {
+    FileHandle.standardError.write(Data("degradation-bench: \(error)\n".utf8))
+    exit(1)
+}

@@ -1,0 +1,102 @@
+"""The reference side of the degradation benchmark: DACLIP-IR's official `random_degrade` (and its operations)
+on the same 512×512 crops as degradation-bench, two worker processes (one per core).
+
+Needs a checkout of the official repository (github.com/Algolzw/daclip-uir, MIT): DACLIP_REPO=/path. It is loaded
+as Tools/fixtures/wild_reference.py loads it (PyTorch imports stubbed, PSF pickle read NumPy-only).
+Prints JSON lines {"library": "official", "case": ..., "median_ms": ...}.
+
+Run: DACLIP_REPO=/path Tools/.venv/bin/python Benchmarks/degradation_reference.py PHOTO_DIR [RUNS]
+"""
+import json
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import time
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tools", "fixtures"))
+import wild_reference  # noqa: E402
+
+OFFICIAL = None
+CROPS = None
+
+
+def init(repo, crops):
+    global OFFICIAL, CROPS
+    cv2.setNumThreads(1)  # one image per process, as in a DataLoader worker
+    OFFICIAL = wild_reference.load_official(repo)
+    CROPS = crops
+
+
+def degrade(index):
+    random.seed(index)
+    np.random.seed(index)
+    OFFICIAL["random_degrade"](CROPS[index % len(CROPS)].copy())
+    return index
+
+
+def report(case, runs):
+    print(json.dumps({"library": "official", "case": case, "median_ms": statistics.median(runs), "runs_ms": runs},
+                     sort_keys=True), flush=True)
+
+
+def main():
+    repo = os.environ.get("DACLIP_REPO")
+    if not repo:
+        sys.exit("set DACLIP_REPO to a checkout of the official DACLIP-IR repository")
+    folder, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    crops = []
+    for name in sorted(f for f in os.listdir(folder) if f.endswith(".jpg")):
+        img = cv2.imread(os.path.join(folder, name), cv2.IMREAD_UNCHANGED)
+        if img.ndim != 3:
+            continue
+        h, w = img.shape[:2]
+        y, x = (h - 512) // 2, (w - 512) // 2
+        crops.append(np.ascontiguousarray(img[y:y + 512, x:x + 512]).astype(np.float32) / 255)
+    jobs = len(crops) * 4
+    with multiprocessing.Pool(2, initializer=init, initargs=(repo, crops)) as pool:
+        pool.map(degrade, range(4))  # warm-up
+        per_image = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            pool.map(degrade, range(jobs), chunksize=1)
+            per_image.append((time.perf_counter() - start) * 1e3 / jobs)
+    report("wild_pipeline_per_image", per_image)
+
+    official = wild_reference.load_official(repo)
+    cv2.setNumThreads(2)
+    image = crops[0]
+    d = official
+
+    def bivariate(size, sx, sy, theta):
+        return d["bivariate_Gaussian"](size, sx, sy, theta, isotropic=False).astype(np.float32)
+
+    aniso, iso = bivariate(19, 2, 0.8, 0.5), bivariate(19, 1.6, 1.6, 0)
+    sinc = d["circular_lowpass_kernel"](1.2, 21).astype(np.float32)
+    small = d["bivariate_Gaussian"](7, 1.2, 1.2, 0)
+    cases = {
+        "op_filter2d_aniso19": lambda: cv2.filter2D(image, -1, aniso),
+        "op_filter2d_iso19": lambda: cv2.filter2D(image, -1, iso),
+        "op_filter2d_sinc21": lambda: cv2.filter2D(image, -1, sinc),
+        "op_wiener": lambda: d["wiener_filter_multi_channel"](image, small.copy()),
+        "op_resize_bicubic_0.7": lambda: cv2.resize(image, (365, 365), interpolation=cv2.INTER_CUBIC),
+        "op_gaussian_noise": lambda: d["add_gaussian_noise"](image, sigma=3),
+        "op_poisson_noise": lambda: d["add_poisson_noise"](image, scale=0.3),
+        "op_jpeg_q75": lambda: d["add_jpg_compression"](image, 75),
+    }
+    for name, fn in cases.items():
+        fn()
+        times = []
+        for _ in range(max(runs, 5)):
+            start = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - start) * 1e3)
+        report(name, times)
+
+
+if __name__ == "__main__":
+    main()
