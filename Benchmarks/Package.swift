@@ -8,14 +8,15 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [.package(name: "WildIR", path: "..")],
     targets: [
+        .target(name: "BenchSupport", path: "Sources/BenchSupport"),
         .executableTarget(
             name: "imaging-bench",
-            dependencies: [.product(name: "Imaging", package: "WildIR"), .product(name: "Metrics", package: "WildIR")],
+            dependencies: ["BenchSupport", .product(name: "Imaging", package: "WildIR"), .product(name: "Metrics", package: "WildIR")],
             path: "Sources/imaging-bench"
         ),
         .executableTarget(
             name: "degradation-bench",
-            dependencies: [.product(name: "Imaging", package: "WildIR"), .product(name: "Degradation", package: "WildIR")],
+            dependencies: ["BenchSupport", .product(name: "Imaging", package: "WildIR"), .product(name: "Degradation", package: "WildIR")],
             path: "Sources/degradation-bench"
         ),
     ]

@@ -130,25 +130,14 @@ public struct DatasetDegrader: Sendable {
     static func cropped(_ image: Image, to size: Int?, random: inout DegradationRandom) throws -> Image {
         guard let size, image.width >= size, image.height >= size else { return image }
         let x = random.integer(in: 0...(image.width - size)), y = random.integer(in: 0...(image.height - size))
-        var samples = [Float](repeating: 0, count: size * size * image.channels)
-        for c in 0..<image.channels {
-            for row in 0..<size {
-                for column in 0..<size { samples[(c * size + row) * size + column] = image[c, y + row, x + column] }
-            }
-        }
-        return try Image(width: size, height: size, channels: image.channels, samples: samples)
+        return try image.cropped(x: x, y: y, width: size, height: size)
     }
 
     /// The top-left part whose sides are multiples of `scale` (so that LQ = GT / scale exactly).
     static func trimmed(_ image: Image, toMultipleOf scale: Int) throws -> Image {
         let (w, h) = (image.width / scale * scale, image.height / scale * scale)
         guard w > 0, h > 0 else { throw DegradationError.invalidParameter("image smaller than the scale \(scale)") }
-        guard w != image.width || h != image.height else { return image }
-        var samples = [Float](repeating: 0, count: w * h * image.channels)
-        for c in 0..<image.channels {
-            for y in 0..<h { for x in 0..<w { samples[(c * h + y) * w + x] = image[c, y, x] } }
-        }
-        return try Image(width: w, height: h, channels: image.channels, samples: samples)
+        return w == image.width && h == image.height ? image : try image.cropped(x: 0, y: 0, width: w, height: h)
     }
 
     static func imageFiles(in directory: String) throws -> [String] {

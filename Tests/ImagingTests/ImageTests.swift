@@ -20,6 +20,14 @@ final class ImageTests: XCTestCase {
         XCTAssertThrowsError(try Image(width: Int.max, height: 2, channels: 1))
     }
 
+    func testCropCopiesTheRegionOfEveryChannelAndRefusesRegionsOutside() throws {
+        let image = try Image(width: 4, height: 3, channels: 2, samples: (0..<24).map(Float.init))
+        let crop = try image.cropped(x: 1, y: 1, width: 2, height: 2)
+        XCTAssertEqual(crop.samples, [5, 6, 9, 10, 17, 18, 21, 22])
+        XCTAssertThrowsError(try image.cropped(x: 3, y: 0, width: 2, height: 1))
+        XCTAssertThrowsError(try image.cropped(x: 0, y: 0, width: 0, height: 1))
+    }
+
     func testAlphaIsDroppedAndColourChannelsCounted() throws {
         let rgba = try Image(width: 1, height: 1, channels: 4, samples: [0.1, 0.2, 0.3, 0.4])
         XCTAssertTrue(rgba.hasAlpha)

@@ -1,35 +1,15 @@
 // Times WildIR's degradation: the wild pipeline's throughput on 512×512 crops (both cores, one image per task)
 // and each operation alone on one crop. Prints JSON lines {"library": "wildir", "case": ..., "median_ms": ...}
 // for Benchmarks/compare.py; Benchmarks/degradation_reference.py times the official Python code the same way.
+import BenchSupport
 import Degradation
 import Dispatch
 import Foundation
 import Imaging
 
-func median(_ values: [Double]) -> Double {
-    let s = values.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
-
-func milliseconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-}
-
-func report(_ name: String, _ runs: [Double], extra: [String: Double] = [:]) {
-    var line: [String: Any] = ["library": "wildir", "case": name, "median_ms": median(runs), "runs_ms": runs]
-    for (k, v) in extra { line[k] = v }
-    guard let data = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]) else { return }
-    print(String(decoding: data, as: UTF8.self))
-}
-
 /// The centre 512×512 crop of a photo.
 func crop(_ image: Image, _ size: Int = 512) throws -> Image {
-    let (x0, y0) = ((image.width - size) / 2, (image.height - size) / 2)
-    var samples = [Float](repeating: 0, count: 3 * size * size)
-    for c in 0..<3 { for y in 0..<size { for x in 0..<size { samples[(c * size + y) * size + x] = image[c, y0 + y, x0 + x] } } }
-    return try Image(width: size, height: size, channels: 3, samples: samples)
+    try image.cropped(x: (image.width - size) / 2, y: (image.height - size) / 2, width: size, height: size)
 }
 
 let arguments = CommandLine.arguments

@@ -1,32 +1,10 @@
 // Times WildIR's image I/O, resizing and metrics on one photograph and prints JSON lines
 // {"library": "wildir", "case": ..., "median_ms": ..., "runs_ms": [...]} for Benchmarks/compare.py.
 // The same cases, with the same inputs, are timed for OpenCV and Pillow by Benchmarks/imaging_reference.py.
+import BenchSupport
 import Foundation
 import Imaging
 import Metrics
-
-/// Wall-clock milliseconds of `body`, `runs` times after one warm-up call.
-func time(runs: Int, _ body: () throws -> Void) rethrows -> [Double] {
-    try body()
-    var out: [Double] = []
-    for _ in 0..<runs {
-        let start = DispatchTime.now().uptimeNanoseconds
-        try body()
-        out.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-    }
-    return out
-}
-
-func median(_ values: [Double]) -> Double {
-    let s = values.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
-
-func report(_ name: String, _ runs: [Double]) {
-    let line: [String: Any] = ["library": "wildir", "case": name, "median_ms": median(runs), "runs_ms": runs]
-    guard let data = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]) else { return }
-    print(String(decoding: data, as: UTF8.self))
-}
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
