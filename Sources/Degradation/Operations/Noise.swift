@@ -18,17 +18,43 @@ public enum Noise {
     public static func gaussian(_ image: Image, sigma: Double, gray: Bool, finish: Finish = Finish(),
                                 random: inout DegradationRandom) -> Image {
         let n = image.planeSize, channels = image.colourChannels
-        var noise = [Float](repeating: 0, count: channels * n)
+        let draws = gray ? n : channels * n
+        var values = [Float](repeating: 0, count: draws)
         let scale = Float(sigma / 255)
-        if gray {
-            for p in 0..<n {
-                let z = Float(random.normal()) * scale
-                for c in 0..<channels { noise[c * n + p] = z }
+        values.withUnsafeMutableBufferPointer { buffer in
+            let out = UncheckedSendableBox(buffer.baseAddress!)
+            inChunks(draws, random: &random) { range, stream in
+                var i = range.lowerBound
+                while i < range.upperBound {
+                    let (z0, z1) = stream.normalPair()
+                    out.value[i] = z0 * scale
+                    if i + 1 < range.upperBound { out.value[i + 1] = z1 * scale }
+                    i += 2
+                }
             }
-        } else {
-            for i in noise.indices { noise[i] = Float(random.normal()) * scale }
         }
+        guard gray, channels > 1 else { return adding(values, to: image, finish: finish) }
+        var noise = [Float](repeating: 0, count: channels * n)
+        for c in 0..<channels { noise.replaceSubrange(c * n..<(c + 1) * n, with: values) }
         return adding(noise, to: image, finish: finish)
+    }
+
+    /// Samples per independent random stream in the parallel noise loops. Fixed, so that results do not depend
+    /// on the number of threads: chunk k always uses the k-th seed drawn from the caller's stream.
+    static let chunkSize = 1 << 16
+
+    /// Splits `0..<count` into fixed chunks, draws one seed per chunk from `random` (in order), and runs `body`
+    /// on the chunks in parallel, each with its own stream.
+    static func inChunks(_ count: Int, random: inout DegradationRandom,
+                         _ body: (Range<Int>, inout DegradationRandom) -> Void) {
+        let chunks = (count + chunkSize - 1) / chunkSize
+        let seeds = (0..<chunks).map { _ in random.next() }
+        parallelChunks(chunks, minimumPerChunk: 1) { range in
+            for k in range {
+                var stream = DegradationRandom(seed: seeds[k])
+                body(k * chunkSize..<min(count, (k + 1) * chunkSize), &stream)
+            }
+        }
     }
 
     /// Poisson (shot) noise: the image is put on the 8-bit grid, its number of distinct values v is rounded up
@@ -45,20 +71,28 @@ public enum Noise {
         } else {
             source = Array(image.samples[0..<(channels * n)])
         }
-        for i in source.indices { source[i] = (min(max(source[i] * 255, 0), 255)).rounded(.toNearestOrEven) / 255 }
-        var seen = Set<Float>()
-        for v in source { seen.insert(v) }
-        let levels = pow(2, (log2(Double(max(seen.count, 1)))).rounded(.up))
-        var noise = [Float](repeating: 0, count: channels * n)
+        // On the 8-bit grid there are at most 256 distinct values: count them with a presence table.
+        var present = [Bool](repeating: false, count: 256)
         for i in source.indices {
-            let drawn = Double(poissonSample(Double(source[i]) * levels, &random)) / levels
-            let value = Float((drawn - Double(source[i])) * scale)
-            if gray && channels == 3 {
-                for c in 0..<3 { noise[c * n + i] = value }
-            } else {
-                noise[i] = value
+            let level = (min(max(source[i] * 255, 0), 255)).rounded(.toNearestOrEven)
+            source[i] = level / 255
+            present[Int(level)] = true
+        }
+        let distinct = present.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let levels = pow(2, (log2(Double(max(distinct, 1)))).rounded(.up))
+        var values = [Float](repeating: 0, count: source.count)
+        values.withUnsafeMutableBufferPointer { buffer in
+            let out = UncheckedSendableBox(buffer.baseAddress!)
+            inChunks(source.count, random: &random) { range, stream in
+                for i in range {
+                    let drawn = Double(poissonSample(Double(source[i]) * levels, &stream)) / levels
+                    out.value[i] = Float((drawn - Double(source[i])) * scale)
+                }
             }
         }
+        guard gray && channels == 3 else { return adding(values, to: image, finish: finish) }
+        var noise = [Float](repeating: 0, count: channels * n)
+        for c in 0..<3 { noise.replaceSubrange(c * n..<(c + 1) * n, with: values) }
         return adding(noise, to: image, finish: finish)
     }
 

@@ -46,6 +46,15 @@ public struct DegradationRandom: RandomNumberGenerator, Sendable {
         return radius * cos(angle)
     }
 
+    /// Two independent standard normal samples in single precision (Box–Muller on 24-bit uniforms), for bulk noise.
+    public mutating func normalPair() -> (Float, Float) {
+        let bits = next()
+        let u1 = (Float(bits >> 40) + 0.5) * 0x1.0p-24  // in (0, 1): log is finite
+        let u2 = Float((bits >> 16) & 0xFF_FFFF) * 0x1.0p-24
+        let radius = (-2 * logf(u1)).squareRoot(), angle = 2 * Float.pi * u2
+        return (radius * cosf(angle), radius * sinf(angle))
+    }
+
     /// `true` with probability `p`.
     public mutating func bernoulli(_ p: Double) -> Bool { unit() < p }
 
