@@ -57,6 +57,18 @@ final class WildPipelineTests: XCTestCase {
         print("wild pipeline name frequencies over \(n) draws: \(counts.sorted { $0.key < $1.key })")
     }
 
+    func testInvalidSettingsAreRefusedBeforeAnythingRuns() throws {
+        var pipeline = WildPipeline()
+        pipeline.firstBlur.maxRadius = 2
+        var random = DegradationRandom(seed: 0)
+        XCTAssertThrowsError(try pipeline.apply(try crop(), random: &random)) {
+            XCTAssertTrue("\($0)".contains("firstBlur.maxRadius"), "\($0)")
+        }
+        pipeline = WildPipeline()
+        pipeline.noiseProbability = -0.1
+        XCTAssertThrowsError(try pipeline.validate())
+    }
+
     func testRecordTextListsNamesOnceInOrder() {
         var record = DegradationRecord()
         XCTAssertEqual(record.text, "an image with no degradation")

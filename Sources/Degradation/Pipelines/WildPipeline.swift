@@ -75,7 +75,9 @@ public struct WildPipeline: Sendable, Equatable, Codable {
     }
 
     /// Degrades `image` (colour channels; alpha is dropped) and reports what was done.
+    /// - Throws: ``DegradationError/invalidParameter(_:)`` for settings that ``validate()`` refuses.
     public func apply(_ image: Image, random: inout DegradationRandom) throws -> (Image, DegradationRecord) {
+        try validate()
         var record = DegradationRecord()
         var img = image.droppingAlpha
         let (width, height) = (img.width, img.height)
