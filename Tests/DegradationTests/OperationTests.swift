@@ -46,6 +46,18 @@ final class OperationTests: XCTestCase {
         }
     }
 
+    /// With a given noise array, the sum and BasicSR's clip/round finishes match NumPy (float32 sums).
+    func testAddingGivenNoiseMatchesBasicSRFinishes() throws {
+        let input = try NPYArray.fixture("degradation_ops", "input.npy").image()
+        let noise = try NPYArray.fixture("degradation_ops", "noise_given.npy").image().samples
+        for (finish, file) in [(Noise.Finish(clip: true, round: false), "noise_clip.npy"),
+                               (Noise.Finish(clip: true, round: true), "noise_clip_round.npy"),
+                               (Noise.Finish(clip: false, round: true), "noise_round.npy")] {
+            let out = Noise.adding(noise, to: input, finish: finish)
+            XCTAssertLessThanOrEqual(ImageComparison.maxDifference(out, try NPYArray.fixture("degradation_ops", file)), 1e-6, file)
+        }
+    }
+
     /// Gaussian noise: the added noise has standard deviation σ/255 and, in gray mode, equal channels.
     func testGaussianNoiseHasTheRequestedSpreadAndGrayModeSharesIt() throws {
         let flat = try Image(width: 200, height: 200, channels: 3, filledWith: 0.5)

@@ -96,8 +96,9 @@ public enum Noise {
         return adding(noise, to: image, finish: finish)
     }
 
-    /// `image + noise` on the colour channels, then the finish.
-    static func adding(_ noise: [Float], to image: Image, finish: Finish) -> Image {
+    /// `image + noise` on the colour channels (noise planar, `colourChannels × height × width`, on the [0, 1]
+    /// scale), then the finish — BasicSR's `img + noise`, `np.clip`, `(out·255).round()/255`.
+    public static func adding(_ noise: [Float], to image: Image, finish: Finish) -> Image {
         var out = image
         for i in noise.indices {
             var v = out.samples[i] + noise[i]
