@@ -29,10 +29,11 @@ let package = Package(
         system("CPNG", pkgConfig: "libpng", apt: ["libpng-dev"]),
         system("CWebP", pkgConfig: "libwebp", apt: ["libwebp-dev"]),
         system("CKissFFT", apt: ["libkissfft-dev"]),
+        system("CFreeType", pkgConfig: "freetype2", apt: ["libfreetype-dev"]),
 
         // libpng reports errors by longjmp, which must not cross Swift frames: the setjmp lives in this C file.
         .target(name: "PNGSupport", dependencies: ["CPNG"]),
-        .target(name: "Imaging", dependencies: ["CTurboJPEG", "PNGSupport", "CWebP", "CKissFFT"]),
+        .target(name: "Imaging", dependencies: ["CTurboJPEG", "PNGSupport", "CWebP", "CKissFFT", "CFreeType"]),
         .target(name: "Metrics", dependencies: ["Imaging"]),
         .target(name: "Degradation", dependencies: ["Imaging"]),
         .target(name: "WildIR", dependencies: ["Imaging", "Metrics", "Degradation", "Yams"]),

@@ -10,6 +10,8 @@ packages=(
   libpng-dev           # PNG codec
   libwebp-dev          # WebP codec
   libkissfft-dev       # KissFFT (BSD-3): 2-D FFTs for Wiener deconvolution
+  libfreetype-dev      # FreeType (FreeType License): captions on contact sheets
+  fonts-dejavu-core    # the DejaVu Sans font those captions use
   pkg-config
 )
 

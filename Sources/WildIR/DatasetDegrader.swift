@@ -98,6 +98,27 @@ public struct DatasetDegrader: Sendable {
         return state.summary
     }
 
+    /// A contact sheet of the first source image of `input`: one ground truth (copy 0's crop) beside `count`
+    /// degraded versions of it, each captioned with its degradation text. The first sample is exactly copy 0's LQ.
+    public func preview(input: String, count: Int) throws -> Image {
+        guard let source = try Self.imageFiles(in: input).first else { throw DatasetError.noImages(input) }
+        let fileName = URL(fileURLWithPath: source).lastPathComponent
+        let image = try Image(contentsOf: source, options: options.decode)
+        var random = DegradationRandom(seed: options.seed, name: "\(fileName)#0")
+        let clean = try Self.trimmed(try Self.cropped(image.droppingAlpha, to: options.crop, random: &random),
+                                     toMultipleOf: options.pipeline.scale)
+        var tiles: [ContactSheet.Tile] = []
+        for sample in 0..<max(1, count) {
+            if sample > 0 { random = DegradationRandom(seed: options.seed, name: "\(fileName)#preview\(sample)") }
+            let (groundTruth, lq, record) = try options.pipeline.apply(clean, random: &random)
+            if sample == 0 { tiles.append(.init(image: groundTruth, caption: "ground truth: \(fileName)")) }
+            let shown = lq.width == groundTruth.width ? lq
+                : try lq.resized(width: groundTruth.width, height: groundTruth.height, filter: .nearest)
+            tiles.append(.init(image: shown, caption: record.text))
+        }
+        return try ContactSheet.render(tiles, renderer: try TextRenderer())
+    }
+
     static func process(_ source: String, options: Options, gt: URL, lq: URL, manifest: URL, state: RunState) {
         let fileName = URL(fileURLWithPath: source).lastPathComponent
         let stem = URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent

@@ -23,6 +23,7 @@ struct DegradeCommand: ParsableCommand {
               wildir degrade --input photos/ --output train/ --seed 1 --copies 4 --crop 256 --jobs 2
               wildir degrade --input photos/ --output train/ --config lighter.yml
               wildir degrade --pipeline realesrgan --scale 4 --input photos/ --output sr/ --crop 256
+              wildir degrade --input photos/ --output train/ --crop 256 --preview 7   # also train/preview.png
             """
     )
 
@@ -55,9 +56,13 @@ struct DegradeCommand: ParsableCommand {
     @Option(help: "Photos processed concurrently.")
     var jobs = 1
 
+    @Option(help: "Also write OUT/preview.png: the first photo's ground truth beside N degraded versions with their degradation text.")
+    var preview: Int?
+
     @OptionGroup var decoding: DecodingOptions
 
     func validate() throws {
+        if let preview, !(1...32).contains(preview) { throw ValidationError("--preview takes 1…32 samples, got \(preview)") }
         guard copies >= 1 else { throw ValidationError("--copies must be at least 1, got \(copies)") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let crop, crop < 8 { throw ValidationError("--crop must be at least 8 pixels, got \(crop)") }
@@ -88,6 +93,15 @@ struct DegradeCommand: ParsableCommand {
         } catch let error as DatasetError {
             printError("error: \(error)")
             throw ExitCode(1)
+        }
+        if let preview {
+            let path = URL(fileURLWithPath: output).appendingPathComponent("preview.png").path
+            do {
+                try degrader.preview(input: input, count: preview).write(to: path)
+                print("preview: \(path)")
+            } catch {
+                printError("preview not written: \(error)")
+            }
         }
         print("\(summary.written) pair(s) written, \(summary.skipped) already complete, \(summary.failures.count) failure(s) → \(output)")
         for failure in summary.failures { printError("failed: \(failure.reason)") }

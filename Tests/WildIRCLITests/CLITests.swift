@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import WildIR
 import XCTest
 
 /// The `wildir` executable, run as a user would.
@@ -102,8 +103,9 @@ final class CLITests: XCTestCase {
         try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Fixtures.path("images", "chelsea.png"), toPath: input.appendingPathComponent("chelsea.png").path)
         let out = root.appendingPathComponent("out").path
-        var r = try run(["degrade", "--input", input.path, "--output", out, "--seed", "2", "--crop", "64"])
+        var r = try run(["degrade", "--input", input.path, "--output", out, "--seed", "2", "--crop", "64", "--preview", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(ImageFormat.sniff(try ImageCodec.readFile(out + "/preview.png")), .png)
         XCTAssertTrue(r.stdout.contains("1 pair(s) written"), r.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/LQ/chelsea.png"))
         r = try run(["degrade", "--input", input.path, "--output", out, "--seed", "2", "--crop", "64"])

@@ -61,6 +61,13 @@ final class DatasetDegraderTests: XCTestCase {
         XCTAssertTrue(manifest.contains("\"pipeline\":\"realesrgan\""))
     }
 
+    func testPreviewShowsTheGroundTruthAndEachSampleWithItsText() throws {
+        let (input, _) = try folders()
+        let sheet = try DatasetDegrader(options: .init(seed: 2, crop: 40)).preview(input: input.path, count: 3)
+        XCTAssertEqual(sheet.channels, 3)
+        XCTAssertEqual(sheet.width, 4 * (256 + 8) + 8)  // ground truth + 3 samples in one row
+    }
+
     func testResumeSkipsCompletePairsAndRedoesMissingOnes() throws {
         let (input, root) = try folders()
         let out = root.appendingPathComponent("out")

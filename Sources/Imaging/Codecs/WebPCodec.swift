@@ -70,8 +70,8 @@ enum WebPCodec {
 }
 
 extension Image {
-    /// RGB(A) version of the image: gray (and gray+alpha) replicated to three colour channels.
-    func expandedToRGB() throws -> Image {
+    /// RGB(A) version of the image: gray (and gray+alpha) replicated to three colour channels; RGB(A) unchanged.
+    public func expandedToRGB() throws -> Image {
         guard colourChannels == 1 else { return self }
         let n = planeSize
         var out = [Float](repeating: 0, count: n * (hasAlpha ? 4 : 3))
