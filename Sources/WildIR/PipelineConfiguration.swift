@@ -35,6 +35,17 @@ public enum PipelineConfiguration {
         return pipeline
     }
 
+    /// The mild augmentation described by the YAML text (fields of ``MildPipeline``).
+    public static func mild(yaml: String, source: String) throws -> MildPipeline {
+        let pipeline = try decode(MildPipeline.self, defaults: MildPipeline(), yaml: yaml, source: source)
+        do {
+            try pipeline.validate()
+        } catch let error as DegradationError {
+            throw ConfigurationError.invalidValue(source, error.description)
+        }
+        return pipeline
+    }
+
     /// The text of a configuration file.
     public static func text(of path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {

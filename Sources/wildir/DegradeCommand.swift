@@ -16,8 +16,9 @@ struct DegradeCommand: ParsableCommand {
 
             Pipelines: wild (DACLIP-IR's three shuffled phases of blur/ringing, resize, noise and JPEG) and
             realesrgan (Real-ESRGAN's second-order degradation, --scale 1, 2 or 4; LQ is 1/scale of GT and GT is
-            USM-sharpened as in Real-ESRGAN's training). Published settings unless --config gives a YAML file that
-            overrides some of them.
+            USM-sharpened as in Real-ESRGAN's training) and mild (the robust DA-CLIP augmentation: resize, noise
+            and JPEG in random order, back to the original size). Published settings unless --config gives a YAML
+            file that overrides some of them.
 
             Examples:
               wildir degrade --input photos/ --output train/ --seed 1 --copies 4 --crop 256 --jobs 2
@@ -27,9 +28,9 @@ struct DegradeCommand: ParsableCommand {
             """
     )
 
-    enum Pipeline: String, ExpressibleByArgument, CaseIterable { case wild, realesrgan }
+    enum Pipeline: String, ExpressibleByArgument, CaseIterable { case wild, realesrgan, mild }
 
-    @Option(help: "Degradation pipeline: wild or realesrgan.")
+    @Option(help: "Degradation pipeline: wild, realesrgan or mild.")
     var pipeline: Pipeline = .wild
 
     @Option(help: "Super-resolution scale for realesrgan: 1, 2 or 4.")
@@ -67,7 +68,7 @@ struct DegradeCommand: ParsableCommand {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let crop, crop < 8 { throw ValidationError("--crop must be at least 8 pixels, got \(crop)") }
         guard [1, 2, 4].contains(scale) else { throw ValidationError("--scale must be 1, 2 or 4, got \(scale)") }
-        if scale != 1, pipeline == .wild { throw ValidationError("--scale applies to --pipeline realesrgan only") }
+        if scale != 1, pipeline != .realesrgan { throw ValidationError("--scale applies to --pipeline realesrgan only") }
     }
 
     func run() throws {
@@ -79,6 +80,7 @@ struct DegradeCommand: ParsableCommand {
             case .wild: pipeline = .wild(try PipelineConfiguration.wild(yaml: yaml, source: source))
             case .realesrgan:
                 pipeline = .realESRGAN(try PipelineConfiguration.realESRGAN(yaml: yaml, scale: scale, source: source))
+            case .mild: pipeline = .mild(try PipelineConfiguration.mild(yaml: yaml, source: source))
             }
         } catch let error as ConfigurationError {
             printError("error: \(error)")

@@ -6,19 +6,22 @@ public enum DegradationPipeline: Sendable, Equatable {
     case wild(WildPipeline)
     /// Real-ESRGAN's second-order pipeline (×1, ×2 or ×4).
     case realESRGAN(RealESRGANPipeline)
+    /// The mild resize/noise/JPEG augmentation of the robust DA-CLIP (×1).
+    case mild(MildPipeline)
 
     /// The name used on the command line and in manifests.
     public var name: String {
         switch self {
         case .wild: return "wild"
         case .realESRGAN: return "realesrgan"
+        case .mild: return "mild"
         }
     }
 
     /// How much smaller the LQ image is than the ground truth.
     public var scale: Int {
         switch self {
-        case .wild: return 1
+        case .wild, .mild: return 1
         case let .realESRGAN(pipeline): return pipeline.scale
         }
     }
@@ -32,6 +35,9 @@ public enum DegradationPipeline: Sendable, Equatable {
             return (image.droppingAlpha, lq, record)
         case let .realESRGAN(pipeline):
             return try pipeline.apply(image, random: &random)
+        case let .mild(pipeline):
+            let (lq, record) = try pipeline.apply(image, random: &random)
+            return (image.droppingAlpha, lq, record)
         }
     }
 }

@@ -90,7 +90,7 @@ public struct WildPipeline: Sendable, Equatable, Codable {
             case "resize" where resize:
                 img = try resized(img, to: nil, &record, &random)
             case "noise" where random.bernoulli(noiseProbability):
-                img = noise(img, &record, &random)
+                img = addNoise(img, &record, &random)
             case "jpeg" where random.bernoulli(jpegProbability):
                 img = try jpeg(img, quality: firstJPEGQuality, &record, &random)
             default: break
@@ -101,7 +101,7 @@ public struct WildPipeline: Sendable, Equatable, Codable {
             case "blur" where random.bernoulli(blurProbability * 0.5):
                 img = try blur(img, secondBlur, &record, &random)
             case "noise" where random.bernoulli(noiseProbability * 0.5):
-                img = noise(img, &record, &random)
+                img = addNoise(img, &record, &random)
             default: break
             }
         }
@@ -166,7 +166,8 @@ public struct WildPipeline: Sendable, Equatable, Codable {
         return out
     }
 
-    private func noise(_ image: Image, _ record: inout DegradationRecord, _ random: inout DegradationRandom) -> Image {
+    /// The official `random_noise` step: Gaussian and/or Poisson noise, then 8-bit quantisation; always named 'noise'.
+    func addNoise(_ image: Image, _ record: inout DegradationRecord, _ random: inout DegradationRandom) -> Image {
         var img = image
         if random.bernoulli(gaussianProbability) {
             let sigma = random.uniform(gaussianSigma.lowerBound, gaussianSigma.upperBound)
