@@ -19,26 +19,34 @@ public enum WienerRinging {
         guard kernel.size <= min(pw, ph) else {
             throw DegradationError.invalidParameter("a \(kernel.size)-tap kernel is larger than the padded \(pw)×\(ph) image")
         }
-        let fft = try FFT2D(rows: ph, columns: pw)
-        let filter = try transferFunction(kernel.normalised, rows: ph, columns: pw, fft: fft, k: k)
+        let filter = try transferFunction(kernel.normalised, rows: ph, columns: pw, fft: try FFT2D(rows: ph, columns: pw), k: k)
         var result = image
-        for c in 0..<image.colourChannels {
-            var real = [Float](repeating: 0, count: ph * pw), imaginary = [Float](repeating: 0, count: ph * pw)
-            let plane = c * image.planeSize
-            for y in 0..<ph {
-                let sy = BorderIndex.symmetric(y - padding, h)
-                for x in 0..<pw { real[y * pw + x] = image.samples[plane + sy * w + BorderIndex.symmetric(x - padding, w)] }
-            }
-            fft.forward(real: &real, imaginary: &imaginary)
-            for i in 0..<(ph * pw) {
-                let (a, b) = (real[i], imaginary[i])
-                let (fr, fi) = (filter.real[i], filter.imaginary[i])
-                real[i] = a * fr - b * fi
-                imaginary[i] = a * fi + b * fr
-            }
-            fft.inverse(real: &real, imaginary: &imaginary)
-            for y in 0..<h {
-                for x in 0..<w { result.samples[plane + y * w + x] = real[(y + padding) * pw + x + padding] }
+        let channels = image.colourChannels
+        // One channel per task, each with its own FFT plan (KissFFT plans keep scratch space).
+        let plans = UncheckedSendableBox(try (0..<channels).map { _ in try FFT2D(rows: ph, columns: pw) })
+        result.samples.withUnsafeMutableBufferPointer { output in
+            let out = UncheckedSendableBox(output.baseAddress!)
+            parallelChunks(channels, minimumPerChunk: 1) { range in
+                for c in range {
+                    let fft = plans.value[c]
+                    var real = [Float](repeating: 0, count: ph * pw), imaginary = [Float](repeating: 0, count: ph * pw)
+                    let plane = c * image.planeSize
+                    for y in 0..<ph {
+                        let sy = BorderIndex.symmetric(y - padding, h)
+                        for x in 0..<pw { real[y * pw + x] = image.samples[plane + sy * w + BorderIndex.symmetric(x - padding, w)] }
+                    }
+                    fft.forward(real: &real, imaginary: &imaginary)
+                    for i in 0..<(ph * pw) {
+                        let (a, b) = (real[i], imaginary[i])
+                        let (fr, fi) = (filter.real[i], filter.imaginary[i])
+                        real[i] = a * fr - b * fi
+                        imaginary[i] = a * fi + b * fr
+                    }
+                    fft.inverse(real: &real, imaginary: &imaginary)
+                    for y in 0..<h {
+                        for x in 0..<w { out.value[plane + y * w + x] = real[(y + padding) * pw + x + padding] }
+                    }
+                }
             }
         }
         return result
