@@ -13,11 +13,15 @@ extension Image {
         return filteredDirectly(kernel)
     }
 
+    /// Source indices of positions −half … n − 1 + half under `BORDER_REFLECT_101`.
+    private static func reflect101Table(_ n: Int, _ half: Int) -> [Int] {
+        (0..<(n + 2 * half)).map { BorderIndex.reflect101($0 - half, n) }
+    }
+
     private func filteredSeparably(row: [Float], column: [Float]) -> Image {
         let (w, h, c, k) = (width, height, channels, row.count)
         let half = k / 2
-        let xIndex = (0..<(w + 2 * half)).map { BorderIndex.reflect101($0 - half, w) }
-        let yIndex = (0..<(h + 2 * half)).map { BorderIndex.reflect101($0 - half, h) }
+        let (xIndex, yIndex) = (Self.reflect101Table(w, half), Self.reflect101Table(h, half))
         var horizontal = [Float](repeating: 0, count: samples.count)
         samples.withUnsafeBufferPointer { src in
             horizontal.withUnsafeMutableBufferPointer { dst in
@@ -63,8 +67,7 @@ extension Image {
         let (w, h, c, k) = (width, height, channels, kernel.size)
         let half = k / 2
         let taps = kernel.weights.map(Float.init)
-        let xIndex = (0..<(w + 2 * half)).map { BorderIndex.reflect101($0 - half, w) }
-        let yIndex = (0..<(h + 2 * half)).map { BorderIndex.reflect101($0 - half, h) }
+        let (xIndex, yIndex) = (Self.reflect101Table(w, half), Self.reflect101Table(h, half))
         var out = [Float](repeating: 0, count: samples.count)
         samples.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
