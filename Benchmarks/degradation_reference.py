@@ -57,7 +57,7 @@ def main():
         h, w = img.shape[:2]
         y, x = (h - 512) // 2, (w - 512) // 2
         crops.append(np.ascontiguousarray(img[y:y + 512, x:x + 512]).astype(np.float32) / 255)
-    jobs = len(crops) * 4
+    jobs = len(crops) * 8
     with multiprocessing.Pool(2, initializer=init, initargs=(repo, crops)) as pool:
         pool.map(degrade, range(4))  # warm-up
         per_image = []

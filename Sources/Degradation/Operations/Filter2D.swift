@@ -79,13 +79,17 @@ extension Image {
                         let output = d.value + (ch * h + y) * w
                         let plane = s.value + ch * h * w
                         for x in 0..<w { output[x] = 0 }
-                        for ky in 0..<k {
-                            let input = plane + yIndex[y + ky] * w
-                            for x in 0..<padded.count { padded[x] = input[xIndex[x]] }
-                            for kx in 0..<k {
-                                let weight = taps[ky * k + kx]
-                                if weight == 0 { continue }
-                                for x in 0..<w { output[x] += weight * padded[x + kx] }
+                        padded.withUnsafeMutableBufferPointer { row in
+                            let p = row.baseAddress!
+                            for ky in 0..<k {
+                                let input = plane + yIndex[y + ky] * w
+                                for x in 0..<row.count { p[x] = input[xIndex[x]] }
+                                for kx in 0..<k {
+                                    let weight = taps[ky * k + kx]
+                                    if weight == 0 { continue }
+                                    let shifted = p + kx
+                                    for x in 0..<w { output[x] += weight * shifted[x] }
+                                }
                             }
                         }
                     }
