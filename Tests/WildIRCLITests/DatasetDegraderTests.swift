@@ -99,7 +99,11 @@ final class DatasetDegraderTests: XCTestCase {
     }
 
     func testYAMLOverridesDefaultsAndRefusesUnknownKeysAndBadValues() throws {
-        let pipeline = try PipelineConfiguration.wild(yaml: "noiseProbability: 0.9\nthirdBlur: { sincProbability: 0.25 }\nfirstJPEGQuality: [50, 70]\n", source: "x.yml")
+        let pipeline = try PipelineConfiguration.wild(yaml: "noiseProbability: 0.9\nthirdBlur: { sincProbability: 0.25 }\nfirstJPEGQuality: [50, 70]\nnoise: { grayProbability: 0.1 }\n", source: "x.yml")
+        XCTAssertEqual(pipeline.noise.grayProbability, 0.1)
+        XCTAssertEqual(pipeline.noise.gaussianProbability, 0.6)
+        let mild = try PipelineConfiguration.mild(yaml: "noise: { gaussianSigma: [2, 8] }", source: "m.yml")
+        XCTAssertEqual(mild.noise.gaussianSigma, 2...8)
         XCTAssertEqual(pipeline.noiseProbability, 0.9)
         XCTAssertEqual(pipeline.thirdBlur.sincProbability, 0.25)
         XCTAssertEqual(pipeline.thirdBlur.maxRadius, 10)

@@ -11,8 +11,8 @@ public struct MildPipeline: Sendable, Equatable, Codable {
     public var jpegProbability = 0.4
     public var resizeScale: ClosedRange<Double> = 0.5...1.4
     public var jpegQuality: ClosedRange<Double> = 60...95
-    /// The noise settings of the wild pipeline (Gaussian/Poisson mix, gray probability).
-    public var noise = WildPipeline()
+    /// The noise step, with the wild pipeline's settings.
+    public var noise = WildNoise()
 
     public init() {}
 
@@ -44,7 +44,7 @@ public struct MildPipeline: Sendable, Equatable, Codable {
                 record.append(.init("resize", ["width": .number(Double(out.width)), "height": .number(Double(out.height)),
                                                "filter": .text(filter.rawValue)]), names: [DegradationName.blur])
             case "noise" where random.bernoulli(noiseProbability):
-                img = noise.addNoise(img, &record, &random)
+                img = noise.apply(img, &record, &random)
             case "jpeg" where random.bernoulli(jpegProbability):
                 let quality = JPEGCompression.randomQuality(in: jpegQuality, random: &random)
                 record.append(.init("jpeg", ["quality": .number(Double(quality))]), names: [DegradationName.jpeg])

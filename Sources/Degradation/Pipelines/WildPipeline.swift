@@ -32,11 +32,8 @@ public struct WildPipeline: Sendable, Equatable, Codable {
     public var wienerK = 0.006
     public var ringingBlendProbability = 0.1
     public var ringingBlendRange: ClosedRange<Double> = 0.1...0.5
-    /// Noise: Gaussian with `gaussianProbability` (σ on 0…255), Poisson with 1 − that, each gray with `grayProbability`.
-    public var gaussianProbability = 0.6
-    public var gaussianSigma: ClosedRange<Double> = 1...5
-    public var poissonScale: ClosedRange<Double> = 0.01...0.5
-    public var grayProbability = 0.4
+    /// The noise step (official `random_noise`).
+    public var noise = WildNoise()
 
     /// The official configuration.
     public init() {}
@@ -48,8 +45,7 @@ public struct WildPipeline: Sendable, Equatable, Codable {
         let probabilities: [(String, Double)] = [
             ("blurProbability", blurProbability), ("resizeProbability", resizeProbability),
             ("noiseProbability", noiseProbability), ("jpegProbability", jpegProbability),
-            ("ringingBlendProbability", ringingBlendProbability), ("gaussianProbability", gaussianProbability),
-            ("grayProbability", grayProbability),
+            ("ringingBlendProbability", ringingBlendProbability),
         ] + [("firstBlur", firstBlur), ("secondBlur", secondBlur), ("thirdBlur", thirdBlur)].flatMap { name, blur in
             [("\(name).sincProbability", blur.sincProbability), ("\(name).deblurProbability", blur.deblurProbability)]
         }
@@ -68,9 +64,10 @@ public struct WildPipeline: Sendable, Equatable, Codable {
             where range.lowerBound < 1 || range.upperBound > 100 {
             throw DegradationError.invalidParameter("\(name) must lie within 1…100")
         }
-        guard resizeScale.lowerBound > 0, gaussianSigma.lowerBound >= 0, poissonScale.lowerBound >= 0, wienerK > 0,
+        try noise.validate()
+        guard resizeScale.lowerBound > 0, wienerK > 0,
               (0...1).contains(ringingBlendRange.lowerBound), (0...1).contains(ringingBlendRange.upperBound) else {
-            throw DegradationError.invalidParameter("resizeScale, wienerK must be positive; noise ranges non-negative; blend weights in [0, 1]")
+            throw DegradationError.invalidParameter("resizeScale and wienerK must be positive; blend weights in [0, 1]")
         }
     }
 
@@ -90,7 +87,7 @@ public struct WildPipeline: Sendable, Equatable, Codable {
             case "resize" where resize:
                 img = try resized(img, to: nil, &record, &random)
             case "noise" where random.bernoulli(noiseProbability):
-                img = addNoise(img, &record, &random)
+                img = noise.apply(img, &record, &random)
             case "jpeg" where random.bernoulli(jpegProbability):
                 img = try jpeg(img, quality: firstJPEGQuality, &record, &random)
             default: break
@@ -101,7 +98,7 @@ public struct WildPipeline: Sendable, Equatable, Codable {
             case "blur" where random.bernoulli(blurProbability * 0.5):
                 img = try blur(img, secondBlur, &record, &random)
             case "noise" where random.bernoulli(noiseProbability * 0.5):
-                img = addNoise(img, &record, &random)
+                img = noise.apply(img, &record, &random)
             default: break
             }
         }
@@ -164,28 +161,6 @@ public struct WildPipeline: Sendable, Equatable, Codable {
         record.append(.init("resize", ["width": .number(Double(out.width)), "height": .number(Double(out.height)),
                                        "filter": .text(filter.rawValue)]), names: [DegradationName.blur])
         return out
-    }
-
-    /// The official `random_noise` step: Gaussian and/or Poisson noise, then 8-bit quantisation; always named 'noise'.
-    func addNoise(_ image: Image, _ record: inout DegradationRecord, _ random: inout DegradationRandom) -> Image {
-        var img = image
-        if random.bernoulli(gaussianProbability) {
-            let sigma = random.uniform(gaussianSigma.lowerBound, gaussianSigma.upperBound)
-            let gray = random.bernoulli(grayProbability)
-            img = Noise.gaussian(img, sigma: sigma, gray: gray, random: &random)
-            record.append(.init("gaussian_noise", ["sigma": .number(sigma), "gray": .number(gray ? 1 : 0)]),
-                          names: [DegradationName.noise])
-        }
-        if random.bernoulli(1 - gaussianProbability) {
-            let scale = random.uniform(poissonScale.lowerBound, poissonScale.upperBound)
-            let gray = random.bernoulli(grayProbability)
-            img = Noise.poisson(img, scale: scale, gray: gray, random: &random)
-            record.append(.init("poisson_noise", ["scale": .number(scale), "gray": .number(gray ? 1 : 0)]),
-                          names: [DegradationName.noise])
-        }
-        // The official pipeline names 'noise' whenever this step runs, even if neither draw fired.
-        record.append(.init("quantise"), names: [DegradationName.noise])
-        return Self.quantised(img)
     }
 
     private func jpeg(_ image: Image, quality range: ClosedRange<Double>, _ record: inout DegradationRecord,
