@@ -19,61 +19,85 @@ public enum WienerRinging {
         guard kernel.size <= min(pw, ph) else {
             throw DegradationError.invalidParameter("a \(kernel.size)-tap kernel is larger than the padded \(pw)×\(ph) image")
         }
-        let filter = try transferFunction(kernel.normalised, rows: ph, columns: pw, fft: try FFT2D(rows: ph, columns: pw), k: k)
-        var result = image
         let channels = image.colourChannels
-        // One channel per task, each with its own FFT plan (KissFFT plans keep scratch space).
-        let plans = UncheckedSendableBox(try (0..<channels).map { _ in try FFT2D(rows: ph, columns: pw) })
-        result.samples.withUnsafeMutableBufferPointer { output in
-            let out = UncheckedSendableBox(output.baseAddress!)
-            parallelChunks(channels, minimumPerChunk: 1) { range in
-                for c in range {
-                    let fft = plans.value[c]
-                    var real = [Float](repeating: 0, count: ph * pw), imaginary = [Float](repeating: 0, count: ph * pw)
-                    let plane = c * image.planeSize
-                    for y in 0..<ph {
-                        let sy = BorderIndex.symmetric(y - padding, h)
-                        for x in 0..<pw { real[y * pw + x] = image.samples[plane + sy * w + BorderIndex.symmetric(x - padding, w)] }
-                    }
-                    fft.forward(real: &real, imaginary: &imaginary)
-                    for i in 0..<(ph * pw) {
-                        let (a, b) = (real[i], imaginary[i])
-                        let (fr, fi) = (filter.real[i], filter.imaginary[i])
-                        real[i] = a * fr - b * fi
-                        imaginary[i] = a * fi + b * fr
-                    }
-                    fft.inverse(real: &real, imaginary: &imaginary)
-                    for y in 0..<h {
-                        for x in 0..<w { out.value[plane + y * w + x] = real[(y + padding) * pw + x + padding] }
-                    }
+        let shifted = Self.centredKernel(kernel.normalised, rows: ph, columns: pw)
+        func paddedChannel(_ c: Int) -> [Float] {
+            var out = [Float](repeating: 0, count: ph * pw)
+            let plane = c * image.planeSize
+            for y in 0..<ph {
+                let sy = BorderIndex.symmetric(y - padding, h)
+                for x in 0..<pw { out[y * pw + x] = image.samples[plane + sy * w + BorderIndex.symmetric(x - padding, w)] }
+            }
+            return out
+        }
+        // The kernel is real, so filtering commutes with packing two channels into one complex signal
+        // (x + i·y ↦ x′ + i·y′): channels go in pairs, halving the transforms, one pair per task and plan
+        // (KissFFT plans keep scratch space).
+        let pairs = (channels + 1) / 2
+        let plans = try (0...pairs).map { _ in try FFT2D(rows: ph, columns: pw) }
+        var hr = shifted, hi = [Float](repeating: 0, count: ph * pw)
+        plans[pairs].forward(real: &hr, imaginary: &hi)
+        let (fr, fi) = Self.wienerFilter((hr, hi), k: k)
+        var deconvolved = [[Float]](repeating: [], count: 2 * pairs)
+        deconvolved.withUnsafeMutableBufferPointer { results in
+            let box = UncheckedSendableBox((plans, results.baseAddress!))
+            parallelChunks(pairs, minimumPerChunk: 1) { range in
+                for pair in range {
+                    let (first, second) = (2 * pair, 2 * pair + 1)
+                    var real = paddedChannel(first)
+                    var imaginary = second < channels ? paddedChannel(second) : [Float](repeating: 0, count: ph * pw)
+                    box.value.0[pair].forward(real: &real, imaginary: &imaginary)
+                    Self.multiply(&real, &imaginary, by: fr, fi)
+                    box.value.0[pair].inverse(real: &real, imaginary: &imaginary)
+                    box.value.1[first] = real
+                    box.value.1[second] = imaginary
                 }
+            }
+        }
+        var result = image
+        for c in 0..<channels {
+            for y in 0..<h {
+                for x in 0..<w { result.samples[c * image.planeSize + y * w + x] = deconvolved[c][(y + padding) * pw + x + padding] }
             }
         }
         return result
     }
 
-    /// W = H* / (|H|² + K), with H the FFT of the kernel padded as the official code pads it
-    /// (`((n − k + 1)//2, (n − k)//2)` zeros before/after) and `ifftshift`ed.
-    static func transferFunction(_ kernel: BlurKernel, rows: Int, columns: Int, fft: FFT2D, k: Double)
-        throws -> (real: [Float], imaginary: [Float]) {
+    /// W = H* / (|H|² + K) from the kernel's spectrum H (computed in double precision).
+    static func wienerFilter(_ h: ([Float], [Float]), k: Double) -> ([Float], [Float]) {
+        var (fr, fi) = h
+        for i in fr.indices {
+            let (a, b) = (Double(fr[i]), Double(fi[i]))
+            let d = a * a + b * b + k
+            fr[i] = Float(a / d)
+            fi[i] = Float(-b / d)
+        }
+        return (fr, fi)
+    }
+
+    /// Complex multiplication in place: (real + i·imaginary) · (fr + i·fi).
+    static func multiply(_ real: inout [Float], _ imaginary: inout [Float], by fr: [Float], _ fi: [Float]) {
+        for i in real.indices {
+            let (a, b) = (real[i], imaginary[i])
+            real[i] = a * fr[i] - b * fi[i]
+            imaginary[i] = a * fi[i] + b * fr[i]
+        }
+    }
+
+    /// The kernel zero-padded to `rows × columns` as the official code pads it (`((n − k + 1)//2, (n − k)//2)` zeros
+    /// before/after) and `ifftshift`ed, so that its centre sits at the origin.
+    static func centredKernel(_ kernel: BlurKernel, rows: Int, columns: Int) -> [Float] {
         let size = kernel.size
         let (top, left) = ((rows - size + 1) / 2, (columns - size + 1) / 2)
-        var real = [Float](repeating: 0, count: rows * columns), imaginary = real
+        var out = [Float](repeating: 0, count: rows * columns)
         for ky in 0..<size {
             for kx in 0..<size {
                 // Position in the padded kernel, then numpy's ifftshift: index i moves to (i − n//2) mod n.
                 let y = (top + ky - rows / 2 + rows) % rows
                 let x = (left + kx - columns / 2 + columns) % columns
-                real[y * columns + x] = Float(kernel[ky, kx])
+                out[y * columns + x] = Float(kernel[ky, kx])
             }
         }
-        fft.forward(real: &real, imaginary: &imaginary)
-        for i in real.indices {
-            let (a, b) = (Double(real[i]), Double(imaginary[i]))
-            let denominator = a * a + b * b + k
-            real[i] = Float(a / denominator)
-            imaginary[i] = Float(-b / denominator)
-        }
-        return (real, imaginary)
+        return out
     }
 }
