@@ -63,34 +63,64 @@ extension Image {
         return result
     }
 
+    /// Direct correlation: each channel is padded once (reflect-101), then every block of 32 outputs keeps its
+    /// sums in SIMD registers over all k² taps, so each tap costs one load and one multiply-add.
     private func filteredDirectly(_ kernel: BlurKernel) -> Image {
         let (w, h, c, k) = (width, height, channels, kernel.size)
         let half = k / 2
         let taps = kernel.weights.map(Float.init)
+        let (pw, ph) = (w + 2 * half, h + 2 * half)
         let (xIndex, yIndex) = (Self.reflect101Table(w, half), Self.reflect101Table(h, half))
-        var out = [Float](repeating: 0, count: samples.count)
+        var padded = [Float](repeating: 0, count: c * ph * pw)
         samples.withUnsafeBufferPointer { src in
+            padded.withUnsafeMutableBufferPointer { dst in
+                let (s, d) = (UncheckedSendableBox(src.baseAddress!), UncheckedSendableBox(dst.baseAddress!))
+                parallelChunks(c * ph, minimumPerChunk: 16) { rows in
+                    for job in rows {
+                        let (ch, y) = (job / ph, job % ph)
+                        let input = s.value + (ch * h + yIndex[y]) * w, output = d.value + (ch * ph + y) * pw
+                        for x in 0..<pw { output[x] = input[xIndex[x]] }
+                    }
+                }
+            }
+        }
+        var out = [Float](repeating: 0, count: samples.count)
+        padded.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let (s, d) = (UncheckedSendableBox(src.baseAddress!), UncheckedSendableBox(dst.baseAddress!))
                 parallelChunks(c * h, minimumPerChunk: 4) { jobs in
-                    var padded = [Float](repeating: 0, count: w + 2 * half)
                     for job in jobs {
-                        let ch = job / h, y = job % h
+                        let (ch, y) = (job / h, job % h)
+                        let plane = s.value + ch * ph * pw
                         let output = d.value + (ch * h + y) * w
-                        let plane = s.value + ch * h * w
-                        for x in 0..<w { output[x] = 0 }
-                        padded.withUnsafeMutableBufferPointer { row in
-                            let p = row.baseAddress!
+                        var x = 0
+                        while x + 32 <= w {
+                            var (a0, a1, a2, a3) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
                             for ky in 0..<k {
-                                let input = plane + yIndex[y + ky] * w
-                                for x in 0..<row.count { p[x] = input[xIndex[x]] }
+                                let row = plane + (y + ky) * pw + x
                                 for kx in 0..<k {
                                     let weight = taps[ky * k + kx]
-                                    if weight == 0 { continue }
-                                    let shifted = p + kx
-                                    for x in 0..<w { output[x] += weight * shifted[x] }
+                                    let p = UnsafeRawPointer(row + kx)
+                                    a0 += weight * p.loadUnaligned(as: SIMD8<Float>.self)
+                                    a1 += weight * p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                                    a2 += weight * p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                                    a3 += weight * p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
                                 }
                             }
+                            UnsafeMutableRawPointer(output + x).storeBytes(of: a0, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(output + x + 8).storeBytes(of: a1, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(output + x + 16).storeBytes(of: a2, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(output + x + 24).storeBytes(of: a3, as: SIMD8<Float>.self)
+                            x += 32
+                        }
+                        while x < w {
+                            var acc: Float = 0
+                            for ky in 0..<k {
+                                let row = plane + (y + ky) * pw + x
+                                for kx in 0..<k { acc += taps[ky * k + kx] * row[kx] }
+                            }
+                            output[x] = acc
+                            x += 1
                         }
                     }
                 }
