@@ -100,11 +100,15 @@ public enum Noise {
     /// scale), then the finish — BasicSR's `img + noise`, `np.clip`, `(out·255).round()/255`.
     public static func adding(_ noise: [Float], to image: Image, finish: Finish) -> Image {
         var out = image
-        for i in noise.indices {
-            var v = out.samples[i] + noise[i]
-            if finish.round { v = (v * 255).rounded(.toNearestOrEven) / 255 }
-            if finish.clip { v = min(max(v, 0), 1) }
-            out.samples[i] = v
+        out.samples.withUnsafeMutableBufferPointer { samples in
+            noise.withUnsafeBufferPointer { noise in
+                for i in noise.indices {
+                    var v = samples[i] + noise[i]
+                    if finish.round { v = (v * 255).rounded(.toNearestOrEven) / 255 }
+                    if finish.clip { v = min(max(v, 0), 1) }
+                    samples[i] = v
+                }
+            }
         }
         return out
     }

@@ -173,7 +173,9 @@ public struct WildPipeline: Sendable, Equatable, Codable {
     /// Clipped and rounded to the 8-bit grid (ties to even), as `np.clip((img·255).round(), 0, 255)/255`.
     static func quantised(_ image: Image) -> Image {
         var out = image
-        for i in out.samples.indices { out.samples[i] = min(max((out.samples[i] * 255).rounded(.toNearestOrEven), 0), 255) / 255 }
+        out.samples.withUnsafeMutableBufferPointer { v in
+            for i in v.indices { v[i] = min(max((v[i] * 255).rounded(.toNearestOrEven), 0), 255) / 255 }
+        }
         return out
     }
 }
