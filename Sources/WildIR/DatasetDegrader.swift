@@ -162,14 +162,9 @@ public struct DatasetDegrader: Sendable {
     }
 
     static func imageFiles(in directory: String) throws -> [String] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
-              let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-            throw DatasetError.notADirectory(directory)
-        }
-        let files = entries.sorted().filter { !$0.hasPrefix(".") && ImageFormat(fileExtension: URL(fileURLWithPath: $0).pathExtension) != nil }
-        guard !files.isEmpty else { throw DatasetError.noImages(directory) }
-        return files.map { URL(fileURLWithPath: directory).appendingPathComponent($0).path }
+        guard let images = try? ImageFolder.list(directory).images else { throw DatasetError.notADirectory(directory) }
+        guard !images.isEmpty else { throw DatasetError.noImages(directory) }
+        return images
     }
 
     static func readManifest(_ url: URL) -> [ManifestEntry] {

@@ -124,37 +124,26 @@ public struct Evaluator: Sendable {
 
     /// The image files of a folder keyed by stem, and the regular files that are not images by extension.
     static func imageFiles(in directory: String) throws -> (byStem: [String: String], skipped: [String]) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
-            throw EvaluationError.notADirectory(directory, reason: "no such folder")
-        }
-        guard isDirectory.boolValue else { throw EvaluationError.notADirectory(directory, reason: "is a file, not a folder") }
-        let entries: [String]
+        let listing: (images: [String], skipped: [String])
         do {
-            entries = try FileManager.default.contentsOfDirectory(atPath: directory)
+            listing = try ImageFolder.list(directory)
+        } catch .missing {
+            throw EvaluationError.notADirectory(directory, reason: "no such folder")
+        } catch .notAFolder {
+            throw EvaluationError.notADirectory(directory, reason: "is a file, not a folder")
         } catch {
             throw EvaluationError.notADirectory(directory, reason: "cannot be listed")
         }
         var byStem: [String: String] = [:]
-        var skipped: [String] = []
-        for entry in entries.sorted() where !entry.hasPrefix(".") {
-            let url = URL(fileURLWithPath: directory).appendingPathComponent(entry)
-            var entryIsDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: url.path, isDirectory: &entryIsDirectory), entryIsDirectory.boolValue {
-                continue
-            }
-            guard ImageFormat(fileExtension: url.pathExtension) != nil else {
-                skipped.append(url.path)
-                continue
-            }
-            let stem = url.deletingPathExtension().lastPathComponent
+        for path in listing.images {
+            let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             if let existing = byStem[stem] {
-                throw EvaluationError.ambiguousStem(stem: stem, paths: [existing, url.path])
+                throw EvaluationError.ambiguousStem(stem: stem, paths: [existing, path])
             }
-            byStem[stem] = url.path
+            byStem[stem] = path
         }
         guard !byStem.isEmpty else { throw EvaluationError.noImages(directory) }
-        return (byStem, skipped)
+        return (byStem, listing.skipped)
     }
 }
 
