@@ -44,8 +44,3 @@ struct InspectCommand: ParsableCommand {
         if failures > 0 { throw ExitCode(1) }
     }
 }
-
-/// Writes a line to standard error.
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
-}
