@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Degradation", targets: ["Degradation"]),
+        .library(name: "Checkpoints", targets: ["Checkpoints"]),
+        .library(name: "WildTensor", targets: ["WildTensor"]),
         .library(name: "WildIR", targets: ["WildIR"]),
         .executable(name: "wildir", targets: ["wildir"]),
     ],
@@ -36,6 +38,10 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "PNGSupport", "CWebP", "CKissFFT", "CFreeType"]),
         .target(name: "Metrics", dependencies: ["Imaging"]),
         .target(name: "Degradation", dependencies: ["Imaging"]),
+        // Weight files: safetensors and the restricted (never executing) PyTorch checkpoint reader.
+        .target(name: "Checkpoints"),
+        // Tensors, autograd, layers and optimisers; heavy kernels from oneDNN and OpenBLAS.
+        .target(name: "WildTensor", dependencies: ["CDNNL", "CBLAS", "Checkpoints", "Imaging"]),
         .target(name: "WildIR", dependencies: ["Imaging", "Metrics", "Degradation", "Yams"]),
         .executableTarget(
             name: "wildir",
@@ -43,10 +49,12 @@ let package = Package(
         ),
 
         // Shared helpers for tests: fixture paths and a NumPy `.npy` reader.
-        .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Imaging", "Checkpoints"], path: "Tests/TestSupport"),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CDNNL", "CBLAS"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DegradationTests", dependencies: ["Degradation", "Imaging", "TestSupport"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
+        .testTarget(name: "WildTensorTests", dependencies: ["WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.
         .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "TestSupport", "wildir", "Degradation"]),

@@ -1,0 +1,25 @@
+/// Why a weight file could not be read or written.
+public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+    /// The file is not in the expected format, or is damaged; `detail` says where.
+    case malformed(file: String, detail: String)
+    /// The file is well formed but uses something this reader does not support (a dtype, a pickle opcode).
+    case unsupported(file: String, detail: String)
+    /// A PyTorch pickle names a global outside the allowlist; nothing was executed.
+    case forbiddenGlobal(file: String, name: String)
+    /// A tensor requested by name is not in the file.
+    case missingTensor(file: String, name: String)
+    /// Reading or writing the file failed at the operating-system level.
+    case io(file: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case let .malformed(file, detail): return "\(file): not a valid checkpoint: \(detail)"
+        case let .unsupported(file, detail): return "\(file): unsupported checkpoint content: \(detail)"
+        case let .forbiddenGlobal(file, name):
+            return "\(file): refused: the pickle names '\(name)', which is not a tensor or container type "
+                + "(WildIR never executes code from a checkpoint)"
+        case let .missingTensor(file, name): return "\(file): no tensor named '\(name)'"
+        case let .io(file, detail): return "\(file): \(detail)"
+        }
+    }
+}

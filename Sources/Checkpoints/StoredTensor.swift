@@ -1,0 +1,111 @@
+import Foundation
+
+/// Element types that weight files store, named as safetensors names them.
+public enum StoredElementType: String, Sendable, CaseIterable {
+    case float64 = "F64", float32 = "F32", float16 = "F16", bfloat16 = "BF16"
+    case int64 = "I64", int32 = "I32", int16 = "I16", int8 = "I8", uint8 = "U8", bool = "BOOL"
+
+    /// Bytes per element.
+    public var byteCount: Int {
+        switch self {
+        case .float64, .int64: return 8
+        case .float32, .int32: return 4
+        case .float16, .bfloat16, .int16: return 2
+        case .int8, .uint8, .bool: return 1
+        }
+    }
+}
+
+/// One tensor as a weight file stores it: shape, element type and little-endian bytes in C order.
+///
+/// The bytes are typically a slice of a memory-mapped file, so holding many records costs no copy.
+public struct StoredTensor: Sendable, Equatable {
+    public let shape: [Int]
+    public let elementType: StoredElementType
+    /// Little-endian, C-contiguous element bytes (`shape.product × elementType.byteCount` of them).
+    public let bytes: Data
+
+    /// Number of elements.
+    public var count: Int { shape.reduce(1, *) }
+
+    /// A record over existing bytes; the byte count must match the shape.
+    public init(shape: [Int], elementType: StoredElementType, bytes: Data) throws {
+        let expected = shape.reduce(1, *) * elementType.byteCount
+        guard shape.allSatisfy({ $0 >= 0 }), bytes.count == expected else {
+            throw CheckpointError.malformed(
+                file: "<memory>", detail: "tensor of shape \(shape) \(elementType.rawValue) needs \(expected) bytes, has \(bytes.count)")
+        }
+        self.shape = shape
+        self.elementType = elementType
+        self.bytes = bytes
+    }
+
+    /// A Float32 record.
+    public init(shape: [Int], float32 values: [Float]) throws {
+        try self.init(shape: shape, elementType: .float32, bytes: values.withUnsafeBufferPointer { Data(buffer: $0) })
+    }
+
+    /// A Float64 record.
+    public init(shape: [Int], float64 values: [Double]) throws {
+        try self.init(shape: shape, elementType: .float64, bytes: values.withUnsafeBufferPointer { Data(buffer: $0) })
+    }
+
+    /// The values widened or narrowed to Float32 (fp16/bf16 exactly, fp64 rounded, integers converted).
+    public func floatValues() -> [Float] {
+        var out = [Float](repeating: 0, count: count)
+        out.withUnsafeMutableBufferPointer { destination in
+            bytes.withUnsafeBytes { raw in
+                ElementConversion.toFloat(raw, elementType, into: destination)
+            }
+        }
+        return out
+    }
+
+    /// The values as Float64 (exact for every stored type except 64-bit integers beyond 2^53).
+    public func doubleValues() -> [Double] {
+        if elementType == .float64 {
+            return bytes.withUnsafeBytes { raw in (0..<count).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: Double.self) } }
+        }
+        return floatValues().map(Double.init)
+    }
+}
+
+/// Conversions from stored element types to Float32 (the engine's one compute type).
+enum ElementConversion {
+    /// Writes `raw` (elements of `type`) into `destination` as Float32.
+    static func toFloat(_ raw: UnsafeRawBufferPointer, _ type: StoredElementType, into destination: UnsafeMutableBufferPointer<Float>) {
+        let n = destination.count
+        switch type {
+        case .float32:
+            for i in 0..<n { destination[i] = raw.loadUnaligned(fromByteOffset: 4 * i, as: Float.self) }
+        case .float64:
+            for i in 0..<n { destination[i] = Float(raw.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
+        case .float16:
+            for i in 0..<n { destination[i] = halfToFloat(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
+        case .bfloat16:
+            for i in 0..<n {
+                destination[i] = Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
+            }
+        case .int64: for i in 0..<n { destination[i] = Float(raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)) }
+        case .int32: for i in 0..<n { destination[i] = Float(raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
+        case .int16: for i in 0..<n { destination[i] = Float(raw.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self)) }
+        case .int8: for i in 0..<n { destination[i] = Float(raw.load(fromByteOffset: i, as: Int8.self)) }
+        case .uint8, .bool: for i in 0..<n { destination[i] = Float(raw[i]) }
+        }
+    }
+
+    /// IEEE 754 binary16 → binary32, subnormals, infinities and NaN included (written out because Swift's
+    /// `Float16` is unavailable on Intel macOS, a platform WildIR means to support).
+    static func halfToFloat(_ h: UInt16) -> Float {
+        let sign = UInt32(h & 0x8000) << 16
+        let exponent = Int((h >> 10) & 0x1F)
+        let mantissa = UInt32(h & 0x3FF)
+        if exponent == 0 {
+            // Zero or subnormal: mantissa × 2^-24.
+            let magnitude = Float(mantissa) * Float(sign: .plus, exponent: -24, significand: 1)
+            return sign != 0 ? -magnitude : magnitude
+        }
+        if exponent == 31 { return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13)) }
+        return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
+    }
+}

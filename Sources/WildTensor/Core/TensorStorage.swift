@@ -1,0 +1,87 @@
+import Foundation
+
+/// A 64-byte-aligned Float32 buffer owned by one or more tensors.
+///
+/// Freed buffers go back to `BufferPool`, so a training or sampling loop that allocates the same shapes every
+/// step reuses memory instead of growing (the engine's answer to "no growth over a long loop").
+final class TensorStorage: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    /// Uninitialised storage of `count` floats (contents are whatever the pool hands back).
+    init(uninitializedCount count: Int) {
+        self.count = count
+        self.pointer = BufferPool.shared.take(count)
+    }
+
+    /// Storage of `count` copies of `value`.
+    convenience init(count: Int, repeating value: Float) {
+        self.init(uninitializedCount: count)
+        pointer.initialize(repeating: value, count: count)
+    }
+
+    /// Storage holding a copy of `values`.
+    convenience init(_ values: UnsafeBufferPointer<Float>) {
+        self.init(uninitializedCount: values.count)
+        if let base = values.baseAddress { pointer.update(from: base, count: values.count) }
+    }
+
+    var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
+
+    deinit { BufferPool.shared.recycle(pointer, count: count) }
+}
+
+/// Recycles tensor buffers by exact element count, up to a byte budget (`WILDIR_POOL_MB`, default 2048).
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var pooledBytes = 0
+    private let lock = NSLock()
+    private let budgetBytes: Int = {
+        if let text = ProcessInfo.processInfo.environment["WILDIR_POOL_MB"], let mb = Int(text), mb >= 0 { return mb << 20 }
+        return 2048 << 20
+    }()
+
+    /// A buffer of at least `count` floats (never nil; a zero count still gets one element).
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let n = max(count, 1)
+        lock.lock()
+        if var list = free[n], let p = list.popLast() {
+            free[n] = list
+            pooledBytes -= n * 4
+            lock.unlock()
+            return p
+        }
+        lock.unlock()
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: n * 4, alignment: 64)
+        return raw.bindMemory(to: Float.self, capacity: n)
+    }
+
+    /// Returns a buffer obtained from `take(count)`.
+    func recycle(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+        let n = max(count, 1)
+        lock.lock()
+        if pooledBytes + n * 4 <= budgetBytes {
+            free[n, default: []].append(pointer)
+            pooledBytes += n * 4
+            lock.unlock()
+            return
+        }
+        lock.unlock()
+        UnsafeMutableRawPointer(pointer).deallocate()
+    }
+
+    /// Frees every pooled buffer (for example after a large one-off computation).
+    func drain() {
+        lock.lock()
+        let lists = free
+        free = [:]
+        pooledBytes = 0
+        lock.unlock()
+        for (_, list) in lists { for p in list { UnsafeMutableRawPointer(p).deallocate() } }
+    }
+
+    /// Bytes currently held for reuse.
+    var heldBytes: Int { lock.lock(); defer { lock.unlock() }; return pooledBytes }
+}

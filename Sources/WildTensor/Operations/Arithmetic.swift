@@ -1,0 +1,159 @@
+import Foundation
+
+// Broadcasting arithmetic (PyTorch/NumPy broadcasting rules) with gradients reduced back to each operand's shape.
+
+extension Tensor {
+    /// Applies a broadcasting binary operation and records its backward.
+    fileprivate static func binary(
+        _ name: String, _ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float,
+        backward: @escaping (_ g: Tensor) -> (Tensor?, Tensor?)
+    ) -> Tensor {
+        let result: Tensor
+        if a.shape == b.shape {
+            result = Elementwise.zip(a, b, f)
+        } else {
+            guard let shape = ShapeRules.broadcast(a.shape, b.shape) else {
+                preconditionFailure("\(name): shapes \(a.shape) and \(b.shape) do not broadcast")
+            }
+            result = Elementwise.broadcast(a, b, to: shape, f)
+        }
+        let aShape = a.shape, bShape = b.shape
+        return record(name, inputs: [a, b], result: result) { g in
+            let (ga, gb) = backward(g)
+            return [ga.map { $0.summed(toShape: aShape) }, gb.map { $0.summed(toShape: bShape) }]
+        }
+    }
+
+    /// Sums a broadcast gradient back to `shape` (the inverse of broadcasting).
+    public func summed(toShape target: [Int]) -> Tensor {
+        if shape == target { return self }
+        var reduced = self
+        let offset = rank - target.count
+        precondition(offset >= 0, "summed(toShape:): \(shape) cannot reduce to \(target)")
+        if offset > 0 { reduced = reduced.sum(axes: Array(0..<offset), keepDims: false) }
+        let axes = target.indices.filter { target[$0] == 1 && reduced.shape[$0] != 1 }
+        if !axes.isEmpty { reduced = reduced.sum(axes: axes, keepDims: true) }
+        return reduced.reshaped(target)
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        binary("add", a, b, +) { g in (g, g) }
+    }
+
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        binary("sub", a, b, -) { g in (g, -g) }
+    }
+
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        binary("mul", a, b, *) { g in (g * b.detached(), g * a.detached()) }
+    }
+
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        binary("div", a, b, /) { g in
+            let bd = b.detached()
+            return (g / bd, -(g * a.detached() / (bd * bd)))
+        }
+    }
+
+    public static prefix func - (a: Tensor) -> Tensor {
+        record("neg", inputs: [a], result: Elementwise.map(a) { -$0 }) { g in [-g] }
+    }
+
+    public static func + (a: Tensor, s: Float) -> Tensor {
+        record("add_scalar", inputs: [a], result: Elementwise.map(a) { $0 + s }) { g in [g] }
+    }
+    public static func + (s: Float, a: Tensor) -> Tensor { a + s }
+    public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
+    public static func - (s: Float, a: Tensor) -> Tensor {
+        record("rsub_scalar", inputs: [a], result: Elementwise.map(a) { s - $0 }) { g in [-g] }
+    }
+    public static func * (a: Tensor, s: Float) -> Tensor {
+        record("mul_scalar", inputs: [a], result: Elementwise.map(a) { $0 * s }) { g in [g * s] }
+    }
+    public static func * (s: Float, a: Tensor) -> Tensor { a * s }
+    public static func / (a: Tensor, s: Float) -> Tensor {
+        record("div_scalar", inputs: [a], result: Elementwise.map(a) { $0 / s }) { g in [g / s] }
+    }
+    public static func / (s: Float, a: Tensor) -> Tensor {
+        let result = Elementwise.map(a) { s / $0 }
+        return record("rdiv_scalar", inputs: [a], result: result) { g in
+            [Elementwise.zip(g, a) { gi, x in -gi * s / (x * x) }]
+        }
+    }
+
+    /// Elementwise power with a constant exponent.
+    public func pow(_ exponent: Float) -> Tensor {
+        let x = self
+        return Tensor.record("pow", inputs: [x], result: Elementwise.map(x) { Foundation.pow($0, exponent) }) { g in
+            [Elementwise.zip(g, x) { gi, v in gi * exponent * Foundation.pow(v, exponent - 1) }]
+        }
+    }
+
+    /// Elementwise square.
+    public func squared() -> Tensor {
+        let x = self
+        return Tensor.record("square", inputs: [x], result: Elementwise.map(x) { $0 * $0 }) { g in
+            [Elementwise.zip(g, x) { gi, v in 2 * gi * v }]
+        }
+    }
+
+    /// Elementwise e^x.
+    public func exp() -> Tensor {
+        let y = Elementwise.map(self) { Foundation.exp($0) }
+        return Tensor.record("exp", inputs: [self], result: y) { g in [Elementwise.zip(g, y) { $0 * $1 }] }
+    }
+
+    /// Elementwise natural logarithm.
+    public func log() -> Tensor {
+        let x = self
+        return Tensor.record("log", inputs: [x], result: Elementwise.map(x) { Foundation.log($0) }) { g in
+            [Elementwise.zip(g, x) { $0 / $1 }]
+        }
+    }
+
+    /// Elementwise square root.
+    public func sqrt() -> Tensor {
+        let y = Elementwise.map(self) { $0.squareRoot() }
+        return Tensor.record("sqrt", inputs: [self], result: y) { g in [Elementwise.zip(g, y) { $0 / (2 * $1) }] }
+    }
+
+    /// Elementwise 1/√x.
+    public func rsqrt() -> Tensor {
+        let y = Elementwise.map(self) { 1 / $0.squareRoot() }
+        return Tensor.record("rsqrt", inputs: [self], result: y) { g in
+            [Elementwise.zip(g, y) { gi, r in -0.5 * gi * r * r * r }]
+        }
+    }
+
+    /// Elementwise sine.
+    public func sin() -> Tensor {
+        let x = self
+        return Tensor.record("sin", inputs: [x], result: Elementwise.map(x) { Foundation.sin($0) }) { g in
+            [Elementwise.zip(g, x) { $0 * Foundation.cos($1) }]
+        }
+    }
+
+    /// Elementwise cosine.
+    public func cos() -> Tensor {
+        let x = self
+        return Tensor.record("cos", inputs: [x], result: Elementwise.map(x) { Foundation.cos($0) }) { g in
+            [Elementwise.zip(g, x) { -$0 * Foundation.sin($1) }]
+        }
+    }
+
+    /// Elementwise absolute value (gradient sign(x), 0 at 0 as PyTorch).
+    public func abs() -> Tensor {
+        let x = self
+        return Tensor.record("abs", inputs: [x], result: Elementwise.map(x) { Swift.abs($0) }) { g in
+            [Elementwise.zip(g, x) { gi, v in v > 0 ? gi : (v < 0 ? -gi : 0) }]
+        }
+    }
+
+    /// Clamps into `[lower, upper]` (gradient 1 inside, 0 outside, as PyTorch).
+    public func clamped(_ lower: Float, _ upper: Float) -> Tensor {
+        let x = self
+        return Tensor.record("clamp", inputs: [x], result: Elementwise.map(x) { Swift.min(Swift.max($0, lower), upper) }) { g in
+            [Elementwise.zip(g, x) { gi, v in v >= lower && v <= upper ? gi : 0 }]
+        }
+    }
+}
