@@ -85,3 +85,11 @@ final class BufferPool: @unchecked Sendable {
     /// Bytes currently held for reuse.
     var heldBytes: Int { lock.lock(); defer { lock.unlock() }; return pooledBytes }
 }
+
+/// Read-only view of the buffer pool for diagnostics and tests.
+public enum BufferPoolProbe {
+    /// Bytes currently held for reuse.
+    public static var heldBytes: Int { BufferPool.shared.heldBytes }
+    /// Frees every pooled buffer.
+    public static func drain() { BufferPool.shared.drain() }
+}
