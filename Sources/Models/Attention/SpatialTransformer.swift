@@ -1,0 +1,117 @@
+import WildTensor
+
+/// Multi-head attention of queries `x` `[B, N, D]` over `context` `[B, M, C]` (self-attention without context):
+/// latent-diffusion's `CrossAttention` (bias-free q/k/v projections, softmax(q·kᵀ/√d)·v, output linear).
+public final class CrossAttention: Module {
+    public let toQ: Linear
+    public let toK: Linear
+    public let toV: Linear
+    /// `Sequential(Linear(inner, query_dim), Dropout)`.
+    public let toOut: Sequential
+    public let heads: Int
+    public let headDim: Int
+
+    public init(queryDim: Int, contextDim: Int? = nil, heads: Int, headDim: Int, generator: inout ParameterInitialiser) {
+        let inner = heads * headDim
+        toQ = Linear(queryDim, inner, bias: false, generator: &generator)
+        toK = Linear(contextDim ?? queryDim, inner, bias: false, generator: &generator)
+        toV = Linear(contextDim ?? queryDim, inner, bias: false, generator: &generator)
+        toOut = Sequential([Linear(inner, queryDim, generator: &generator), Dropout()])
+        self.heads = heads
+        self.headDim = headDim
+    }
+
+    public func callAsFunction(_ x: Tensor, context: Tensor? = nil) -> Tensor {
+        let source = context ?? x
+        let (b, n, m) = (x.shape[0], x.shape[1], source.shape[1])
+        func split(_ t: Tensor, _ length: Int) -> Tensor {
+            t.reshaped([b, length, heads, headDim]).permuted([0, 2, 1, 3])
+        }
+        let q = split(toQ(x), n), k = split(toK(source), m), v = split(toV(source), m)
+        let attention = (q.matmul(k.transposed()) * (1 / Float(headDim).squareRoot())).softmax(axis: -1)
+        let out = attention.matmul(v).permuted([0, 2, 1, 3]).reshaped([b, n, heads * headDim])
+        return toOut(out)
+    }
+}
+
+/// `x·GELU(gate)` where `[x, gate] = proj(input)` split in halves on the last axis (latent-diffusion `GEGLU`).
+public final class GEGLU: Module, UnaryLayer {
+    public let proj: Linear
+
+    public init(_ dimIn: Int, _ dimOut: Int, generator: inout ParameterInitialiser) {
+        proj = Linear(dimIn, dimOut * 2, generator: &generator)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { proj(x).geglu() }
+}
+
+/// Gated feed-forward `Sequential(GEGLU(dim, 4·dim), Dropout, Linear(4·dim, dim))` (latent-diffusion
+/// `FeedForward(glu=True)`; key prefix `net.`).
+public final class FeedForward: Module, UnaryLayer {
+    public let net: Sequential
+
+    public init(_ dim: Int, multiplier: Int = 4, generator: inout ParameterInitialiser) {
+        let inner = dim * multiplier
+        net = Sequential([GEGLU(dim, inner, generator: &generator), Dropout(), Linear(inner, dim, generator: &generator)])
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { net(x) }
+}
+
+/// Self-attention, cross-attention to the context and feed-forward, each pre-normalised and residual
+/// (latent-diffusion `BasicTransformerBlock`).
+public final class BasicTransformerBlock: Module {
+    public let attn1: CrossAttention
+    public let ff: FeedForward
+    public let attn2: CrossAttention
+    public let norm1: LayerNorm
+    public let norm2: LayerNorm
+    public let norm3: LayerNorm
+
+    public init(dim: Int, heads: Int, headDim: Int, contextDim: Int?, generator: inout ParameterInitialiser) {
+        attn1 = CrossAttention(queryDim: dim, heads: heads, headDim: headDim, generator: &generator)
+        ff = FeedForward(dim, generator: &generator)
+        attn2 = CrossAttention(queryDim: dim, contextDim: contextDim, heads: heads, headDim: headDim, generator: &generator)
+        norm1 = LayerNorm(dim)
+        norm2 = LayerNorm(dim)
+        norm3 = LayerNorm(dim)
+    }
+
+    public func callAsFunction(_ x: Tensor, context: Tensor?) -> Tensor {
+        var h = attn1(norm1(x)) + x
+        h = attn2(norm2(h), context: context) + h
+        return ff(norm3(h)) + h
+    }
+}
+
+/// Transformer over the pixels of a feature map, conditioned on a context sequence (latent-diffusion
+/// `SpatialTransformer`): GroupNorm(32, ε 1e-6), 1×1 in-projection, transformer blocks, 1×1 out-projection
+/// (zero-initialised), residual.
+public final class SpatialTransformer: Module {
+    public let norm: GroupNorm
+    public let projIn: Conv2d
+    public let transformerBlocks: [BasicTransformerBlock]
+    public let projOut: Conv2d
+
+    public init(channels: Int, heads: Int, headDim: Int, depth: Int = 1, contextDim: Int?, generator: inout ParameterInitialiser) {
+        let inner = heads * headDim
+        norm = GroupNorm(groups: 32, channels: channels, eps: 1e-6)
+        projIn = Conv2d(channels, inner, kernelSize: 1, generator: &generator)
+        transformerBlocks = (0..<depth).map { _ in
+            BasicTransformerBlock(dim: inner, heads: heads, headDim: headDim, contextDim: contextDim, generator: &generator)
+        }
+        projOut = Conv2d(inner, channels, kernelSize: 1, generator: &generator)
+        for p in projOut.parameters() { p.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+    }
+
+    public func callAsFunction(_ x: Tensor, context: Tensor?) -> Tensor {
+        let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let projected = projIn(norm(x))
+        let inner = projected.shape[1]
+        var tokens = projected.reshaped([b, inner, h * w]).permuted([0, 2, 1])
+        for block in transformerBlocks { tokens = block(tokens, context: context) }
+        let out = projOut(tokens.permuted([0, 2, 1]).reshaped([b, inner, h, w]))
+        precondition(out.shape[1] == c)
+        return out + x
+    }
+}
