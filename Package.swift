@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Degradation", targets: ["Degradation"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "WildTensor", targets: ["WildTensor"]),
+        .library(name: "SDE", targets: ["SDE"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "WildIR", targets: ["WildIR"]),
         .executable(name: "wildir", targets: ["wildir"]),
@@ -43,6 +44,8 @@ let package = Package(
         .target(name: "Checkpoints"),
         // Tensors, autograd, layers and optimisers; heavy kernels from oneDNN and OpenBLAS.
         .target(name: "WildTensor", dependencies: ["CDNNL", "CBLAS", "Checkpoints", "Imaging"]),
+        // The mean-reverting SDE (IR-SDE) and its samplers.
+        .target(name: "SDE", dependencies: ["WildTensor"]),
         // Networks of the two papers, with the official parameter names: ConditionalUNet and its blocks.
         .target(name: "Models", dependencies: ["WildTensor"]),
         .target(name: "WildIR", dependencies: ["Imaging", "Metrics", "Degradation", "Yams"]),
@@ -58,6 +61,7 @@ let package = Package(
         .testTarget(name: "DegradationTests", dependencies: ["Degradation", "Imaging", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
         .testTarget(name: "WildTensorTests", dependencies: ["WildTensor", "Checkpoints", "TestSupport"]),
+        .testTarget(name: "SDETests", dependencies: ["SDE", "WildTensor", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.

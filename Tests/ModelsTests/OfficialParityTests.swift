@@ -62,21 +62,21 @@ final class OfficialParityTests: XCTestCase {
 
     func testResBlockWithTimeEmbedding() throws {
         let fixture = try BlockFixture("resblock")
-        var g = ParameterInitialiser(seed: 1)
+        var g = TensorRandom(seed: 1)
         let block = ResBlock(16, 24, timeEmbeddingDim: 64, generator: &g)
         try fixture.check(block, inputs: 2) { block($0[0], time: $0[1]) }
     }
 
     func testLinearAttentionWithPreNormAndResidual() throws {
         let fixture = try BlockFixture("linear_attention")
-        var g = ParameterInitialiser(seed: 1)
+        var g = TensorRandom(seed: 1)
         let layer = ResidualPreNorm(32, .linear(LinearAttention(32, generator: &g)))
         try fixture.check(layer, inputs: 1) { layer($0[0], context: nil) }
     }
 
     func testSpatialTransformerWithContext() throws {
         let fixture = try BlockFixture("spatial_transformer")
-        var g = ParameterInitialiser(seed: 1)
+        var g = TensorRandom(seed: 1)
         let layer = SpatialTransformer(channels: 64, heads: 2, headDim: 32, contextDim: 48, generator: &g)
         try fixture.check(layer, inputs: 2) { layer($0[0], context: $0[1]) }
     }

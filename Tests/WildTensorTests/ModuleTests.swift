@@ -12,7 +12,7 @@ private final class TinyNet: Module, UnaryLayer {
     let unused: Linear? = nil
 
     override init() {
-        var g = ParameterInitialiser(seed: 7)
+        var g = TensorRandom(seed: 7)
         inputProj = Linear(4, 8, generator: &g)
         blocks = [Linear(8, 8, generator: &g), Linear(8, 8, bias: false, generator: &g)]
         timeMlp = Sequential([Linear(8, 8, generator: &g), Linear(8, 2, generator: &g)])

@@ -9,7 +9,7 @@ public final class LinearAttention: Module {
     public let heads: Int
     public let headDim: Int
 
-    public init(_ dim: Int, heads: Int = 4, headDim: Int = 32, generator: inout ParameterInitialiser) {
+    public init(_ dim: Int, heads: Int = 4, headDim: Int = 32, generator: inout TensorRandom) {
         let hidden = heads * headDim
         toQkv = Conv2d(dim, hidden * 3, kernelSize: 1, bias: false, generator: &generator)
         toOut = Sequential([Conv2d(hidden, dim, kernelSize: 1, generator: &generator), ChannelLayerNorm(dim)])

@@ -11,7 +11,7 @@ public final class CrossAttention: Module {
     public let heads: Int
     public let headDim: Int
 
-    public init(queryDim: Int, contextDim: Int? = nil, heads: Int, headDim: Int, generator: inout ParameterInitialiser) {
+    public init(queryDim: Int, contextDim: Int? = nil, heads: Int, headDim: Int, generator: inout TensorRandom) {
         let inner = heads * headDim
         toQ = Linear(queryDim, inner, bias: false, generator: &generator)
         toK = Linear(contextDim ?? queryDim, inner, bias: false, generator: &generator)
@@ -38,7 +38,7 @@ public final class CrossAttention: Module {
 public final class GEGLU: Module, UnaryLayer {
     public let proj: Linear
 
-    public init(_ dimIn: Int, _ dimOut: Int, generator: inout ParameterInitialiser) {
+    public init(_ dimIn: Int, _ dimOut: Int, generator: inout TensorRandom) {
         proj = Linear(dimIn, dimOut * 2, generator: &generator)
     }
 
@@ -50,7 +50,7 @@ public final class GEGLU: Module, UnaryLayer {
 public final class FeedForward: Module, UnaryLayer {
     public let net: Sequential
 
-    public init(_ dim: Int, multiplier: Int = 4, generator: inout ParameterInitialiser) {
+    public init(_ dim: Int, multiplier: Int = 4, generator: inout TensorRandom) {
         let inner = dim * multiplier
         net = Sequential([GEGLU(dim, inner, generator: &generator), Dropout(), Linear(inner, dim, generator: &generator)])
     }
@@ -68,7 +68,7 @@ public final class BasicTransformerBlock: Module {
     public let norm2: LayerNorm
     public let norm3: LayerNorm
 
-    public init(dim: Int, heads: Int, headDim: Int, contextDim: Int?, generator: inout ParameterInitialiser) {
+    public init(dim: Int, heads: Int, headDim: Int, contextDim: Int?, generator: inout TensorRandom) {
         attn1 = CrossAttention(queryDim: dim, heads: heads, headDim: headDim, generator: &generator)
         ff = FeedForward(dim, generator: &generator)
         attn2 = CrossAttention(queryDim: dim, contextDim: contextDim, heads: heads, headDim: headDim, generator: &generator)
@@ -93,7 +93,7 @@ public final class SpatialTransformer: Module {
     public let transformerBlocks: [BasicTransformerBlock]
     public let projOut: Conv2d
 
-    public init(channels: Int, heads: Int, headDim: Int, depth: Int = 1, contextDim: Int?, generator: inout ParameterInitialiser) {
+    public init(channels: Int, heads: Int, headDim: Int, depth: Int = 1, contextDim: Int?, generator: inout TensorRandom) {
         let inner = heads * headDim
         norm = GroupNorm(groups: 32, channels: channels, eps: 1e-6)
         projIn = Conv2d(channels, inner, kernelSize: 1, generator: &generator)

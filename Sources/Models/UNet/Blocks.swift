@@ -3,7 +3,7 @@ import WildTensor
 
 /// `default_conv` of the IR-SDE code: a bias-free convolution with "same" padding k/2.
 func defaultConv(_ inChannels: Int, _ outChannels: Int, _ kernelSize: Int = 3, bias: Bool = false,
-                 _ generator: inout ParameterInitialiser) -> Conv2d {
+                 _ generator: inout TensorRandom) -> Conv2d {
     Conv2d(inChannels, outChannels, kernelSize: kernelSize, padding: kernelSize / 2, bias: bias, generator: &generator)
 }
 
@@ -11,7 +11,7 @@ func defaultConv(_ inChannels: Int, _ outChannels: Int, _ kernelSize: Int = 3, b
 public final class Block: Module {
     public let proj: Conv2d
 
-    init(_ inChannels: Int, _ outChannels: Int, _ generator: inout ParameterInitialiser) {
+    init(_ inChannels: Int, _ outChannels: Int, _ generator: inout TensorRandom) {
         proj = defaultConv(inChannels, outChannels, generator)
     }
 
@@ -32,7 +32,7 @@ public final class ResBlock: Module {
     /// A 1×1 convolution when the channel count changes, else absent (`nn.Identity`).
     public let resConv: Conv2d?
 
-    public init(_ inChannels: Int, _ outChannels: Int, timeEmbeddingDim: Int?, generator: inout ParameterInitialiser) {
+    public init(_ inChannels: Int, _ outChannels: Int, timeEmbeddingDim: Int?, generator: inout TensorRandom) {
         mlp = timeEmbeddingDim.map { Sequential([SiLU(), Linear($0, outChannels * 2, generator: &generator)]) }
         block1 = Block(inChannels, outChannels, &generator)
         block2 = Block(outChannels, outChannels, &generator)

@@ -25,7 +25,7 @@ public final class ConditionalUNet: Module {
 
     public init(_ configuration: ConditionalUNetConfiguration, seed: UInt64 = 0) {
         self.configuration = configuration
-        var g = ParameterInitialiser(seed: seed)
+        var g = TensorRandom(seed: seed)
         let nf = configuration.baseChannels, timeDim = configuration.timeDim
         let headChannels = 32
         initConv = defaultConv(configuration.inChannels * 2, nf, 7, &g)

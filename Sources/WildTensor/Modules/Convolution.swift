@@ -8,7 +8,7 @@ public final class Conv2d: Module, UnaryLayer {
     public let groups: Int
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                groups: Int = 1, bias: Bool = true, generator: inout ParameterInitialiser) {
+                groups: Int = 1, bias: Bool = true, generator: inout TensorRandom) {
         precondition(inChannels % groups == 0 && outChannels % groups == 0, "Conv2d: channels not divisible by groups")
         let fanIn = inChannels / groups * kernelSize * kernelSize
         let bound = 1 / Float(fanIn).squareRoot()

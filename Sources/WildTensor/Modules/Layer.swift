@@ -25,7 +25,7 @@ public final class Linear: Module, UnaryLayer {
     public let weight: Tensor
     public let bias: Tensor?
 
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: inout ParameterInitialiser) {
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: inout TensorRandom) {
         let bound = 1 / Float(inFeatures).squareRoot()
         weight = generator.uniform([outFeatures, inFeatures], bound: bound)
         self.bias = bias ? generator.uniform([outFeatures], bound: bound) : nil

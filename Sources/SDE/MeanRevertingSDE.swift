@@ -1,0 +1,147 @@
+import Foundation
+import WildTensor
+
+/// The mean-reverting SDE of IR-SDE (Luo et al. 2023), eq. 1 of DACLIP-IR:
+/// dx = θ_t (μ − x) dt + σ_t dw, with σ_t² / θ_t = 2λ² so the stationary state is N(μ, λ²).
+///
+/// Time is discrete, t = 1…T. The coefficients follow the official `IRSDE` class exactly: θ from the schedule,
+/// θ̄_t = Σ_{i≤t} θ_i − θ_0, and dt chosen so that e^{−θ̄_T·dt} = `eps` (the state at T is within `eps` of μ in
+/// mean). When `sampleSteps` is smaller than `trainingSteps`, the schedule is rebuilt over the sampling steps
+/// and the network is queried at t·T/sampleSteps, as the reference does.
+public struct MeanRevertingSDE: Sendable {
+    /// λ, the stationary noise level on the [0, 1] scale (the option `max_sigma` is in 0–255 units if ≥ 1).
+    public let maxSigma: Float
+    /// T used in training (the network's time input range).
+    public let trainingSteps: Int
+    /// The number of steps this instance's schedule has (T, or `sample_T`).
+    public let steps: Int
+    public let schedule: ThetaSchedule
+    /// θ_0 … θ_steps.
+    public let thetas: [Float]
+    /// σ_t = √(2λ²θ_t).
+    public let sigmas: [Float]
+    /// θ̄_t = cumsum(θ)_t − θ_0.
+    public let thetaBars: [Float]
+    /// The time step dt = −ln(eps) / θ̄_T.
+    public let dt: Float
+    /// √v_t = λ √(1 − e^{−2 θ̄_t dt}), the forward marginal's standard deviation (eq. 2).
+    public let sigmaBars: [Float]
+
+    /// - Parameters:
+    ///   - maxSigma: λ; values ≥ 1 are read in 0–255 units (the official `max_sigma: 50`).
+    ///   - trainingSteps: T (official default 100).
+    ///   - schedule: θ schedule (official default cosine).
+    ///   - eps: the mean's residual factor at T (official default 0.005 in the wild-IR options).
+    ///   - sampleSteps: fewer steps for sampling (`sample_T`); nil uses T.
+    public init(maxSigma: Float = 50, trainingSteps: Int = 100, schedule: ThetaSchedule = .cosine, eps: Float = 0.005,
+                sampleSteps: Int? = nil) throws {
+        guard trainingSteps >= 1 else { throw SDEError.invalidOption("T must be at least 1, got \(trainingSteps)") }
+        guard eps > 0 && eps < 1 else { throw SDEError.invalidOption("eps must lie in (0, 1), got \(eps)") }
+        guard maxSigma > 0 else { throw SDEError.invalidOption("max_sigma must be positive, got \(maxSigma)") }
+        let steps = sampleSteps ?? trainingSteps
+        guard steps >= 1 && steps <= trainingSteps else {
+            throw SDEError.invalidOption("sample_T must lie in 1…\(trainingSteps), got \(steps)")
+        }
+        let lambda = maxSigma >= 1 ? maxSigma / 255 : maxSigma
+        self.maxSigma = lambda
+        self.trainingSteps = trainingSteps
+        self.steps = steps
+        self.schedule = schedule
+        let thetas = schedule.thetas(steps: steps)
+        self.thetas = thetas
+        sigmas = thetas.map { (lambda * lambda * 2 * $0).squareRoot() }
+        var running: Float = 0
+        let cumulative = thetas.map { running += $0; return running }
+        let thetaBars = cumulative.map { $0 - thetas[0] }
+        self.thetaBars = thetaBars
+        let dt = -1 / thetaBars[steps] * Float(Foundation.log(Double(eps)))
+        self.dt = dt
+        sigmaBars = thetaBars.map { (lambda * lambda * (1 - Foundation.exp(-2 * $0 * dt))).squareRoot() }
+    }
+
+    /// The time value given to the network at step t (t·T/steps; the reference's `t * sample_scale`).
+    public func networkTime(_ t: Int) -> Float { Float(t) * Float(trainingSteps) / Float(steps) }
+
+    // MARK: Forward process (eq. 2)
+
+    /// e^{−θ̄_t dt}, the weight of x_0 − μ in the forward mean.
+    public func meanDecay(_ t: Int) -> Float { Foundation.exp(-thetaBars[t] * dt) }
+
+    /// m_t = μ + (x_0 − μ) e^{−θ̄_t dt} (eq. 2).
+    public func forwardMean(x0: Tensor, mu: Tensor, t: Int) -> Tensor { mu + (x0 - mu) * meanDecay(t) }
+
+    /// A sample of x_t given x_0: m_t + √v_t·ε.
+    public func noisyState(x0: Tensor, mu: Tensor, t: Int, noise: Tensor) -> Tensor {
+        forwardMean(x0: x0, mu: mu, t: t) + noise * sigmaBars[t]
+    }
+
+    /// The noisy low-quality image the reverse process starts from: μ + λ·ε (the reference's `noise_state`).
+    public func initialState(mu: Tensor, noise: Tensor) -> Tensor { mu + noise * maxSigma }
+
+    // MARK: Reverse process
+
+    /// The score from predicted noise: −ε / √v_t.
+    public func score(fromNoise noise: Tensor, t: Int) -> Tensor { noise * (-1 / sigmaBars[t]) }
+
+    /// x̂_0 = e^{θ̄_t dt} (x_t − μ − √v_t ε̂) + μ (eq. 8).
+    public func estimatedInitialState(xt: Tensor, mu: Tensor, noise: Tensor, t: Int) -> Tensor {
+        (xt - mu - noise * sigmaBars[t]) * Foundation.exp(thetaBars[t] * dt) + mu
+    }
+
+    /// The coefficients (of x_t − μ and x_0 − μ) of the optimal reverse state, eq. 4 in the reference's form
+    /// (A = e^{−θ_t dt}, B = e^{−θ̄_t dt}, C = e^{−θ̄_{t−1} dt}), evaluated in double precision: in single
+    /// precision 1 − C² loses about four digits at small t.
+    func optimalCoefficients(_ t: Int) -> (Float, Float) {
+        let d = Double(dt)
+        let a = Foundation.exp(-Double(thetas[t]) * d), b = Foundation.exp(-Double(thetaBars[t]) * d)
+        let c = Foundation.exp(-Double(thetaBars[t - 1]) * d)
+        return (Float(a * (1 - c * c) / (1 - b * b)), Float(c * (1 - a * a) / (1 - b * b)))
+    }
+
+    /// x*_{t−1}, the optimal (maximum-likelihood) reverse state given x_t and x_0 (eq. 4); the training target.
+    public func optimalReverseState(xt: Tensor, x0: Tensor, mu: Tensor, t: Int) -> Tensor {
+        let (wt, w0) = optimalCoefficients(t)
+        return (xt - mu) * wt + (x0 - mu) * w0 + mu
+    }
+
+    /// The posterior mean μ̃_t(x_t, x_0) of eq. 6, in the paper's exponential form (used by the posterior sampler;
+    /// equal to eq. 4, which the tests check).
+    public func posteriorMean(xt: Tensor, x0: Tensor, mu: Tensor, t: Int) -> Tensor {
+        let d = Double(dt)
+        let barT = Double(thetaBars[t]) * d, barPrevious = Double(thetaBars[t - 1]) * d, step = Double(thetas[t]) * d
+        let denominator = 1 - Foundation.exp(-2 * barT)
+        let wt = (1 - Foundation.exp(-2 * barPrevious)) / denominator * Foundation.exp(-step)
+        let w0 = (1 - Foundation.exp(-2 * step)) / denominator * Foundation.exp(-barPrevious)
+        return (xt - mu) * Float(wt) + (x0 - mu) * Float(w0) + mu
+    }
+
+    /// The posterior standard deviation λ√β̃_t (eq. 7), with the reference's clamp of the variance at 1e-20·dt.
+    public func posteriorStandardDeviation(_ t: Int) -> Float {
+        let a = Foundation.exp(-2 * thetas[t] * dt), b = Foundation.exp(-2 * thetaBars[t] * dt)
+        let c = Foundation.exp(-2 * thetaBars[t - 1] * dt)
+        let variance = max((1 - a) * (1 - c) / (1 - b), 1e-20 * dt)
+        return Foundation.exp(0.5 * Foundation.log(variance)) * maxSigma
+    }
+
+    /// The mean of one Euler–Maruyama step of the reverse SDE (eq. 3): x − (θ_t(μ − x) − σ_t² score) dt.
+    public func reverseSDEMean(xt: Tensor, score: Tensor, mu: Tensor, t: Int) -> Tensor {
+        xt - ((mu - xt) * thetas[t] - score * (sigmas[t] * sigmas[t])) * dt
+    }
+
+    /// One step of the probability-flow ODE: x − (θ_t(μ − x) − ½σ_t² score) dt.
+    public func reverseODEStep(xt: Tensor, score: Tensor, mu: Tensor, t: Int) -> Tensor {
+        xt - ((mu - xt) * thetas[t] - score * (0.5 * sigmas[t] * sigmas[t])) * dt
+    }
+
+    /// The diffusion term of one step, σ_t √dt · ε.
+    public func dispersion(noise: Tensor, t: Int) -> Tensor { noise * (sigmas[t] * dt.squareRoot()) }
+}
+
+/// Invalid SDE options.
+public enum SDEError: Error, CustomStringConvertible, Equatable {
+    case invalidOption(String)
+
+    public var description: String {
+        switch self { case let .invalidOption(why): return "invalid SDE option: \(why)" }
+    }
+}

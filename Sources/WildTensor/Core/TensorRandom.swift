@@ -1,0 +1,50 @@
+import Foundation
+
+/// A seeded random stream for tensors: parameter initialisation (PyTorch's default schemes) and Gaussian noise
+/// for diffusion training and sampling.
+///
+/// The generator is SplitMix64 (Steele, Lea & Flood 2014); normals come from the Box–Muller transform. It is
+/// not PyTorch's generator: models are trained here or loaded from checkpoints, so bit-equality with PyTorch's
+/// random values is not a goal, but a given seed always gives the same values on every platform.
+public struct TensorRandom: Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits (SplitMix64).
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) with 24 random bits.
+    public mutating func unit() -> Float { Float(next() >> 40) * 0x1p-24 }
+
+    /// A parameter tensor with elements drawn from U(−bound, bound), requiring gradients.
+    public mutating func uniform(_ shape: [Int], bound: Float) -> Tensor {
+        var values = [Float](repeating: 0, count: shape.elementCount)
+        for i in values.indices { values[i] = (2 * unit() - 1) * bound }
+        return Tensor(shape: shape, values: values, requiresGrad: true)
+    }
+
+    /// A parameter tensor filled with a constant, requiring gradients.
+    public func constant(_ shape: [Int], _ value: Float) -> Tensor {
+        Tensor(shape: shape, repeating: value, requiresGrad: true)
+    }
+
+    /// A standard normal sample (Box–Muller on two 53-bit uniforms; never infinite).
+    public mutating func normal() -> Float {
+        let u1 = (Double(next() >> 11) + 0.5) * 0x1p-53, u2 = Double(next() >> 11) * 0x1p-53
+        return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
+    }
+
+    /// A tensor of independent standard normal samples (no gradient).
+    public mutating func normal(_ shape: [Int]) -> Tensor {
+        var values = [Float](repeating: 0, count: shape.elementCount)
+        for i in values.indices { values[i] = normal() }
+        return Tensor(shape: shape, values: values)
+    }
+}
