@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "WildTensor", targets: ["WildTensor"]),
         .library(name: "SDE", targets: ["SDE"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Training", targets: ["Training"]),
         .library(name: "WildIR", targets: ["WildIR"]),
         .executable(name: "wildir", targets: ["wildir"]),
     ],
@@ -48,7 +49,9 @@ let package = Package(
         .target(name: "SDE", dependencies: ["WildTensor"]),
         // Networks of the two papers, with the official parameter names: ConditionalUNet and its blocks.
         .target(name: "Models", dependencies: ["WildTensor"]),
-        .target(name: "WildIR", dependencies: ["Imaging", "Metrics", "Degradation", "Yams"]),
+        // Training IR-SDE networks: options, on-the-fly degraded data, the loop, checkpoints and resume.
+        .target(name: "Training", dependencies: ["WildTensor", "SDE", "Models", "Degradation", "Imaging", "Metrics", "Checkpoints", "Yams"]),
+        .target(name: "WildIR", dependencies: ["Imaging", "Metrics", "Degradation", "Checkpoints", "WildTensor", "SDE", "Models", "Training", "Yams"]),
         .executableTarget(
             name: "wildir",
             dependencies: ["WildIR", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -62,6 +65,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
         .testTarget(name: "WildTensorTests", dependencies: ["WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "SDETests", dependencies: ["SDE", "WildTensor", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "WildTensor", "SDE", "Models", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.

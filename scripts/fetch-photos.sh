@@ -1,33 +1,46 @@
 #!/usr/bin/env bash
-# Fetches real photographs (2560×1600 JPEG) from Debian's plasma-workspace-wallpapers package into data/photos/.
-# Used by the benchmarks (and later as training data). Nothing here is committed: data/ is git-ignored.
-# Idempotent: photos already present are kept. The package is only downloaded (apt-get download), not installed.
-# Licence of the pictures: LGPL-3 as declared in each wallpaper's metadata.json (data, not linked code).
+# Fetches real photographs from Debian packages; nothing here is committed (data/ is git-ignored):
+#   data/photos/   11 photos (2560×1600 JPEG) from plasma-workspace-wallpapers: training data and benchmarks;
+#   data/heldout/  12 nature photos (1280–2560 px JPEG) from mate-backgrounds: the held-out evaluation set, never
+#                  trained on.
+# Idempotent: photos already present are kept. The packages are only downloaded (apt-get download), not installed.
+# Licences of the pictures: LGPL-3 (plasma, per wallpaper metadata) and GPL-2+ (mate, debian/copyright): data, not
+# linked code.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-out="$root/data/photos"
 cache="$root/data/cache"
-# Photographs only (the package also holds paintings and renders).
-photos=(BytheWater ColdRipple ColorfulCups DarkestHour EveningGlow FallenLeaf Grey Kite OneStandsOut Path summer_1am)
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
 
-missing=0
-for name in "${photos[@]}"; do [ -s "$out/$name.jpg" ] || missing=1; done
-[ "$missing" -eq 0 ] && exit 0
+# fetch PACKAGE OUT_DIR SOURCE_PATTERN NAME...: copies SOURCE_PATTERN (with %s for the name) out of the package.
+fetch() {
+  local package=$1 out=$2 pattern=$3
+  shift 3
+  local missing=0 name
+  for name in "$@"; do [ -s "$out/$name.jpg" ] || missing=1; done
+  [ "$missing" -eq 0 ] && return 0
+  mkdir -p "$out" "$cache"
+  local deb
+  deb=$(ls "$cache"/"${package}"_*.deb 2>/dev/null | head -n 1 || true)
+  if [ -z "$deb" ]; then
+    echo "fetch-photos: downloading $package from Debian" >&2
+    [ -n "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -v lock | head -n 1)" ] || $sudo apt-get update -qq
+    (cd "$cache" && apt-get download -q "$package" 2>/dev/null)
+    deb=$(ls "$cache"/"${package}"_*.deb | head -n 1)
+  fi
+  local tmp
+  tmp=$(mktemp -d)
+  dpkg-deb -x "$deb" "$tmp"
+  for name in "$@"; do
+    # shellcheck disable=SC2059
+    cp "$tmp/$(printf "$pattern" "$name")" "$out/$name.jpg.tmp"
+    mv "$out/$name.jpg.tmp" "$out/$name.jpg"
+  done
+  rm -rf "$tmp"
+  echo "fetch-photos: $# photos in $out" >&2
+}
 
-mkdir -p "$out" "$cache"
-deb=$(ls "$cache"/plasma-workspace-wallpapers_*.deb 2>/dev/null | head -n 1 || true)
-if [ -z "$deb" ]; then
-  echo "fetch-photos: downloading plasma-workspace-wallpapers (≈94 MB) from Debian" >&2
-  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-  [ -n "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -v lock | head -n 1)" ] || $sudo apt-get update -qq
-  (cd "$cache" && apt-get download -q plasma-workspace-wallpapers 2>/dev/null)
-  deb=$(ls "$cache"/plasma-workspace-wallpapers_*.deb | head -n 1)
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-dpkg-deb -x "$deb" "$tmp"
-for name in "${photos[@]}"; do
-  cp "$tmp/usr/share/wallpapers/$name/contents/images/2560x1600.jpg" "$out/$name.jpg.tmp"
-  mv "$out/$name.jpg.tmp" "$out/$name.jpg"
-done
-echo "fetch-photos: ${#photos[@]} photos in $out" >&2
+# Photographs only (the packages also hold paintings and renders).
+fetch plasma-workspace-wallpapers "$root/data/photos" "usr/share/wallpapers/%s/contents/images/2560x1600.jpg" \
+  BytheWater ColdRipple ColorfulCups DarkestHour EveningGlow FallenLeaf Grey Kite OneStandsOut Path summer_1am
+fetch mate-backgrounds "$root/data/heldout" "usr/share/backgrounds/mate/nature/%s.jpg" \
+  Aqua Blinds Dune FreshFlower Garden GreenMeadow LadyBird RainDrops Storm TwoWings Wood YellowFlower

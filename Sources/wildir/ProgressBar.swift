@@ -15,8 +15,8 @@ final class ProgressBar: @unchecked Sendable {
         self.unit = unit
     }
 
-    /// Reports `done` of `total` items finished.
-    func update(_ done: Int) {
+    /// Reports `done` of `total` items finished, with an optional note (a loss, say) after the ETA.
+    func update(_ done: Int, note: String = "") {
         lock.withLock {
             let elapsed = Date().timeIntervalSince(start)
             let rate = elapsed > 0 ? Double(done) / elapsed : 0
@@ -24,6 +24,7 @@ final class ProgressBar: @unchecked Sendable {
             let width = 30, filled = width * done / total
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
             let line = String(format: "%@ %d/%d %.2f %@/s ETA %@", bar, done, total, rate, unit, Self.clock(remaining))
+                + (note.isEmpty ? "" : "  " + note)
             if interactive {
                 FileHandle.standardError.write(Data("\r\(line)".utf8))
                 if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -26,8 +26,8 @@ final class MeanRevertingSDETests: XCTestCase {
 
     func testSchedulesAndCoefficientsMatchTheOfficialIRSDE() throws {
         let (x0, mu, xt, noise) = (try tensor("x0"), try tensor("mu"), try tensor("xt"), try tensor("noise"))
-        XCTAssertEqual(fixture.metadata.count, 9)
-        for (name, json) in fixture.metadata {
+        XCTAssertEqual(fixture.metadata.count, 10)
+        for (name, json) in fixture.metadata where name != "batch" {
             let p = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
             let sampleT = p["sample_T"] as! Int
             let sde = try MeanRevertingSDE(maxSigma: 50, trainingSteps: p["T"] as! Int,
@@ -57,6 +57,22 @@ final class MeanRevertingSDETests: XCTestCase {
                             1e-5, "\(key) ode step")
             }
         }
+    }
+
+    func testTrainingObjectiveWithPerSampleTimestepsMatchesTheOfficialComputation() throws {
+        let sde = try MeanRevertingSDE()
+        let timesteps = [1, 37, 100]
+        let (x0, mu, noise, predicted) = (try tensor("batch.x0"), try tensor("batch.mu"), try tensor("batch.noise"),
+                                          try tensor("batch.predicted"))
+        let xt = sde.noisyStates(x0: x0, mu: mu, timesteps: timesteps, noise: noise)
+        assertClose(xt.values, try tensor("batch.xt").values, 1e-5, "noisy states")
+        let reference = try tensor("batch.xt")
+        assertClose(sde.reverseSDEMeans(xt: reference, predictedNoise: predicted, mu: mu, timesteps: timesteps).values,
+                    try tensor("batch.expectation").values, 1e-5, "reverse-SDE means")
+        assertClose(sde.optimalReverseStates(xt: reference, x0: x0, mu: mu, timesteps: timesteps).values,
+                    try tensor("batch.optimum").values, 1e-4, "optimal states")
+        let loss = sde.matchingLoss(predictedNoise: predicted, xt: reference, x0: x0, mu: mu, timesteps: timesteps)
+        assertClose([loss.scalar], try tensor("batch.l1").values, 1e-4, "L1 matching loss")
     }
 
     func testPosteriorMeanOfEquation6EqualsOptimalReverseStateOfEquation4() throws {

@@ -100,8 +100,11 @@ public final class ConditionalUNet: Module {
         let (height, width) = (xt.shape[2], xt.shape[3])
         let multiple = 1 << configuration.depth
         var x = Tensor.concatenate([xt - cond, cond], axis: 1)
-        x = x.padded2D(left: 0, right: (multiple - width % multiple) % multiple,
-                       top: 0, bottom: (multiple - height % multiple) % multiple, mode: .reflect)
+        let padRight = (multiple - width % multiple) % multiple, padBottom = (multiple - height % multiple) % multiple
+        // Reflect padding as the reference; images smaller than the padding (where the reference fails) repeat
+        // their edge instead.
+        let mode: Tensor.PaddingMode = padRight < width && padBottom < height ? .reflect : .replicate
+        x = x.padded(left: 0, right: padRight, top: 0, bottom: padBottom, mode: mode)
         x = initConv(x)
         let skip = x
         if let downsample { x = downsample(x) }

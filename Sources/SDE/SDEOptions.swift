@@ -1,0 +1,29 @@
+/// The `sde:` block of the official option files (`max_sigma`, `T`, `schedule`, `eps`), with the wild-IR values
+/// as defaults.
+public struct SDEOptions: Codable, Equatable, Sendable {
+    /// λ in 0–255 units (values < 1 are read on the [0, 1] scale).
+    public var maxSigma: Float = 50
+    /// T.
+    public var steps: Int = 100
+    public var schedule: ThetaSchedule = .cosine
+    public var eps: Float = 0.005
+
+    enum CodingKeys: String, CodingKey {
+        case maxSigma = "max_sigma", steps = "T", schedule, eps
+    }
+
+    public init() {}
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        maxSigma = try c.decodeIfPresent(Float.self, forKey: .maxSigma) ?? 50
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? 100
+        schedule = try c.decodeIfPresent(ThetaSchedule.self, forKey: .schedule) ?? .cosine
+        eps = try c.decodeIfPresent(Float.self, forKey: .eps) ?? 0.005
+    }
+
+    /// The SDE these options describe, optionally with fewer sampling steps.
+    public func makeSDE(sampleSteps: Int? = nil) throws -> MeanRevertingSDE {
+        try MeanRevertingSDE(maxSigma: maxSigma, trainingSteps: steps, schedule: schedule, eps: eps, sampleSteps: sampleSteps)
+    }
+}

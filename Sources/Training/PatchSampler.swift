@@ -1,0 +1,137 @@
+import Degradation
+import Foundation
+import Imaging
+import WildTensor
+
+/// Draws training batches: random crops of the HQ photos, degraded on the fly by a ×1 pipeline (or cut from an
+/// aligned LQ/GT folder pair), with BasicSR's augmentation (horizontal flip, vertical flip, transpose, each with
+/// probability ½).
+///
+/// Batch i depends only on (seed, i), never on what was drawn before, so a resumed run sees exactly the batches
+/// an uninterrupted one would, and batches can be prepared ahead on another thread.
+public final class PatchSampler: @unchecked Sendable {
+    public let options: TrainingOptions.TrainingSet
+    public let seed: UInt64
+    private let groundTruthPaths: [String]
+    private let lowQualityPaths: [String]?
+    private let pipeline: DegradationPipeline
+    private var cache: [Int: (gt: Image, lq: Image?)] = [:]
+    private let lock = NSLock()
+
+    public init(options: TrainingOptions.TrainingSet, seed: UInt64) throws {
+        self.options = options
+        self.seed = seed
+        let gt: [String]
+        do { gt = try ImageFolder.list(options.datarootGT).images } catch {
+            throw TrainingError.data("dataroot_GT \(options.datarootGT): \(error)")
+        }
+        guard !gt.isEmpty else { throw TrainingError.data("dataroot_GT \(options.datarootGT) holds no images") }
+        groundTruthPaths = gt
+        if let lqRoot = options.datarootLQ {
+            let lq: [String]
+            do { lq = try ImageFolder.list(lqRoot).images } catch { throw TrainingError.data("dataroot_LQ \(lqRoot): \(error)") }
+            let byName = Dictionary(lq.map { (Self.stem($0), $0) }, uniquingKeysWith: { a, _ in a })
+            lowQualityPaths = try gt.map { path in
+                guard let match = byName[Self.stem(path)] else { throw TrainingError.data("no LQ image for \(path) in \(lqRoot)") }
+                return match
+            }
+        } else {
+            lowQualityPaths = nil
+        }
+        switch options.degradation {
+        case "mild": pipeline = .mild(MildPipeline())
+        case "realesrgan": pipeline = .realESRGAN(RealESRGANPipeline(scale: 1))
+        default: pipeline = .wild(WildPipeline())
+        }
+    }
+
+    /// Number of source photos.
+    public var imageCount: Int { groundTruthPaths.count }
+
+    /// Batch `iteration`: `(lq, gt)` tensors of shape `[batch, 3, patch, patch]`.
+    public func batch(iteration: Int) throws -> (lq: Tensor, gt: Tensor) {
+        var lqs: [Image] = [], gts: [Image] = []
+        for index in 0..<options.batchSize {
+            var random = DegradationRandom(seed: seed, name: "train-\(iteration)-\(index)")
+            let (lq, gt) = try sample(&random)
+            lqs.append(lq)
+            gts.append(gt)
+        }
+        return (try Tensor.batch(lqs), try Tensor.batch(gts))
+    }
+
+    /// One augmented (LQ, GT) patch pair.
+    func sample(_ random: inout DegradationRandom) throws -> (Image, Image) {
+        let which = Int(random.next() % UInt64(groundTruthPaths.count))
+        let (gtImage, lqImage) = try source(which)
+        let size = options.patchSize
+        guard gtImage.width >= size, gtImage.height >= size else {
+            throw TrainingError.data("\(groundTruthPaths[which]) is \(gtImage.width)×\(gtImage.height), smaller than patch_size \(size)")
+        }
+        let x = Int(random.next() % UInt64(gtImage.width - size + 1)), y = Int(random.next() % UInt64(gtImage.height - size + 1))
+        var gt = try gtImage.cropped(x: x, y: y, width: size, height: size)
+        var lq: Image
+        if let lqImage {
+            lq = try lqImage.cropped(x: x, y: y, width: size, height: size)
+        } else {
+            (_, lq, _) = try pipeline.apply(gt, random: &random)
+        }
+        let (h, v, t) = (random.bernoulli(0.5), random.bernoulli(0.5), random.bernoulli(0.5))
+        for (on, orientation) in [(options.useFlip && h, ExifOrientation.mirrored), (options.useRot && v, .flippedVertically),
+                                  (options.useRot && t, .transposed)] where on {
+            gt = gt.applyingOrientation(orientation)
+            lq = lq.applyingOrientation(orientation)
+        }
+        return (lq, gt)
+    }
+
+    /// The decoded photo (RGB, alpha dropped, gray expanded), cached after first use.
+    private func source(_ index: Int) throws -> (Image, Image?) {
+        lock.lock()
+        if let cached = cache[index] { lock.unlock(); return cached }
+        lock.unlock()
+        let gt = try Self.rgb(Image(contentsOf: groundTruthPaths[index]))
+        let lq = try lowQualityPaths.map { try Self.rgb(Image(contentsOf: $0[index])) }
+        if let lq, lq.width != gt.width || lq.height != gt.height {
+            throw TrainingError.data("\(lowQualityPaths![index]) and \(groundTruthPaths[index]) differ in size")
+        }
+        lock.lock()
+        cache[index] = (gt, lq)
+        lock.unlock()
+        return (gt, lq)
+    }
+
+    static func rgb(_ image: Image) throws -> Image {
+        let colour = image.droppingAlpha
+        guard colour.channels == 1 else { return colour }
+        return try Image(width: colour.width, height: colour.height, channels: 3, samples: colour.samples + colour.samples + colour.samples)
+    }
+
+    static func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+}
+
+/// Prepares the next batch on a background thread while the current step trains (the second core's job).
+public final class BatchPrefetcher: @unchecked Sendable {
+    private let sampler: PatchSampler
+    private let queue = DispatchQueue(label: "wildir.prefetch")
+    private var pending: (iteration: Int, group: DispatchGroup, result: UncheckedResult)?
+
+    private final class UncheckedResult: @unchecked Sendable { var value: Result<(lq: Tensor, gt: Tensor), Error>? }
+
+    public init(sampler: PatchSampler) { self.sampler = sampler }
+
+    /// Batch `iteration` (waiting for it if it was prefetched), then starts preparing `iteration + 1`.
+    public func batch(iteration: Int) throws -> (lq: Tensor, gt: Tensor) {
+        let current: Result<(lq: Tensor, gt: Tensor), Error>
+        if let pending, pending.iteration == iteration {
+            pending.group.wait()
+            current = pending.result.value ?? .failure(TrainingError.data("prefetch produced nothing"))
+        } else {
+            current = Result { try sampler.batch(iteration: iteration) }
+        }
+        let group = DispatchGroup(), result = UncheckedResult(), sampler = self.sampler, next = iteration + 1
+        queue.async(group: group) { result.value = Result { try sampler.batch(iteration: next) } }
+        pending = (next, group, result)
+        return try current.get()
+    }
+}

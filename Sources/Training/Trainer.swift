@@ -1,0 +1,246 @@
+import Checkpoints
+import Degradation
+import Foundation
+import Imaging
+import Metrics
+import Models
+import SDE
+import WildTensor
+
+/// What the training loop reports after each iteration.
+public struct TrainingProgress: Sendable {
+    public let iteration: Int
+    public let totalIterations: Int
+    public let loss: Double
+    public let learningRate: Double
+    /// Set on iterations that ran a validation.
+    public let validation: ValidationResult?
+}
+
+/// Mean PSNR/SSIM of the validation restorations (and of the LQ inputs, for reference).
+public struct ValidationResult: Sendable, Codable, Equatable {
+    public let iteration: Int
+    public let psnr: Double
+    public let ssim: Double
+    public let inputPSNR: Double
+    public let inputSSIM: Double
+}
+
+/// Trains a `ConditionalUNet` with the IR-SDE maximum-likelihood objective (the official `optimize_parameters`):
+/// per-sample time steps t ~ U{1…T}, x_t from eq. 2, L1 between the reverse-SDE mean implied by the predicted
+/// noise and the optimal reverse state x*_{t−1} (eq. 4); AdamW with a cosine schedule; an EMA of the weights.
+///
+/// Outputs go to the experiment folder: `checkpoints/latest.safetensors` (weights, optimiser, schedule, EMA and
+/// progress, written atomically every `checkpoint_freq` iterations), `model.safetensors` (the EMA weights as a
+/// restorable WildIR model), `loss.png`, `validation/iter_N.png` and `log.jsonl`. A run started with `resume`
+/// continues from `latest.safetensors` bit for bit: every random draw depends only on (seed, iteration).
+public final class Trainer {
+    public let options: TrainingOptions
+    public let directory: URL
+    public let network: ConditionalUNet
+    public let sde: MeanRevertingSDE
+    public private(set) var iteration = 0
+    public private(set) var losses: [Double] = []
+    public private(set) var validations: [ValidationResult] = []
+
+    private let optimiser: Adam
+    private let scheduler: LearningRateScheduler
+    private let ema: ExponentialMovingAverage
+    private let prefetcher: BatchPrefetcher
+    private let parameters: [(name: String, tensor: Tensor)]
+
+    /// Builds the run; with `resume`, loads `checkpoints/latest.safetensors` if it exists.
+    public init(options: TrainingOptions, resume: Bool = false) throws {
+        try options.validate()
+        self.options = options
+        directory = URL(fileURLWithPath: options.path.experiments ?? "experiments/\(options.name)")
+        network = ConditionalUNet(options.networkG.configuration, seed: options.train.seed)
+        sde = try options.sde.makeSDE()
+        parameters = network.namedParameters()
+        let t = options.train
+        optimiser = t.optimizer == "Adam"
+            ? Adam(parameters, learningRate: t.lrG, betas: (t.beta1, t.beta2), weightDecay: t.weightDecayG)
+            : AdamW(parameters, learningRate: t.lrG, betas: (t.beta1, t.beta2), weightDecay: t.weightDecayG)
+        scheduler = LearningRateScheduler(optimiser: optimiser, schedule: CosineAnnealing(
+            tMax: t.niter, etaMin: t.etaMin, warmUpSteps: max(t.warmupIter, 0)))
+        ema = ExponentialMovingAverage(parameters, decay: t.emaDecay)
+        prefetcher = BatchPrefetcher(sampler: try PatchSampler(options: options.datasets.train, seed: t.seed))
+        try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if resume, FileManager.default.fileExists(atPath: checkpointURL.path) { try loadCheckpoint() }
+    }
+
+    var checkpointURL: URL { directory.appendingPathComponent("checkpoints/latest.safetensors") }
+    /// The EMA weights as a WildIR model file (`wildir restore --model` takes it).
+    public var modelURL: URL { directory.appendingPathComponent("model.safetensors") }
+
+    /// Runs until `train.niter` iterations are done (or `stopAfter` more, for tests), then writes a checkpoint.
+    public func run(stopAfter: Int? = nil, progress: ((TrainingProgress) -> Void)? = nil) throws {
+        let end = min(options.train.niter, stopAfter.map { iteration + $0 } ?? .max)
+        while iteration < end {
+            let loss = try step()
+            var validation: ValidationResult?
+            if iteration % options.train.valFreq == 0 || iteration == options.train.niter, options.datasets.val != nil {
+                validation = try validate()
+            }
+            if iteration % options.train.checkpointFreq == 0 || iteration == end { try saveCheckpoint() }
+            progress?(TrainingProgress(iteration: iteration, totalIterations: options.train.niter, loss: loss,
+                                       learningRate: optimiser.learningRate, validation: validation))
+        }
+    }
+
+    /// One optimisation step on batch `iteration`; returns the loss.
+    @discardableResult
+    public func step() throws -> Double {
+        let (lq, gt) = try prefetcher.batch(iteration: iteration)
+        var random = TensorRandom(seed: options.train.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(iteration))
+        let timesteps = (0..<lq.shape[0]).map { _ in 1 + Int(random.next() % UInt64(sde.steps)) }
+        let xt = sde.noisyStates(x0: gt, mu: lq, timesteps: timesteps, noise: random.normal(gt.shape))
+        let time = Tensor(shape: [timesteps.count], values: timesteps.map(Float.init))
+        let predicted = network(xt, cond: lq, time: time)
+        let loss = sde.matchingLoss(predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: timesteps,
+                                    squared: options.train.lossType == "l2", weight: Float(options.train.weight))
+        optimiser.zeroGrad()
+        loss.backward()
+        if let clip = options.train.gradientClip { _ = clipGradientNorm(parameters, maxNorm: clip) }
+        optimiser.step()
+        scheduler.step()
+        ema.update()
+        iteration += 1
+        let value = Double(loss.scalar)
+        losses.append(value)
+        return value
+    }
+
+    // MARK: Checkpoints
+
+    private var components: [(prefix: String, component: any TrainingStateful)] {
+        [("optimiser", optimiser), ("scheduler", scheduler), ("ema", ema)]
+    }
+
+    /// Writes the resumable checkpoint, the EMA model, the loss curve and the log, each atomically.
+    public func saveCheckpoint() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let progress: [String: String] = [
+            "wildir.iteration": String(iteration),
+            "wildir.losses": String(decoding: try encoder.encode(losses), as: UTF8.self),
+            "wildir.validations": String(decoding: try encoder.encode(validations), as: UTF8.self),
+            "wildir.network": String(decoding: try encoder.encode(network.configuration), as: UTF8.self),
+            "wildir.sde": String(decoding: try encoder.encode(options.sde), as: UTF8.self),
+        ]
+        try TrainingState.write(components, tensors: network.stateDict(), metadata: progress, to: checkpointURL)
+        // The EMA weights as a restorable model.
+        let averaged = ema.averages.compactMap { name, tensor in
+            (try? StoredTensor(shape: tensor.shape, float32: tensor.values)).map { (name: name, tensor: $0) }
+        }
+        let modelMetadata = ["format": "pt", "wildir.network": progress["wildir.network"]!, "wildir.sde": progress["wildir.sde"]!,
+                             "wildir.iterations": String(iteration)]
+        try SafeTensorsFile.write(averaged, metadata: modelMetadata, to: modelURL)
+        try writeLossCurve()
+    }
+
+    private func loadCheckpoint() throws {
+        let file: SafeTensorsFile
+        do { file = try TrainingState.restore(components, from: checkpointURL) } catch {
+            throw TrainingError.checkpoint("\(checkpointURL.path): \(error)")
+        }
+        let weights = file.tensors.filter { !$0.key.contains("/") }
+        try network.loadStateDict(weights, strict: true)
+        guard let done = file.metadata["wildir.iteration"].flatMap(Int.init) else {
+            throw TrainingError.checkpoint("\(checkpointURL.path) has no iteration count")
+        }
+        iteration = done
+        let decoder = JSONDecoder()
+        losses = (try? decoder.decode([Double].self, from: Data((file.metadata["wildir.losses"] ?? "[]").utf8))) ?? []
+        validations = (try? decoder.decode([ValidationResult].self, from: Data((file.metadata["wildir.validations"] ?? "[]").utf8))) ?? []
+    }
+
+    private func writeLossCurve() throws {
+        guard !losses.isEmpty, let renderer = try? TextRenderer() else { return }
+        let window = max(1, losses.count / 50)
+        var smoothed: [(x: Double, y: Double)] = []
+        var running = 0.0
+        for (i, loss) in losses.enumerated() {
+            running += loss
+            if i >= window { running -= losses[i - window] }
+            if i + 1 >= window { smoothed.append((Double(i + 1), running / Double(window))) }
+        }
+        let raw = losses.enumerated().map { (x: Double($0.offset + 1), y: $0.element) }
+        let plot = try LinePlot.render([
+            .init(label: "loss", points: raw, colour: [0.75, 0.8, 0.95]),
+            .init(label: "moving average (\(window))", points: smoothed, colour: [0.1, 0.25, 0.7]),
+        ], title: "\(options.name): IR-SDE matching loss (\(options.train.lossType))", xLabel: "iteration",
+           logarithmicY: true, renderer: renderer)
+        try plot.write(to: directory.appendingPathComponent("loss.png").path)
+    }
+
+    // MARK: Validation
+
+    /// Restores the validation crops with the EMA weights and scores them; writes `validation/iter_N.png`.
+    @discardableResult
+    public func validate() throws -> ValidationResult? {
+        guard let set = options.datasets.val else { return nil }
+        let pairs = try ValidationSet.load(set, seed: options.train.seed)
+        let evaluation = ConditionalUNet(network.configuration)
+        try ema.copy(into: evaluation.namedParameters())
+        evaluation.eval()
+        let validationSDE = try options.sde.makeSDE(sampleSteps: set.sampleSteps)
+        let sampler = ReverseSampler(sde: validationSDE, method: .posterior)
+        var psnr = 0.0, ssim = 0.0, inputPSNR = 0.0, inputSSIM = 0.0
+        var tiles: [ContactSheet.Tile] = []
+        for (index, pair) in pairs.enumerated() {
+            var random = TensorRandom(seed: 1000 + UInt64(index))
+            let mu = Tensor(image: pair.lq)
+            let start = validationSDE.initialState(mu: mu, noise: random.normal(mu.shape))
+            let output = sampler.sample(from: start, mu: mu, random: &random) { x, m, time in
+                evaluation(x, cond: m, time: Tensor(shape: [1], values: [time]))
+            }
+            let restored = try output.clamped(0, 1).image()
+            let p = try PSNR().evaluate(restored: restored, reference: pair.gt), s = try SSIM().evaluate(restored: restored, reference: pair.gt)
+            let ip = try PSNR().evaluate(restored: pair.lq, reference: pair.gt), iS = try SSIM().evaluate(restored: pair.lq, reference: pair.gt)
+            psnr += p; ssim += s; inputPSNR += ip; inputSSIM += iS
+            tiles += [.init(image: pair.lq, caption: String(format: "LQ %.2f dB", ip)),
+                      .init(image: restored, caption: String(format: "restored %.2f dB", p)),
+                      .init(image: pair.gt, caption: "GT \(pair.name)")]
+        }
+        let n = Double(max(pairs.count, 1))
+        let result = ValidationResult(iteration: iteration, psnr: psnr / n, ssim: ssim / n, inputPSNR: inputPSNR / n, inputSSIM: inputSSIM / n)
+        validations.append(result)
+        if let renderer = try? TextRenderer() {
+            let folder = directory.appendingPathComponent("validation")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let sheet = try ContactSheet.render(tiles, columns: 3, tileSize: set.cropSize, captionLines: 1, renderer: renderer)
+            try sheet.write(to: folder.appendingPathComponent("iter_\(iteration).png").path)
+        }
+        return result
+    }
+}
+
+/// The held-out validation pairs: centre crops of the first `count` images, degraded once by the wild pipeline
+/// with a fixed per-image seed (or cut from the LQ folder).
+enum ValidationSet {
+    struct Pair { let name: String; let lq: Image; let gt: Image }
+
+    static func load(_ set: TrainingOptions.ValidationSet, seed: UInt64) throws -> [Pair] {
+        let paths: [String]
+        do { paths = Array(try ImageFolder.list(set.datarootGT).images.prefix(set.count)) } catch {
+            throw TrainingError.data("validation dataroot_GT \(set.datarootGT): \(error)")
+        }
+        return try paths.map { path in
+            let name = PatchSampler.stem(path)
+            let full = try PatchSampler.rgb(Image(contentsOf: path))
+            let size = min(set.cropSize, full.width, full.height)
+            let (x, y) = ((full.width - size) / 2, (full.height - size) / 2)
+            let gt = try full.cropped(x: x, y: y, width: size, height: size)
+            let lq: Image
+            if let lqRoot = set.datarootLQ {
+                let lqPath = (lqRoot as NSString).appendingPathComponent((path as NSString).lastPathComponent)
+                lq = try PatchSampler.rgb(Image(contentsOf: lqPath)).cropped(x: x, y: y, width: size, height: size)
+            } else {
+                var random = DegradationRandom(seed: seed, name: "validation-\(name)")
+                lq = try WildPipeline().apply(gt, random: &random).lq
+            }
+            return Pair(name: name, lq: lq, gt: gt)
+        }
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import Models
+import SDE
+import Yams
+
+/// A training run's options, read from YAML with the official IR-SDE option names where they exist
+/// (`sde`, `datasets.train`, `network_G.setting`, `train.lr_G`, `niter`, `eta_min`, …). Unknown keys are errors.
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    /// Run name; outputs go to `experiments/<name>/` unless `path.root` says otherwise.
+    public var name: String = "wildir"
+    public var sde = SDEOptions()
+    public var datasets = Datasets()
+    public var networkG = Network()
+    public var train = Schedule()
+    public var path = Paths()
+
+    enum CodingKeys: String, CodingKey {
+        case name, sde, datasets, networkG = "network_G", train, path
+    }
+
+    /// `datasets:`.
+    public struct Datasets: Codable, Equatable, Sendable {
+        public var train = TrainingSet()
+        public var val: ValidationSet?
+    }
+
+    /// `datasets.train`: an HQ folder degraded on the fly (`dataroot_GT` alone), or an LQ/GT folder pair.
+    public struct TrainingSet: Codable, Equatable, Sendable {
+        public var datarootGT: String = "data/photos/train"
+        public var datarootLQ: String?
+        /// The pipeline applied on the fly when there is no LQ folder: `wild` (default), `mild` or `realesrgan`.
+        public var degradation: String = "wild"
+        public var patchSize: Int = 128
+        public var batchSize: Int = 4
+        public var useFlip: Bool = true
+        public var useRot: Bool = true
+
+        enum CodingKeys: String, CodingKey {
+            case datarootGT = "dataroot_GT", datarootLQ = "dataroot_LQ", degradation, patchSize = "patch_size"
+            case batchSize = "batch_size", useFlip = "use_flip", useRot = "use_rot"
+        }
+    }
+
+    /// `datasets.val`: held-out images, degraded once with a fixed seed when there is no LQ folder.
+    public struct ValidationSet: Codable, Equatable, Sendable {
+        public var datarootGT: String
+        public var datarootLQ: String?
+        /// Centre crop side used for validation (keeps validation affordable on a CPU).
+        public var cropSize: Int = 128
+        /// Images used (the first N by name).
+        public var count: Int = 4
+        /// Sampling steps used for validation restorations.
+        public var sampleSteps: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case datarootGT = "dataroot_GT", datarootLQ = "dataroot_LQ", cropSize = "crop_size", count
+            case sampleSteps = "sample_T"
+        }
+    }
+
+    /// `network_G:`.
+    public struct Network: Codable, Equatable, Sendable {
+        public var whichModelG: String = "ConditionalUNet"
+        public var setting = Setting()
+
+        enum CodingKeys: String, CodingKey { case whichModelG = "which_model_G", setting }
+
+        /// `network_G.setting` (the `ConditionalUNet` constructor arguments).
+        public struct Setting: Codable, Equatable, Sendable {
+            public var inNc: Int = 3
+            public var outNc: Int = 3
+            public var nf: Int = 32
+            public var chMult: [Int] = [1, 2, 2]
+            public var contextDim: Int?
+            public var useDegraContext: Bool = false
+            public var useImageContext: Bool = false
+            public var scale: Double = 1
+
+            enum CodingKeys: String, CodingKey {
+                case inNc = "in_nc", outNc = "out_nc", nf, chMult = "ch_mult", contextDim = "context_dim"
+                case useDegraContext = "use_degra_context", useImageContext = "use_image_context", scale
+            }
+        }
+
+        /// The network configuration these options describe.
+        public var configuration: ConditionalUNetConfiguration {
+            var c = ConditionalUNetConfiguration()
+            c.inChannels = setting.inNc
+            c.outChannels = setting.outNc
+            c.baseChannels = setting.nf
+            c.channelMultipliers = setting.chMult
+            c.contextDim = setting.contextDim
+            c.useDegradationContext = setting.useDegraContext
+            c.useImageContext = setting.useImageContext
+            c.scale = setting.scale
+            return c
+        }
+    }
+
+    /// `train:`: optimiser, schedule, loss and bookkeeping.
+    public struct Schedule: Codable, Equatable, Sendable {
+        public var optimizer: String = "AdamW"
+        public var lrG: Double = 2e-4
+        public var beta1: Double = 0.9
+        public var beta2: Double = 0.99
+        public var weightDecayG: Double = 0
+        public var niter: Int = 1000
+        public var warmupIter: Int = -1
+        public var etaMin: Double = 1e-6
+        public var lossType: String = "l1"
+        public var weight: Double = 1
+        public var emaDecay: Double = 0.999
+        public var gradientClip: Double?
+        public var valFreq: Int = 200
+        public var checkpointFreq: Int = 200
+        public var seed: UInt64 = 0
+
+        enum CodingKeys: String, CodingKey {
+            case optimizer, lrG = "lr_G", beta1, beta2, weightDecayG = "weight_decay_G", niter, warmupIter = "warmup_iter"
+            case etaMin = "eta_min", lossType = "loss_type", weight, emaDecay = "ema_decay", gradientClip = "gradient_clip"
+            case valFreq = "val_freq", checkpointFreq = "checkpoint_freq", seed = "manual_seed"
+        }
+    }
+
+    /// `path:`.
+    public struct Paths: Codable, Equatable, Sendable {
+        /// Folder for checkpoints, samples and logs (default `experiments/<name>`).
+        public var experiments: String?
+    }
+
+    public init() {}
+
+    /// Parses YAML; keys this struct does not know are reported (a misspelt option must not be ignored).
+    public init(yaml text: String, file: String = "<options>") throws {
+        do {
+            self = try YAMLDecoder().decode(TrainingOptions.self, from: text)
+        } catch {
+            throw TrainingError.invalidOptions(file, "\(error)")
+        }
+        let unknown = try Self.unknownKeys(in: text)
+        guard unknown.isEmpty else {
+            throw TrainingError.invalidOptions(file, "unknown option(s): \(unknown.joined(separator: ", "))")
+        }
+        try validate(file: file)
+    }
+
+    /// Reads a YAML options file.
+    public init(contentsOf url: URL) throws {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw TrainingError.invalidOptions(url.path, "cannot read: \(error.localizedDescription)")
+        }
+        try self.init(yaml: text, file: url.path)
+    }
+
+    /// Range checks with messages that name the option.
+    public func validate(file: String = "<options>") throws {
+        func check(_ ok: Bool, _ why: String) throws { if !ok { throw TrainingError.invalidOptions(file, why) } }
+        try check(train.niter >= 1, "train.niter must be at least 1")
+        try check(datasets.train.batchSize >= 1, "datasets.train.batch_size must be at least 1")
+        try check(datasets.train.patchSize >= 16, "datasets.train.patch_size must be at least 16")
+        try check(datasets.train.patchSize % (1 << networkG.setting.chMult.count) == 0,
+                  "datasets.train.patch_size must be a multiple of 2^len(ch_mult) = \(1 << networkG.setting.chMult.count)")
+        try check(["wild", "mild", "realesrgan"].contains(datasets.train.degradation),
+                  "datasets.train.degradation must be wild, mild or realesrgan")
+        try check(["AdamW", "Adam"].contains(train.optimizer), "train.optimizer must be AdamW or Adam")
+        try check(train.lossType == "l1" || train.lossType == "l2", "train.loss_type must be l1 or l2")
+        try check(train.lrG > 0, "train.lr_G must be positive")
+        try check(train.emaDecay >= 0 && train.emaDecay < 1, "train.ema_decay must lie in [0, 1)")
+        try check(train.valFreq >= 1 && train.checkpointFreq >= 1, "train.val_freq and train.checkpoint_freq must be positive")
+        try check(networkG.whichModelG == "ConditionalUNet", "network_G.which_model_G must be ConditionalUNet")
+        try check(networkG.setting.nf % 32 == 0 || !networkG.setting.useImageContext,
+                  "network_G.setting.nf must be a multiple of 32 with image context (GroupNorm of 32 groups)")
+    }
+
+    /// Dotted paths of mapping keys in `text` that the options do not define.
+    static func unknownKeys(in text: String) throws -> [String] {
+        guard let root = try Yams.load(yaml: text) as? [String: Any] else { return [] }
+        let known: [String: Set<String>] = [
+            "": ["name", "sde", "datasets", "network_G", "train", "path"],
+            "sde": ["max_sigma", "T", "schedule", "eps"],
+            "datasets": ["train", "val"],
+            "datasets.train": ["dataroot_GT", "dataroot_LQ", "degradation", "patch_size", "batch_size", "use_flip", "use_rot"],
+            "datasets.val": ["dataroot_GT", "dataroot_LQ", "crop_size", "count", "sample_T"],
+            "network_G": ["which_model_G", "setting"],
+            "network_G.setting": ["in_nc", "out_nc", "nf", "ch_mult", "context_dim", "use_degra_context", "use_image_context", "scale"],
+            "train": ["optimizer", "lr_G", "beta1", "beta2", "weight_decay_G", "niter", "warmup_iter", "eta_min", "loss_type",
+                      "weight", "ema_decay", "gradient_clip", "val_freq", "checkpoint_freq", "manual_seed"],
+            "path": ["experiments"],
+        ]
+        var unknown: [String] = []
+        func walk(_ map: [String: Any], _ prefix: String) {
+            for (key, value) in map {
+                let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+                guard known[prefix]?.contains(key) == true else { unknown.append(path); continue }
+                if let child = value as? [String: Any], known[path] != nil { walk(child, path) }
+            }
+        }
+        walk(root, "")
+        return unknown.sorted()
+    }
+}
+
+/// Why training could not start or continue.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case invalidOptions(String, String)
+    case data(String)
+    case checkpoint(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidOptions(file, why): return "\(file): \(why)"
+        case let .data(why): return "training data: \(why)"
+        case let .checkpoint(why): return "checkpoint: \(why)"
+        }
+    }
+}

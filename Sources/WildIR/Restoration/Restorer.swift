@@ -1,0 +1,122 @@
+import Foundation
+import Imaging
+import Models
+import SDE
+import WildTensor
+
+/// Options of a restoration run (the flags of `wildir restore`).
+public struct RestorationOptions: Sendable, Equatable {
+    /// The reverse process: optimal posterior sampling (default), reverse SDE or ODE.
+    public var sampler: SamplingMethod = .posterior
+    /// Sampling steps (`sample_T`); nil uses the training T.
+    public var steps: Int?
+    /// Seed of the initial noise and of the sampler's noise; the same seed gives the same output.
+    public var seed: UInt64 = 0
+    /// Largest tile side in pixels; larger images are restored in overlapping tiles.
+    public var tileSize: Int = 512
+    /// Overlap of neighbouring tiles in pixels (blended linearly).
+    public var overlap: Int = 32
+
+    public init() {}
+}
+
+/// Progress of a restoration: the tile being restored and the sampling step within it.
+public struct RestorationProgress: Sendable {
+    public let tile: Int
+    public let tiles: Int
+    public let step: Int
+    public let steps: Int
+
+    /// Fraction done over all tiles and steps.
+    public var fraction: Double { (Double(tile) + Double(step) / Double(max(steps, 1))) / Double(max(tiles, 1)) }
+}
+
+/// Restores photos with a `RestorationModel`: the noisy low-quality state μ + λε is driven back to t = 0 by the
+/// chosen sampler (IR-SDE / DACLIP-IR inference), tile by tile for large images.
+///
+/// Any size and aspect ratio; gray images are restored as RGB and converted back (BT.601 luma); alpha is kept
+/// unchanged; the output has the input's size and channel count, values clamped to [0, 1].
+public final class Restorer {
+    public let model: RestorationModel
+    public let options: RestorationOptions
+    private let sde: MeanRevertingSDE
+
+    public init(model: RestorationModel, options: RestorationOptions = RestorationOptions()) throws {
+        guard options.tileSize >= 32 else { throw RestorationError.invalidOption("tile size must be at least 32, got \(options.tileSize)") }
+        guard options.overlap >= 0 && options.overlap < options.tileSize / 2 else {
+            throw RestorationError.invalidOption("overlap must lie in 0..<\(options.tileSize / 2), got \(options.overlap)")
+        }
+        if let steps = options.steps, !(1...model.sdeOptions.steps).contains(steps) {
+            throw RestorationError.invalidOption("steps must lie in 1…\(model.sdeOptions.steps), got \(steps)")
+        }
+        self.model = model
+        self.options = options
+        self.sde = try model.sdeOptions.makeSDE(sampleSteps: options.steps)
+    }
+
+    /// Restores one image.
+    public func restore(_ image: Image, progress: ((RestorationProgress) -> Void)? = nil) throws -> Image {
+        let colour = try Self.networkInput(image, channels: model.network.configuration.inChannels)
+        let plan = TilePlan(width: image.width, height: image.height, tileSize: options.tileSize, overlap: options.overlap)
+        let plane = image.width * image.height
+        var accumulated = [Float](repeating: 0, count: colour.channels * plane)
+        var weights = [Float](repeating: 0, count: plane)
+        let sampler = ReverseSampler(sde: sde, method: options.sampler)
+        for (index, tile) in plan.tiles.enumerated() {
+            let crop = try colour.cropped(x: tile.x, y: tile.y, width: tile.width, height: tile.height)
+            let restored = try restoreTile(crop, index: index, sampler: sampler) { step, steps in
+                progress?(RestorationProgress(tile: index, tiles: plan.tiles.count, step: step, steps: steps))
+            }
+            for c in 0..<colour.channels {
+                for y in 0..<tile.height {
+                    for x in 0..<tile.width {
+                        let w = plan.weight(tile, x, y)
+                        let target = (tile.y + y) * image.width + tile.x + x
+                        accumulated[c * plane + target] += w * restored.samples[(c * tile.height + y) * tile.width + x]
+                        if c == 0 { weights[target] += w }
+                    }
+                }
+            }
+        }
+        for c in 0..<colour.channels {
+            for i in 0..<plane { accumulated[c * plane + i] = min(max(accumulated[c * plane + i] / weights[i], 0), 1) }
+        }
+        return try Self.outputImage(restored: Image(width: image.width, height: image.height, channels: colour.channels,
+                                                    samples: accumulated), like: image)
+    }
+
+    /// Runs the sampler on one tile; its random stream depends only on the seed and the tile's index.
+    private func restoreTile(_ tile: Image, index: Int, sampler: ReverseSampler,
+                             progress: @escaping (Int, Int) -> Void) throws -> Image {
+        var random = TensorRandom(seed: options.seed &+ 0x9E37_79B9 &* UInt64(index + 1))
+        let mu = Tensor(image: tile)
+        let state = sde.initialState(mu: mu, noise: random.normal(mu.shape))
+        let network = model.network
+        let output = sampler.sample(from: state, mu: mu, random: &random, progress: progress) { x, mu, time in
+            network(x, cond: mu, time: Tensor(shape: [1], values: [time]))
+        }
+        return try output.image()
+    }
+
+    /// The colour planes the network sees: alpha dropped, gray replicated to the network's channel count.
+    static func networkInput(_ image: Image, channels: Int) throws -> Image {
+        let colour = image.droppingAlpha
+        if colour.channels == channels { return colour }
+        guard colour.channels == 1 else {
+            throw RestorationError.invalidOption("the network restores \(channels)-channel images; this one has \(colour.channels)")
+        }
+        return try Image(width: image.width, height: image.height, channels: channels,
+                         samples: Array(repeating: colour.samples, count: channels).flatMap { $0 })
+    }
+
+    /// Back to the input's layout: gray from BT.601 luma when the input was gray, the input's alpha re-attached.
+    static func outputImage(restored: Image, like input: Image) throws -> Image {
+        var planes = restored.samples
+        let plane = input.width * input.height
+        if input.colourChannels == 1 && restored.channels == 3 {
+            planes = (0..<plane).map { 0.299 * planes[$0] + 0.587 * planes[plane + $0] + 0.114 * planes[2 * plane + $0] }
+        }
+        if input.hasAlpha { planes += input.samples[(input.channels - 1) * plane ..< input.channels * plane] }
+        return try Image(width: input.width, height: input.height, channels: input.channels, samples: planes)
+    }
+}

@@ -1,0 +1,50 @@
+/// How a large image is cut into overlapping tiles and blended back: tiles of at most `tileSize` pixels per side,
+/// neighbours overlapping by `overlap`, each tile's weight ramping linearly from 0 to 1 across the overlap so the
+/// seams disappear and memory stays bounded by one tile.
+public struct TilePlan: Equatable, Sendable {
+    /// A tile's position in the image.
+    public struct Tile: Equatable, Sendable {
+        public let x: Int, y: Int, width: Int, height: Int
+    }
+
+    public let width: Int
+    public let height: Int
+    public let tiles: [Tile]
+    public let overlap: Int
+
+    /// Plans tiles for a `width`×`height` image (a single tile when it fits).
+    public init(width: Int, height: Int, tileSize: Int, overlap: Int) {
+        self.width = width
+        self.height = height
+        let overlap = max(0, min(overlap, tileSize / 2))
+        self.overlap = overlap
+        func starts(_ length: Int) -> [Int] {
+            guard length > tileSize else { return [0] }
+            let stride = tileSize - overlap
+            var positions = Array(Swift.stride(from: 0, to: length - tileSize, by: stride))
+            positions.append(length - tileSize)
+            return positions
+        }
+        var tiles: [Tile] = []
+        for y in starts(height) {
+            for x in starts(width) {
+                tiles.append(Tile(x: x, y: y, width: min(tileSize, width - x), height: min(tileSize, height - y)))
+            }
+        }
+        self.tiles = tiles
+    }
+
+    /// The blending weight of pixel (px, py) inside `tile`: a linear ramp over the overlap on every side that
+    /// has a neighbour (never zero, so every pixel is covered).
+    public func weight(_ tile: Tile, _ px: Int, _ py: Int) -> Float {
+        guard overlap > 0 else { return 1 }
+        func ramp(_ position: Int, _ length: Int, hasBefore: Bool, hasAfter: Bool) -> Float {
+            var w: Float = 1
+            if hasBefore { w = min(w, Float(position + 1) / Float(overlap + 1)) }
+            if hasAfter { w = min(w, Float(length - position) / Float(overlap + 1)) }
+            return w
+        }
+        return ramp(px, tile.width, hasBefore: tile.x > 0, hasAfter: tile.x + tile.width < width)
+            * ramp(py, tile.height, hasBefore: tile.y > 0, hasAfter: tile.y + tile.height < height)
+    }
+}
