@@ -34,10 +34,7 @@ public enum CheckpointFile {
     /// Throws ``CheckpointError/unsupported(file:detail:)`` for a legacy (pre-1.6) PyTorch file, with the one-line
     /// command that converts it, and for anything else that is neither format.
     public static func load(_ url: URL) throws -> [(name: String, tensor: StoredTensor)] {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw CheckpointError.io(file: url.path, detail: "cannot read: \(error.localizedDescription)")
-        }
+        let data = try CheckpointError.mappedContents(of: url)
         return try load(data: data, name: url.path)
     }
 
@@ -55,7 +52,7 @@ public enum CheckpointFile {
                 file: name, detail: "this is a legacy (pre-1.6) PyTorch file, which WildIR does not read; re-save it with a "
                     + "current PyTorch: python -c \"import torch; torch.save(torch.load('IN', weights_only=True), 'OUT.pth')\"")
         case nil:
-            let bytes = data.prefix(8).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+            let bytes = data.prefix(8).map(hexDigits)
             throw CheckpointError.unsupported(
                 file: name, detail: "neither safetensors nor a PyTorch checkpoint (it starts with \(bytes.joined(separator: " ")))")
         }

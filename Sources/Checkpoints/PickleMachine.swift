@@ -138,7 +138,7 @@ final class PickleMachine {
                 if let name = PickleOpcode.refusedNames[byte] {
                     throw CheckpointError.unsupported(file: file, detail: "pickle opcode \(name) at byte \(at) is not supported")
                 }
-                throw bad("unknown pickle opcode 0x\(String(byte, radix: 16)) at byte \(at)")
+                throw bad("unknown pickle opcode 0x\(hexDigits(byte)) at byte \(at)")
             }
             switch opcode {
             case .proto:

@@ -6,6 +6,12 @@ extension UnsafeRawBufferPointer {
     }
 }
 
+/// `value` in hexadecimal, zero-padded to its type's width (`0x1f` for a UInt8 is `1f`).
+func hexDigits<T: FixedWidthInteger & UnsignedInteger>(_ value: T) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: max(0, 2 * MemoryLayout<T>.size - digits.count)) + digits
+}
+
 /// `bytes` as a string when they are valid UTF-8, else nil (the standard library's own validating initialiser
 /// needs macOS 15).
 func validUTF8(_ bytes: UnsafeRawBufferPointer) -> String? {

@@ -27,10 +27,7 @@ public struct TorchCheckpoint: Sendable {
     /// Reads the checkpoint at `url`; `verifyChecksums` checks every storage against its CRC-32 (the pickle is
     /// always checked).
     public init(contentsOf url: URL, verifyChecksums: Bool = true) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw CheckpointError.io(file: url.path, detail: "cannot read: \(error.localizedDescription)")
-        }
+        let data = try CheckpointError.mappedContents(of: url)
         try self.init(data: data, name: url.path, verifyChecksums: verifyChecksums)
     }
 

@@ -56,7 +56,7 @@ struct ZipArchive {
             let crc = slice.withUnsafeBytes { CRC32.checksum($0) }
             guard crc == entry.crc32 else {
                 throw CheckpointError.malformed(
-                    file: file, detail: "zip member '\(entry.name)' is damaged (CRC-32 \(hex(crc)), expected \(hex(entry.crc32)))")
+                    file: file, detail: "zip member '\(entry.name)' is damaged (CRC-32 0x\(hexDigits(crc)), expected 0x\(hexDigits(entry.crc32)))")
             }
         }
         return slice
@@ -223,10 +223,4 @@ struct ZipArchive {
         let entry = Entry(name: name, range: contentStart..<(contentStart + Int(uncompressed)), crc32: crc)
         return (entry, next)
     }
-}
-
-/// `0x` and eight hexadecimal digits.
-private func hex(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
 }
