@@ -20,9 +20,9 @@ test: setup
 test-debug: setup
 	$(SWIFT) test
 
-## A long fuzz run of the image decoders (one million mutated files).
+## A long fuzz run of the image decoders and the checkpoint readers (one million mutated files each).
 fuzz: setup
-	WILDIR_FUZZ_ITERATIONS=1000000 $(SWIFT) test $(RELEASE_TEST) --filter CodecFuzzTests
+	WILDIR_FUZZ_ITERATIONS=1000000 $(SWIFT) test $(RELEASE_TEST) --filter 'CodecFuzzTests|CheckpointFuzzTests'
 
 ## Python reference tools (NumPy, OpenCV, scikit-image, Pillow) in Tools/.venv.
 python-tools:

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a weight file could not be read or written.
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     /// The file is not in the expected format, or is damaged; `detail` says where.
@@ -20,6 +22,13 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
                 + "(WildIR never executes code from a checkpoint)"
         case let .missingTensor(file, name): return "\(file): no tensor named '\(name)'"
         case let .io(file, detail): return "\(file): \(detail)"
+        }
+    }
+
+    /// The file at `url`, memory-mapped; an `io` error naming it when it cannot be read.
+    static func mappedContents(of url: URL) throws -> Data {
+        do { return try Data(contentsOf: url, options: .alwaysMapped) } catch {
+            throw CheckpointError.io(file: url.path, detail: "cannot read: \(error.localizedDescription)")
         }
     }
 }

@@ -18,10 +18,7 @@ public struct SafeTensorsFile: Sendable {
 
     /// Reads a safetensors file.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw CheckpointError.io(file: url.path, detail: "cannot read: \(error.localizedDescription)")
-        }
+        let data = try CheckpointError.mappedContents(of: url)
         try self.init(data: data, name: url.path)
     }
 

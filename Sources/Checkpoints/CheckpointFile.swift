@@ -1,0 +1,60 @@
+import Foundation
+
+/// The weight-file formats recognised by their first bytes.
+public enum CheckpointFormat: String, Sendable, CaseIterable {
+    /// Hugging Face safetensors: a little-endian header length, then a JSON header (`{`).
+    case safetensors
+    /// `torch.save` since PyTorch 1.6: a zip archive (`PK`).
+    case torchZip = "PyTorch zip"
+    /// `torch.save` before PyTorch 1.6 (or with `_use_new_zipfile_serialization=False`): a bare pickle stream, or a
+    /// tar archive for the oldest versions. Recognised so that the error can say what to do; not read.
+    case legacyTorch = "legacy PyTorch"
+
+    /// The format of a file that starts with `data`, or nil when it is none of these.
+    public static func sniff(_ data: Data) -> CheckpointFormat? {
+        let head = [UInt8](data.prefix(262))
+        if head.count >= 4, head[0] == 0x50, head[1] == 0x4B, [0x03, 0x05].contains(head[2]), head[3] == head[2] + 1 {
+            return .torchZip
+        }
+        if head.count >= 10, head[8] == UInt8(ascii: "{") {
+            let length = head[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            if length >= 2, length <= UInt64(data.count - 8) { return .safetensors }
+        }
+        if head.count >= 2, head[0] == 0x80, (2...5).contains(head[1]) { return .legacyTorch }
+        if head.count >= 262, head[257..<262].elementsEqual("ustar".utf8) { return .legacyTorch }
+        return nil
+    }
+}
+
+/// Loads the weights of a checkpoint in any supported format as a flat, ordered list of named tensors.
+public enum CheckpointFile {
+    /// The named tensors of the file at `url`: every tensor of a safetensors file (in the order of their data), or
+    /// the state dict of a PyTorch zip checkpoint (see ``TorchCheckpoint/stateDict(preferring:)``).
+    ///
+    /// Throws ``CheckpointError/unsupported(file:detail:)`` for a legacy (pre-1.6) PyTorch file, with the one-line
+    /// command that converts it, and for anything else that is neither format.
+    public static func load(_ url: URL) throws -> [(name: String, tensor: StoredTensor)] {
+        let data = try CheckpointError.mappedContents(of: url)
+        return try load(data: data, name: url.path)
+    }
+
+    /// The named tensors of checkpoint bytes; `name` appears in error messages.
+    public static func load(data: Data, name: String) throws -> [(name: String, tensor: StoredTensor)] {
+        guard !data.isEmpty else { throw CheckpointError.malformed(file: name, detail: "the file is empty") }
+        switch CheckpointFormat.sniff(data) {
+        case .safetensors:
+            let file = try SafeTensorsFile(data: data, name: name)
+            return try file.names.map { ($0, try file.tensor($0, file: name)) }
+        case .torchZip:
+            return try TorchCheckpoint(data: data, name: name).stateDict()
+        case .legacyTorch:
+            throw CheckpointError.unsupported(
+                file: name, detail: "this is a legacy (pre-1.6) PyTorch file, which WildIR does not read; re-save it with a "
+                    + "current PyTorch: python -c \"import torch; torch.save(torch.load('IN', weights_only=True), 'OUT.pth')\"")
+        case nil:
+            let bytes = data.prefix(8).map(hexDigits)
+            throw CheckpointError.unsupported(
+                file: name, detail: "neither safetensors nor a PyTorch checkpoint (it starts with \(bytes.joined(separator: " ")))")
+        }
+    }
+}
