@@ -127,10 +127,10 @@ public final class BatchPrefetcher: @unchecked Sendable {
             pending.group.wait()
             current = pending.result.value ?? .failure(TrainingError.data("prefetch produced nothing"))
         } else {
-            current = Result { try sampler.batch(iteration: iteration) }
+            current = Result { try self.sampler.batch(iteration: iteration) }
         }
-        let group = DispatchGroup(), result = UncheckedResult(), sampler = self.sampler, next = iteration + 1
-        queue.async(group: group) { result.value = Result { try sampler.batch(iteration: next) } }
+        let group = DispatchGroup(), result = UncheckedResult(), source = sampler, next = iteration + 1
+        queue.async(group: group) { result.value = Result { try source.batch(iteration: next) } }
         pending = (next, group, result)
         return try current.get()
     }

@@ -238,7 +238,7 @@ enum ValidationSet {
                 lq = try PatchSampler.rgb(Image(contentsOf: lqPath)).cropped(x: x, y: y, width: size, height: size)
             } else {
                 var random = DegradationRandom(seed: seed, name: "validation-\(name)")
-                lq = try WildPipeline().apply(gt, random: &random).lq
+                lq = try WildPipeline().apply(gt, random: &random).0
             }
             return Pair(name: name, lq: lq, gt: gt)
         }

@@ -2,8 +2,8 @@ import Foundation
 import WildTensor
 
 /// `default_conv` of the IR-SDE code: a bias-free convolution with "same" padding k/2.
-func defaultConv(_ inChannels: Int, _ outChannels: Int, _ kernelSize: Int = 3, bias: Bool = false,
-                 _ generator: inout TensorRandom) -> Conv2d {
+func defaultConv(_ inChannels: Int, _ outChannels: Int, kernelSize: Int = 3, bias: Bool = false,
+                 generator: inout TensorRandom) -> Conv2d {
     Conv2d(inChannels, outChannels, kernelSize: kernelSize, padding: kernelSize / 2, bias: bias, generator: &generator)
 }
 
@@ -11,8 +11,8 @@ func defaultConv(_ inChannels: Int, _ outChannels: Int, _ kernelSize: Int = 3, b
 public final class Block: Module {
     public let proj: Conv2d
 
-    init(_ inChannels: Int, _ outChannels: Int, _ generator: inout TensorRandom) {
-        proj = defaultConv(inChannels, outChannels, generator)
+    init(_ inChannels: Int, _ outChannels: Int, generator: inout TensorRandom) {
+        proj = defaultConv(inChannels, outChannels, generator: &generator)
     }
 
     public func callAsFunction(_ x: Tensor, scaleShift: (scale: Tensor, shift: Tensor)? = nil) -> Tensor {
@@ -34,9 +34,9 @@ public final class ResBlock: Module {
 
     public init(_ inChannels: Int, _ outChannels: Int, timeEmbeddingDim: Int?, generator: inout TensorRandom) {
         mlp = timeEmbeddingDim.map { Sequential([SiLU(), Linear($0, outChannels * 2, generator: &generator)]) }
-        block1 = Block(inChannels, outChannels, &generator)
-        block2 = Block(outChannels, outChannels, &generator)
-        resConv = inChannels != outChannels ? defaultConv(inChannels, outChannels, 1, &generator) : nil
+        block1 = Block(inChannels, outChannels, generator: &generator)
+        block2 = Block(outChannels, outChannels, generator: &generator)
+        resConv = inChannels != outChannels ? defaultConv(inChannels, outChannels, kernelSize: 1, generator: &generator) : nil
     }
 
     public func callAsFunction(_ x: Tensor, time: Tensor?) -> Tensor {

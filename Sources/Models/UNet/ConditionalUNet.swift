@@ -28,7 +28,7 @@ public final class ConditionalUNet: Module {
         var g = TensorRandom(seed: seed)
         let nf = configuration.baseChannels, timeDim = configuration.timeDim
         let headChannels = 32
-        initConv = defaultConv(configuration.inChannels * 2, nf, 7, &g)
+        initConv = defaultConv(configuration.inChannels * 2, nf, kernelSize: 7, generator: &g)
         if configuration.scale == 0.5 {
             downsample = Conv2d(nf, nf, kernelSize: 4, stride: 2, padding: 1, generator: &g)
             upsample = Sequential([NearestUpsample(), Conv2d(nf, nf, kernelSize: 3, padding: 1, generator: &g)])
@@ -67,14 +67,14 @@ public final class ConditionalUNet: Module {
                 ResBlock(dimIn, dimIn, timeEmbeddingDim: timeDim, generator: &g),
                 ResBlock(dimIn, dimIn, timeEmbeddingDim: timeDim, generator: &g),
                 ResidualPreNorm(dimIn, attention(dimIn, deepest: last)),
-                sampler: last ? defaultConv(dimIn, dimOut, 3, &g)
+                sampler: last ? defaultConv(dimIn, dimOut, generator: &g)
                     : Conv2d(dimIn, dimOut, kernelSize: 4, stride: 2, padding: 1, generator: &g))
             let up = UNetLevel(
                 ResBlock(dimOut + dimIn, dimOut, timeEmbeddingDim: timeDim, generator: &g),
                 ResBlock(dimOut + dimIn, dimOut, timeEmbeddingDim: timeDim, generator: &g),
                 ResidualPreNorm(dimOut, attention(dimOut, deepest: last)),
                 sampler: i != 0 ? Sequential([NearestUpsample(), Conv2d(dimOut, dimIn, kernelSize: 3, padding: 1, generator: &g)])
-                    : defaultConv(dimOut, dimIn, 3, &g))
+                    : defaultConv(dimOut, dimIn, generator: &g))
             downs.append(down)
             ups.insert(up, at: 0)
         }

@@ -18,7 +18,7 @@ open class Module {
     open func stateKey(forProperty name: String) -> String? { Module.snakeCase(name) }
 
     /// Direct sub-modules with their keys, in declaration order.
-    public func namedChildren() -> [(key: String, module: Module)] {
+    open func namedChildren() -> [(key: String, module: Module)] {
         var out: [(String, Module)] = []
         forEachStoredProperty { key, value in
             switch value {
