@@ -52,6 +52,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         /// Sampling steps used for validation restorations.
         public var sampleSteps: Int?
 
+        public init(datarootGT: String) { self.datarootGT = datarootGT }
+
         enum CodingKeys: String, CodingKey {
             case datarootGT = "dataroot_GT", datarootLQ = "dataroot_LQ", cropSize = "crop_size", count
             case sampleSteps = "sample_T"
@@ -130,10 +132,22 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// Parses YAML; keys this struct does not know are reported (a misspelt option must not be ignored).
+    /// Parses YAML over the defaults (an option left out keeps its default); keys this struct does not know
+    /// are reported, because a misspelt option must not be silently ignored.
     public init(yaml text: String, file: String = "<options>") throws {
         do {
-            self = try YAMLDecoder().decode(TrainingOptions.self, from: text)
+            let given = try Yams.load(yaml: text) ?? [String: Any]()
+            guard let user = given as? [String: Any] else { throw TrainingError.invalidOptions(file, "the options are not a mapping") }
+            var defaults = try Self.plain(TrainingOptions())
+            if user["datasets"].flatMap({ ($0 as? [String: Any])?["val"] }) != nil,
+               var datasets = defaults["datasets"] as? [String: Any] {
+                datasets["val"] = try Self.plain(ValidationSet(datarootGT: ""))
+                defaults["datasets"] = datasets
+            }
+            let merged = Self.merge(user, over: defaults)
+            self = try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: merged))
+        } catch let error as TrainingError {
+            throw error
         } catch {
             throw TrainingError.invalidOptions(file, "\(error)")
         }
@@ -171,6 +185,24 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check(networkG.whichModelG == "ConditionalUNet", "network_G.which_model_G must be ConditionalUNet")
         try check(networkG.setting.nf % 32 == 0 || !networkG.setting.useImageContext,
                   "network_G.setting.nf must be a multiple of 32 with image context (GroupNorm of 32 groups)")
+    }
+
+    /// A value encoded as JSON-compatible dictionaries.
+    static func plain<T: Encodable>(_ value: T) throws -> [String: Any] {
+        (try JSONSerialization.jsonObject(with: JSONEncoder().encode(value)) as? [String: Any]) ?? [:]
+    }
+
+    /// `user` over `defaults`, recursively for nested mappings.
+    static func merge(_ user: [String: Any], over defaults: [String: Any]) -> [String: Any] {
+        var out = defaults
+        for (key, value) in user {
+            if let nested = value as? [String: Any], let base = defaults[key] as? [String: Any] {
+                out[key] = merge(nested, over: base)
+            } else {
+                out[key] = value
+            }
+        }
+        return out
     }
 
     /// Dotted paths of mapping keys in `text` that the options do not define.
