@@ -1,3 +1,4 @@
+@_exported import Checkpoints
 @_exported import Degradation
 @_exported import Imaging
 @_exported import Metrics

@@ -40,7 +40,7 @@ public struct ConditionalUNetConfiguration: Codable, Equatable, Sendable {
         return c
     }
 
-    var hasContext: Bool { (contextDim ?? 0) > 0 }
+    public var hasContext: Bool { (contextDim ?? 0) > 0 }
     var depth: Int { channelMultipliers.count }
     var timeDim: Int { baseChannels * 4 }
 }

@@ -46,6 +46,12 @@ public final class Restorer {
         guard options.overlap >= 0 && options.overlap < options.tileSize / 2 else {
             throw RestorationError.invalidOption("overlap must lie in 0..<\(options.tileSize / 2), got \(options.overlap)")
         }
+        let configuration = model.network.configuration
+        if configuration.useImageContext && configuration.hasContext {
+            throw RestorationError.invalidOption(
+                "this network is conditioned on the DA-CLIP image embedding, which WildIR cannot compute yet; "
+                + "use a network without image context (such as the default model)")
+        }
         if let steps = options.steps, !(1...model.sdeOptions.steps).contains(steps) {
             throw RestorationError.invalidOption("steps must lie in 1…\(model.sdeOptions.steps), got \(steps)")
         }
@@ -58,31 +64,13 @@ public final class Restorer {
     public func restore(_ image: Image, progress: ((RestorationProgress) -> Void)? = nil) throws -> Image {
         let colour = try Self.networkInput(image, channels: model.network.configuration.inChannels)
         let plan = TilePlan(width: image.width, height: image.height, tileSize: options.tileSize, overlap: options.overlap)
-        let plane = image.width * image.height
-        var accumulated = [Float](repeating: 0, count: colour.channels * plane)
-        var weights = [Float](repeating: 0, count: plane)
         let sampler = ReverseSampler(sde: sde, method: options.sampler)
-        for (index, tile) in plan.tiles.enumerated() {
-            let crop = try colour.cropped(x: tile.x, y: tile.y, width: tile.width, height: tile.height)
-            let restored = try restoreTile(crop, index: index, sampler: sampler) { step, steps in
+        let restored = try plan.blend(colour) { tile, index in
+            try restoreTile(tile, index: index, sampler: sampler) { step, steps in
                 progress?(RestorationProgress(tile: index, tiles: plan.tiles.count, step: step, steps: steps))
             }
-            for c in 0..<colour.channels {
-                for y in 0..<tile.height {
-                    for x in 0..<tile.width {
-                        let w = plan.weight(tile, x, y)
-                        let target = (tile.y + y) * image.width + tile.x + x
-                        accumulated[c * plane + target] += w * restored.samples[(c * tile.height + y) * tile.width + x]
-                        if c == 0 { weights[target] += w }
-                    }
-                }
-            }
         }
-        for c in 0..<colour.channels {
-            for i in 0..<plane { accumulated[c * plane + i] = min(max(accumulated[c * plane + i] / weights[i], 0), 1) }
-        }
-        return try Self.outputImage(restored: Image(width: image.width, height: image.height, channels: colour.channels,
-                                                    samples: accumulated), like: image)
+        return try Self.outputImage(restored: restored.clamped, like: image)
     }
 
     /// Runs the sampler on one tile; its random stream depends only on the seed and the tile's index.

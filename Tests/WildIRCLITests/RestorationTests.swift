@@ -1,0 +1,102 @@
+import Foundation
+import TestSupport
+import WildIR
+import XCTest
+
+/// The restoration facade: official checkpoints load by inference of their configuration, tiles blend without
+/// seams, any channel layout comes back as it went in, and a seed fixes the output.
+final class RestorationTests: XCTestCase {
+    /// A small random network without image context (as the default model) in a temporary WildIR checkpoint.
+    func tinyModelFile() throws -> URL {
+        var configuration = ConditionalUNetConfiguration()
+        configuration.baseChannels = 8
+        configuration.channelMultipliers = [1, 2]
+        configuration.contextDim = nil
+        configuration.useDegradationContext = false
+        var options = SDEOptions()
+        options.steps = 6
+        let model = RestorationModel(network: ConditionalUNet(configuration, seed: 3), sdeOptions: options)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("wildir-tiny-\(UUID().uuidString).safetensors")
+        try model.write(to: url)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testOfficialPthLoadsStrictlyWithInferredConfigurationAndMatchesTheReference() throws {
+        let url = URL(fileURLWithPath: Fixtures.path("unet", "conditional_unet.pth"))
+        let model = try RestorationModel(contentsOf: url)
+        let c = model.network.configuration
+        XCTAssertEqual(c.baseChannels, 32)
+        XCTAssertEqual(c.channelMultipliers, [1, 2])
+        XCTAssertEqual(c.contextDim, 48)
+        XCTAssertTrue(c.useImageContext)
+        XCTAssertFalse(c.useDegradationContext)
+        XCTAssertEqual(c.scale, 0.5)
+        // Same weights as the parity fixture, so the same output.
+        let fixture = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: Fixtures.path("unet", "conditional_unet.safetensors")))
+        func tensor(_ key: String) throws -> Tensor {
+            let t = try fixture.tensor(key)
+            return Tensor(shape: t.shape, values: t.floatValues())
+        }
+        let y = withNoGrad {
+            (try? model.network(tensor("x0"), cond: tensor("x1"), time: tensor("x2"), imageContext: tensor("x3")))
+        }
+        let expected = try fixture.tensor("y").doubleValues()
+        XCTAssertLessThanOrEqual(relativeError(y?.values ?? [], expected), 1e-4)
+        // The restorer refuses it clearly: it needs the DA-CLIP image embedding.
+        XCTAssertThrowsError(try Restorer(model: model)) { error in
+            XCTAssertTrue("\(error)".contains("DA-CLIP"), "\(error)")
+        }
+    }
+
+    func testTileBlendingOfAnIdentityRestorationReproducesTheImage() throws {
+        let image = try Image(width: 53, height: 37, channels: 3, samples: (0..<(53 * 37 * 3)).map { Float($0 % 97) / 97 })
+        let plan = TilePlan(width: 53, height: 37, tileSize: 20, overlap: 6)
+        XCTAssertEqual(plan.tiles.count, 4 * 3)   // columns start at 0, 14, 28, 33; rows at 0, 14, 17
+        let blended = try plan.blend(image) { tile, _ in tile }
+        XCTAssertEqual(blended.samples.count, image.samples.count)
+        for (a, b) in zip(blended.samples, image.samples) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        // Each tile restored to a constant: the overlap weights sum to one, so the result stays within the tiles' range.
+        let constant = try plan.blend(image) { tile, index in
+            try Image(width: tile.width, height: tile.height, channels: 3, filledWith: Float(index) / 10)
+        }
+        XCTAssertTrue(constant.samples.allSatisfy { $0 >= 0 && $0 <= 1.1 + 1e-6 })
+    }
+
+    func testRestoresEveryChannelLayoutAtItsSizeDeterministically() throws {
+        let model = try RestorationModel(contentsOf: tinyModelFile())
+        var options = RestorationOptions()
+        options.tileSize = 32
+        options.overlap = 8
+        options.seed = 5
+        let restorer = try Restorer(model: model, options: options)
+        let rgb = try Image(width: 45, height: 30, channels: 3, samples: (0..<(45 * 30 * 3)).map { Float($0 % 13) / 13 })
+        let first = try restorer.restore(rgb)
+        XCTAssertEqual([first.width, first.height, first.channels], [45, 30, 3])
+        XCTAssertEqual(try restorer.restore(rgb).samples, first.samples, "the same seed must give the same output")
+        options.seed = 6
+        XCTAssertNotEqual(try Restorer(model: model, options: options).restore(rgb).samples, first.samples)
+        let rgba = try Image(width: 20, height: 9, channels: 4, samples: (0..<(20 * 9 * 4)).map { Float($0 % 7) / 7 })
+        let restoredRGBA = try restorer.restore(rgba)
+        XCTAssertEqual(restoredRGBA.channels, 4)
+        XCTAssertEqual(Array(restoredRGBA.samples[(3 * 180)...]), Array(rgba.samples[(3 * 180)...]), "alpha must be kept")
+        let gray = try Image(width: 7, height: 5, channels: 1, samples: (0..<35).map { Float($0) / 35 })
+        let restoredGray = try restorer.restore(gray)
+        XCTAssertEqual([restoredGray.width, restoredGray.height, restoredGray.channels], [7, 5, 1])
+        XCTAssertTrue(first.samples.allSatisfy { $0 >= 0 && $0 <= 1 })
+    }
+
+    func testInvalidOptionsAreReported() throws {
+        let model = try RestorationModel(contentsOf: tinyModelFile())
+        var options = RestorationOptions()
+        options.steps = 7
+        XCTAssertThrowsError(try Restorer(model: model, options: options))
+        options.steps = nil
+        options.overlap = 300
+        XCTAssertThrowsError(try Restorer(model: model, options: options))
+        let bogus = FileManager.default.temporaryDirectory.appendingPathComponent("wildir-bogus-\(UUID().uuidString).pth")
+        try Data("PK\u{3}\u{4}not really".utf8).write(to: bogus)
+        defer { try? FileManager.default.removeItem(at: bogus) }
+        XCTAssertThrowsError(try RestorationModel(contentsOf: bogus))
+    }
+}
