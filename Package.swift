@@ -30,6 +30,7 @@ let package = Package(
         // C libraries: module maps only, no logic.
         system("CDNNL", apt: ["libdnnl-dev"]),
         system("CBLAS", apt: ["libopenblas-dev"]),
+        system("CGOMP", apt: ["libgomp1"]),
         system("CTurboJPEG", pkgConfig: "libturbojpeg", apt: ["libturbojpeg0-dev"]),
         system("CPNG", pkgConfig: "libpng", apt: ["libpng-dev"]),
         system("CWebP", pkgConfig: "libwebp", apt: ["libwebp-dev"]),
@@ -44,7 +45,7 @@ let package = Package(
         // Weight files: safetensors and the restricted (never executing) PyTorch checkpoint reader.
         .target(name: "Checkpoints"),
         // Tensors, autograd, layers and optimisers; heavy kernels from oneDNN and OpenBLAS.
-        .target(name: "WildTensor", dependencies: ["CDNNL", "CBLAS", "Checkpoints", "Imaging"]),
+        .target(name: "WildTensor", dependencies: ["CDNNL", "CBLAS", "CGOMP", "Checkpoints", "Imaging"]),
         // The mean-reverting SDE (IR-SDE) and its samplers.
         .target(name: "SDE", dependencies: ["WildTensor"]),
         // Networks of the two papers, with the official parameter names: ConditionalUNet and its blocks.

@@ -19,5 +19,10 @@ let package = Package(
             dependencies: ["BenchSupport", .product(name: "Imaging", package: "WildIR"), .product(name: "Degradation", package: "WildIR")],
             path: "Sources/degradation-bench"
         ),
+        .executableTarget(
+            name: "unet-bench",
+            dependencies: ["BenchSupport", .product(name: "Models", package: "WildIR"), .product(name: "WildTensor", package: "WildIR")],
+            path: "Sources/unet-bench"
+        ),
     ]
 )

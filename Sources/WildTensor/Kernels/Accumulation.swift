@@ -75,7 +75,7 @@ enum Accumulation {
     static func parallelBlocks(_ count: Int, minimumPerBlock: Int, _ body: (Int, Range<Int>) -> Void) -> Int {
         guard count > 0 else { return 0 }
         let blocks = Swift.max(1, Swift.min(ParallelConfiguration.threadCount, count / Swift.max(1, minimumPerBlock)))
-        parallelChunks(blocks, minimumPerChunk: 1) { range in
+        EngineParallel.chunks(blocks, minimumPerChunk: 1) { range in
             for b in range { body(b, count * b / blocks ..< count * (b + 1) / blocks) }
         }
         return blocks

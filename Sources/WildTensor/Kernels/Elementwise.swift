@@ -9,7 +9,7 @@ enum Elementwise {
     /// Runs `body` over `0..<count` in chunks on all cores.
     @inline(__always)
     static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
-        parallelChunks(count, minimumPerChunk: grain, body)
+        EngineParallel.chunks(count, minimumPerChunk: grain, body)
     }
 
     /// `out[i] = f(a[i])`.
@@ -74,7 +74,7 @@ enum Elementwise {
         return Tensor.filled(shape) { out in
             let pa = UncheckedSendableBox(a.storage.pointer), pb = UncheckedSendableBox(b.storage.pointer)
             let dst = UncheckedSendableBox(out.baseAddress!)
-            parallelChunks(rows, minimumPerChunk: Swift.max(1, grain / Swift.max(inner, 1))) { range in
+            EngineParallel.chunks(rows, minimumPerChunk: Swift.max(1, grain / Swift.max(inner, 1))) { range in
                 for row in range {
                     var rest = row, offA = 0, offB = 0
                     for axis in stride(from: outerDims.count - 1, through: 0, by: -1) {

@@ -16,7 +16,7 @@ enum Pointwise {
     static func map<F: UnaryPointwise>(_ a: Tensor, _ f: F) -> Tensor {
         Tensor.filled(a.shape) { out in
             let src = UncheckedSendableBox(a.storage.pointer), dst = UncheckedSendableBox(out.baseAddress!)
-            parallelChunks(a.count, minimumPerChunk: Elementwise.grain) { range in
+            EngineParallel.chunks(a.count, minimumPerChunk: Elementwise.grain) { range in
                 let s = src.value, d = dst.value
                 for i in range { d[i] = f(s[i]) }
             }
@@ -29,7 +29,7 @@ enum Pointwise {
         return Tensor.filled(a.shape) { out in
             let pa = UncheckedSendableBox(a.storage.pointer), pb = UncheckedSendableBox(b.storage.pointer)
             let dst = UncheckedSendableBox(out.baseAddress!)
-            parallelChunks(a.count, minimumPerChunk: Elementwise.grain) { range in
+            EngineParallel.chunks(a.count, minimumPerChunk: Elementwise.grain) { range in
                 let x = pa.value, y = pb.value, d = dst.value
                 for i in range { d[i] = f(x[i], y[i]) }
             }

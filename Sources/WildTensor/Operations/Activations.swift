@@ -56,7 +56,7 @@ extension Tensor {
         let x = self
         let result = Tensor.filled(Array(shape.dropLast()) + [width]) { out in
             let src = UncheckedSendableBox(x.storage.pointer), dst = UncheckedSendableBox(out.baseAddress!)
-            parallelChunks(rows, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(width, 1))) { range in
+            EngineParallel.chunks(rows, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(width, 1))) { range in
                 for r in range {
                     let a = src.value + 2 * r * width, gate = a + width, o = dst.value + r * width
                     for j in 0..<width { o[j] = a[j] * ActivationKernels.GELU.value(gate[j]) }
@@ -67,7 +67,7 @@ extension Tensor {
             [Tensor.filled(x.shape) { out in
                 let src = UncheckedSendableBox(x.storage.pointer), up = UncheckedSendableBox(g.storage.pointer)
                 let dst = UncheckedSendableBox(out.baseAddress!)
-                parallelChunks(rows, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(width, 1))) { range in
+                EngineParallel.chunks(rows, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(width, 1))) { range in
                     for r in range {
                         let a = src.value + 2 * r * width, gate = a + width, gy = up.value + r * width
                         let ga = dst.value + 2 * r * width, gg = ga + width

@@ -28,7 +28,7 @@ extension Tensor {
         let result = Tensor.filled(shape) { out in
             let src = UncheckedSendableBox(x.storage.pointer), dst = UncheckedSendableBox(out.baseAddress!)
             let w = UncheckedSendableBox(weight?.storage.pointer), b = UncheckedSendableBox(bias?.storage.pointer)
-            parallelChunks(batch * groups, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(groupSize, 1))) { range in
+            EngineParallel.chunks(batch * groups, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(groupSize, 1))) { range in
                 for group in range {
                     let start = group * groupSize
                     let (m, v) = Accumulation.meanAndVariance(src.value + start, groupSize)
@@ -54,7 +54,7 @@ extension Tensor {
                 gradDot.withUnsafeMutableBufferPointer { dotBuffer in
                     let gs = UncheckedSendableBox(sumBuffer.baseAddress!), gd = UncheckedSendableBox(dotBuffer.baseAddress!)
                     let src = UncheckedSendableBox(x.storage.pointer), up = UncheckedSendableBox(g.storage.pointer)
-                    parallelChunks(planes, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(positions, 1))) { range in
+                    EngineParallel.chunks(planes, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(positions, 1))) { range in
                         for plane in range {
                             let group = (plane / channels) * groups + (plane % channels) / perGroup
                             let gp = up.value + plane * positions, xp = src.value + plane * positions
@@ -84,7 +84,7 @@ extension Tensor {
                 grads.append(Tensor.filled(x.shape) { out in
                     let src = UncheckedSendableBox(x.storage.pointer), up = UncheckedSendableBox(g.storage.pointer)
                     let dst = UncheckedSendableBox(out.baseAddress!), w = UncheckedSendableBox(weight?.storage.pointer)
-                    parallelChunks(planes, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(positions, 1))) { range in
+                    EngineParallel.chunks(planes, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(positions, 1))) { range in
                         for plane in range {
                             let c = plane % channels, group = (plane / channels) * groups + c / perGroup
                             let r = rstd.value[group], m = mean.value[group]
@@ -129,7 +129,7 @@ extension Tensor {
         let result = Tensor.filled(shape) { out in
             let src = UncheckedSendableBox(x.storage.pointer), dst = UncheckedSendableBox(out.baseAddress!)
             let wp = UncheckedSendableBox(w.storage.pointer), bp = UncheckedSendableBox(b.storage.pointer)
-            parallelChunks(rows, minimumPerChunk: perChunk) { range in
+            EngineParallel.chunks(rows, minimumPerChunk: perChunk) { range in
                 for row in range {
                     let xr = src.value + row * width, yr = dst.value + row * width
                     let (m, v) = Accumulation.meanAndVariance(xr, width)
@@ -217,7 +217,7 @@ extension Tensor {
         let result = Tensor.filled(shape) { out in
             let src = UncheckedSendableBox(x.storage.pointer), dst = UncheckedSendableBox(out.baseAddress!)
             let w = UncheckedSendableBox(gain.storage.pointer), b = UncheckedSendableBox(bias?.storage.pointer)
-            parallelChunks(units, minimumPerChunk: perChunk) { range in
+            EngineParallel.chunks(units, minimumPerChunk: perChunk) { range in
                 for unit in range {
                     let n = unit / blocksPerSample, p0 = (unit % blocksPerSample) * columns
                     let width = Swift.min(columns, positions - p0)

@@ -47,7 +47,7 @@ extension Tensor {
             rowSource.withUnsafeBufferPointer { rb in
                 columnSource.withUnsafeBufferPointer { cb in
                     let rows = UncheckedSendableBox(rb.baseAddress!), columns = UncheckedSendableBox(cb.baseAddress!)
-                    parallelChunks(planes * outHeight, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(outWidth, 1))) { range in
+                    EngineParallel.chunks(planes * outHeight, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(outWidth, 1))) { range in
                         for row in range {
                             let plane = row / outHeight, sourceRow = rows.value[row % outHeight]
                             let o = dst.value + row * outWidth
@@ -67,7 +67,7 @@ extension Tensor {
                 let up = UncheckedSendableBox(g.storage.pointer), dst = UncheckedSendableBox(out.baseAddress!)
                 if constant {
                     // Each input pixel has exactly one output: copy the interior back.
-                    parallelChunks(planes * height, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(width, 1))) { range in
+                    EngineParallel.chunks(planes * height, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(width, 1))) { range in
                         for row in range {
                             let plane = row / height, r = row % height
                             (dst.value + row * width).update(from: up.value + (plane * outHeight + r + top) * outWidth + left, count: width)
@@ -79,7 +79,7 @@ extension Tensor {
                     columnSource.withUnsafeBufferPointer { cb in
                         let rows = UncheckedSendableBox(rb.baseAddress!), columns = UncheckedSendableBox(cb.baseAddress!)
                         let perChunk = Swift.max(1, Elementwise.grain / Swift.max(outHeight * outWidth, 1))
-                        parallelChunks(planes, minimumPerChunk: perChunk) { range in
+                        EngineParallel.chunks(planes, minimumPerChunk: perChunk) { range in
                             for plane in range {
                                 let gx = dst.value + plane * height * width
                                 gx.update(repeating: 0, count: height * width)

@@ -12,7 +12,7 @@ extension Tensor {
         return Tensor.filled(outShape) { out in
             let src = UncheckedSendableBox(storage.pointer), dst = UncheckedSendableBox(out.baseAddress!)
             if inner == 1 {
-                parallelChunks(outer, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(n, 1))) { range in
+                EngineParallel.chunks(outer, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(n, 1))) { range in
                     for o in range {
                         let row = src.value + o * n
                         // Pairs of partial sums keep rounding error small on long rows.
@@ -24,7 +24,7 @@ extension Tensor {
                     }
                 }
             } else {
-                parallelChunks(outer * inner, minimumPerChunk: Elementwise.grain / Swift.max(n, 1) + 1) { range in
+                EngineParallel.chunks(outer * inner, minimumPerChunk: Elementwise.grain / Swift.max(n, 1) + 1) { range in
                     // Each chunk covers whole or partial `inner` rows of a given `outer` index.
                     var flat = range.lowerBound
                     while flat < range.upperBound {

@@ -54,7 +54,7 @@ extension Tensor {
         let outerShape = Array(shape.dropLast()), outerStrides = Array(strides.dropLast())
         let rows = outerShape.elementCount
         let src = UncheckedSendableBox(source), dst = UncheckedSendableBox(destination)
-        parallelChunks(rows, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(inner, 1))) { range in
+        EngineParallel.chunks(rows, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(inner, 1))) { range in
             for row in range {
                 var rest = row, offset = 0
                 for axis in stride(from: outerShape.count - 1, through: 0, by: -1) {

@@ -45,7 +45,7 @@ enum SoftmaxKernel {
         let src = UncheckedSendableBox(xp), dst = UncheckedSendableBox(yp)
         let (count, blocksPerOuter) = units(outer: outer, inner: inner)
         let perUnit = n * Swift.min(inner, columns)
-        parallelChunks(count, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(perUnit, 1))) { range in
+        EngineParallel.chunks(count, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(perUnit, 1))) { range in
             if inner == 1 {
                 for row in range {
                     let x = src.value + row * n, y = dst.value + row * n
@@ -102,7 +102,7 @@ enum SoftmaxKernel {
         let up = UncheckedSendableBox(gp), saved = UncheckedSendableBox(yp), dst = UncheckedSendableBox(gxp)
         let (count, blocksPerOuter) = units(outer: outer, inner: inner)
         let perUnit = n * Swift.min(inner, columns)
-        parallelChunks(count, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(perUnit, 1))) { range in
+        EngineParallel.chunks(count, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(perUnit, 1))) { range in
             if inner == 1 {
                 for row in range {
                     let g = up.value + row * n, y = saved.value + row * n, gx = dst.value + row * n

@@ -16,7 +16,7 @@ extension Tensor {
         let x = self
         let result = Tensor.filled([shape[0], shape[1], height * scale, outWidth]) { out in
             let src = UncheckedSendableBox(x.storage.pointer), dst = UncheckedSendableBox(out.baseAddress!)
-            parallelChunks(rows, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(outWidth * scale, 1))) { range in
+            EngineParallel.chunks(rows, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(outWidth * scale, 1))) { range in
                 for row in range {
                     // Input row `row` becomes output rows row·scale ..< (row + 1)·scale.
                     let s = src.value + row * width, first = dst.value + row * scale * outWidth
@@ -32,7 +32,7 @@ extension Tensor {
         return Tensor.record("upsample_nearest", inputs: [x], result: result) { g in
             [Tensor.filled(x.shape) { out in
                 let up = UncheckedSendableBox(g.storage.pointer), dst = UncheckedSendableBox(out.baseAddress!)
-                parallelChunks(rows, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(outWidth * scale, 1))) { range in
+                EngineParallel.chunks(rows, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(outWidth * scale, 1))) { range in
                     for row in range {
                         let o = dst.value + row * width, first = up.value + row * scale * outWidth
                         if scale == 2 {
@@ -70,7 +70,7 @@ extension Tensor {
             ys.withUnsafeBufferPointer { yb in
                 xs.withUnsafeBufferPointer { xb in
                     let ty = UncheckedSendableBox(yb.baseAddress!), tx = UncheckedSendableBox(xb.baseAddress!)
-                    parallelChunks(planes * outHeight, minimumPerChunk: Swift.max(1, Elementwise.grain / (4 * outWidth))) { range in
+                    EngineParallel.chunks(planes * outHeight, minimumPerChunk: Swift.max(1, Elementwise.grain / (4 * outWidth))) { range in
                         for row in range {
                             let plane = row / outHeight, y = ty.value[row % outHeight]
                             let r0 = src.value + (plane * height + y.i0) * width, r1 = src.value + (plane * height + y.i1) * width
@@ -91,7 +91,7 @@ extension Tensor {
                 ys.withUnsafeBufferPointer { yb in
                     xs.withUnsafeBufferPointer { xb in
                         let ty = UncheckedSendableBox(yb.baseAddress!), tx = UncheckedSendableBox(xb.baseAddress!)
-                        parallelChunks(planes, minimumPerChunk: Swift.max(1, Elementwise.grain / (4 * outHeight * outWidth))) { range in
+                        EngineParallel.chunks(planes, minimumPerChunk: Swift.max(1, Elementwise.grain / (4 * outHeight * outWidth))) { range in
                             for plane in range {
                                 let gx = dst.value + plane * height * width
                                 gx.update(repeating: 0, count: height * width)

@@ -60,7 +60,7 @@ enum GradientNorm {
         let x = UncheckedSendableBox(tensor.storage.pointer)
         partial.withUnsafeMutableBufferPointer { buffer in
             let out = UncheckedSendableBox(buffer.baseAddress!)
-            parallelChunks(blocks, minimumPerChunk: 1) { range in
+            EngineParallel.chunks(blocks, minimumPerChunk: 1) { range in
                 for b in range {
                     let lower = b * block, upper = Swift.min(n, lower + block)
                     var sum = 0.0
