@@ -49,7 +49,7 @@ let package = Package(
         // The mean-reverting SDE (IR-SDE) and its samplers.
         .target(name: "SDE", dependencies: ["WildTensor"]),
         // Networks of the two papers, with the official parameter names: ConditionalUNet and its blocks.
-        .target(name: "Models", dependencies: ["WildTensor"]),
+        .target(name: "Models", dependencies: ["WildTensor", "Checkpoints"]),
         // Training IR-SDE networks: options, on-the-fly degraded data, the loop, checkpoints and resume.
         .target(name: "Training", dependencies: ["WildTensor", "SDE", "Models", "Degradation", "Imaging", "Metrics", "Checkpoints", "Yams"]),
         .target(name: "WildIR", dependencies: ["Imaging", "Metrics", "Degradation", "Checkpoints", "WildTensor", "SDE", "Models", "Training", "Yams"]),

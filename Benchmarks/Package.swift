@@ -24,5 +24,10 @@ let package = Package(
             dependencies: ["BenchSupport", .product(name: "Models", package: "WildIR"), .product(name: "WildTensor", package: "WildIR")],
             path: "Sources/unet-bench"
         ),
+        .executableTarget(
+            name: "restoration-eval",
+            dependencies: ["BenchSupport", .product(name: "WildIR", package: "WildIR")],
+            path: "Sources/restoration-eval"
+        ),
     ]
 )

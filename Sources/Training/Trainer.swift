@@ -104,7 +104,9 @@ public final class Trainer {
         if let clip = options.train.gradientClip { _ = clipGradientNorm(parameters, maxNorm: clip) }
         optimiser.step()
         scheduler.step()
-        ema.update()
+        // EMA with the usual warm-up (decay ≤ (1 + n)/(10 + n)) so that short runs do not average in the random
+        // initial weights; for long runs this is BasicSR's constant decay.
+        ema.update(decay: min(options.train.emaDecay, Double(1 + iteration) / Double(10 + iteration)))
         iteration += 1
         let value = Double(loss.scalar)
         losses.append(value)

@@ -9,6 +9,11 @@ final class CoreParityTests: XCTestCase {
 
     override func setUpWithError() throws { fixture = try ParityFixture("core") }
 
+    override class func tearDown() {
+        if let path = try? ParityFixture("core").path { print(ParityLedger.summary(path)) }
+        super.tearDown()
+    }
+
     func testBroadcastingArithmetic() {
         for i in 0..<6 {
             fixture.check("add\(i)") { x, _ in x[0] + x[1] }

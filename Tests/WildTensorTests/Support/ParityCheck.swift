@@ -47,7 +47,28 @@ extension ParityFixture {
                 XCTAssertLessThanOrEqual(error, gradientTolerance, "\(name): gradient of input \(i)", file: file, line: line)
             }
         }
+        ParityLedger.record(path, forward: forwardError, gradient: gradientErrors.max() ?? 0)
         return ParityResult(name: name, forward: forwardError, gradients: gradientErrors)
+    }
+}
+
+/// The worst errors seen per fixture file, printed by the test classes so the README's numbers can be re-read
+/// from any `make test` log.
+enum ParityLedger {
+    nonisolated(unsafe) private static var worst: [String: (forward: Double, gradient: Double)] = [:]
+    private static let lock = NSLock()
+
+    static func record(_ file: String, forward: Double, gradient: Double) {
+        lock.lock(); defer { lock.unlock() }
+        let current = worst[file] ?? (0, 0)
+        worst[file] = (max(current.forward, forward), max(current.gradient, gradient))
+    }
+
+    static func summary(_ file: String) -> String {
+        lock.lock(); defer { lock.unlock() }
+        guard let w = worst[file] else { return "\(file): no cases checked" }
+        return String(format: "%@: worst forward relative error %.2e, worst gradient relative error %.2e",
+                      (file as NSString).lastPathComponent, w.forward, w.gradient)
     }
 }
 
