@@ -19,5 +19,10 @@ let package = Package(
             dependencies: ["BenchSupport", .product(name: "Imaging", package: "WildIR"), .product(name: "Degradation", package: "WildIR")],
             path: "Sources/degradation-bench"
         ),
+        .executableTarget(
+            name: "tensor-bench",
+            dependencies: ["BenchSupport", .product(name: "WildTensor", package: "WildIR")],
+            path: "Sources/tensor-bench"
+        ),
     ]
 )

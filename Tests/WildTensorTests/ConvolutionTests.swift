@@ -164,6 +164,33 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertEqual(y[0, 1, 0, 0], 8)
     }
 
+    /// An empty batch gives an empty output of the right shape, and zero gradients.
+    func testEmptyBatch() {
+        let x = Tensor(shape: [0, 3, 5, 5], values: [], requiresGrad: true)
+        let w = Tensor(shape: [4, 3, 3, 3], repeating: 1, requiresGrad: true)
+        let y = x.conv2d(weight: w, bias: nil, stride: (2, 2), padding: 1)
+        XCTAssertEqual(y.shape, [0, 4, 3, 3])
+        y.sum().backward()
+        XCTAssertEqual(w.grad?.values, [Float](repeating: 0, count: 108))
+    }
+
+    /// Convolutions from several threads at once (primitive creation and execution are serialised inside) give
+    /// the same results as one after another.
+    func testConcurrentCallsAgreeWithSerialCalls() {
+        let shapes = [(3, 9), (8, 12), (16, 7), (5, 10)]
+        let inputs = shapes.map { c, s in
+            (Tensor(shape: [1, c, s, s], values: (0..<(c * s * s)).map { sin(Float($0)) }),
+             Tensor(shape: [6, c, 3, 3], values: (0..<(6 * c * 9)).map { cos(Float($0)) * 0.1 }))
+        }
+        let serial = inputs.map { x, w in withNoGrad { x.conv2d(weight: w, bias: nil, padding: 1).values } }
+        let results = UncheckedResults(count: 16)
+        DispatchQueue.concurrentPerform(iterations: 16) { i in
+            let (x, w) = inputs[i % inputs.count]
+            results.set(i, withNoGrad { x.conv2d(weight: w, bias: nil, padding: 1).values })
+        }
+        for i in 0..<16 { XCTAssertEqual(results.get(i), serial[i % inputs.count], "call \(i)") }
+    }
+
     /// The case's inputs run through `conv2d` with its stored parameters.
     static func convolve(_ inputs: [Tensor], _ params: [String: Any]) -> Tensor {
         let stride = params.ints("stride"), p = params.ints("padding")
@@ -172,4 +199,13 @@ final class ConvolutionTests: XCTestCase {
                                 padding: Padding2D(top: p[0], left: p[1], bottom: p[2], right: p[3]),
                                 groups: params.int("groups"))
     }
+}
+
+/// Results written by concurrent iterations, one slot each.
+private final class UncheckedResults: @unchecked Sendable {
+    private var slots: [[Float]]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: [], count: count) }
+    func set(_ i: Int, _ value: [Float]) { lock.lock(); slots[i] = value; lock.unlock() }
+    func get(_ i: Int) -> [Float] { lock.lock(); defer { lock.unlock() }; return slots[i] }
 }

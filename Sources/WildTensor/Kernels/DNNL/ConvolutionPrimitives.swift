@@ -236,6 +236,13 @@ final class ConvolutionPrimitive: @unchecked Sendable {
     /// Inputs in a layout other than the chosen one are reordered into pooled scratch buffers first; outputs are
     /// computed in the chosen layout and reordered into the caller's buffer.
     func run(_ buffers: [Int32: UnsafeMutablePointer<Float>], context: DNNL.Context) throws {
+        try Self.run([(self, buffers)], context: context)
+    }
+
+    /// Runs several passes in order with exclusive use of the stream. An input buffer that an earlier pass already
+    /// reordered into the same layout is not reordered again (the output gradient shared by the two backward
+    /// passes); inputs must therefore not be outputs of an earlier step.
+    static func run(_ steps: [(ConvolutionPrimitive, [Int32: UnsafeMutablePointer<Float>])], context: DNNL.Context) throws {
         try context.exclusive {
             var memories: [dnnl_memory_t] = []
             var scratch: [TensorStorage] = []
@@ -243,34 +250,43 @@ final class ConvolutionPrimitive: @unchecked Sendable {
                 for memory in memories { dnnl_memory_destroy(memory) }
                 withExtendedLifetime(scratch) {}
             }
-            var args: [dnnl_exec_arg_t] = []
-            var outputs: [(DNNL.Primitive, dnnl_memory_t, dnnl_memory_t)] = []
-            for op in operands {
-                guard let buffer = buffers[op.argument] else {
-                    throw TensorError.backend("\(pass) \(geometry): no buffer for argument \(op.argument)")
+            var reordered: [(buffer: UnsafeMutablePointer<Float>, layout: dnnl_memory_desc_t, memory: dnnl_memory_t)] = []
+            for (step, buffers) in steps {
+                var args: [dnnl_exec_arg_t] = []
+                var outputs: [(DNNL.Primitive, dnnl_memory_t, dnnl_memory_t)] = []
+                for op in step.operands {
+                    guard let buffer = buffers[op.argument] else {
+                        throw TensorError.backend("\(step.pass) \(step.geometry): no buffer for argument \(op.argument)")
+                    }
+                    if !op.isOutput, op.reorder != nil,
+                       let done = reordered.first(where: { $0.buffer == buffer && DNNL.equal($0.layout, op.chosen) }) {
+                        args.append(dnnl_exec_arg_t(arg: op.argument, memory: done.memory))
+                        continue
+                    }
+                    let plain = try context.memory(op.plain, buffer, "argument \(op.argument)")
+                    memories.append(plain)
+                    guard let reorder = op.reorder else {
+                        args.append(dnnl_exec_arg_t(arg: op.argument, memory: plain))
+                        continue
+                    }
+                    let storage = TensorStorage(uninitializedCount: op.chosenCount)
+                    scratch.append(storage)
+                    let chosen = try context.memory(op.chosen, storage.pointer, "argument \(op.argument), chosen layout")
+                    memories.append(chosen)
+                    args.append(dnnl_exec_arg_t(arg: op.argument, memory: chosen))
+                    if op.isOutput {
+                        outputs.append((reorder, chosen, plain))
+                    } else {
+                        try context.execute(reorder.handle, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: plain),
+                                                             dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: chosen)], "reorder")
+                        reordered.append((buffer, op.chosen, chosen))
+                    }
                 }
-                let plain = try context.memory(op.plain, buffer, "argument \(op.argument)")
-                memories.append(plain)
-                guard let reorder = op.reorder else {
-                    args.append(dnnl_exec_arg_t(arg: op.argument, memory: plain))
-                    continue
+                try context.execute(step.primitive.handle, args, "\(step.pass)")
+                for (reorder, from, to) in outputs {
+                    try context.execute(reorder.handle, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: from),
+                                                         dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: to)], "reorder")
                 }
-                let storage = TensorStorage(uninitializedCount: op.chosenCount)
-                scratch.append(storage)
-                let chosen = try context.memory(op.chosen, storage.pointer, "argument \(op.argument), chosen layout")
-                memories.append(chosen)
-                args.append(dnnl_exec_arg_t(arg: op.argument, memory: chosen))
-                if op.isOutput {
-                    outputs.append((reorder, chosen, plain))
-                } else {
-                    try context.execute(reorder.handle, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: plain),
-                                                         dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: chosen)], "reorder")
-                }
-            }
-            try context.execute(primitive.handle, args, "\(pass)")
-            for (reorder, from, to) in outputs {
-                try context.execute(reorder.handle, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: from),
-                                                     dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: to)], "reorder")
             }
         }
     }
