@@ -191,6 +191,31 @@ final class ConvolutionTests: XCTestCase {
         for i in 0..<16 { XCTAssertEqual(results.get(i), serial[i % inputs.count], "call \(i)") }
     }
 
+    /// The weight gradient uses oneDNN's automatic algorithm (Winograd where it has it); it must agree with direct
+    /// convolution well inside the gradient tolerance. C = 256, 32×32 is a shape where AVX-512 machines get Winograd.
+    func testAutomaticWeightGradientAgreesWithDirect() throws {
+        let g = ConvolutionGeometry(batch: 1, inChannels: 256, height: 32, width: 32, outChannels: 256, kernelH: 3, kernelW: 3,
+                                    strideH: 1, strideW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 1, hasBias: true)
+        let context = try DNNL.context()
+        let automatic = try ConvolutionPrimitive(g, .backwardWeights, algorithm: .automatic, context: context)
+        let direct = try ConvolutionPrimitive(g, .backwardWeights, algorithm: .direct, context: context)
+        let x = Tensor(shape: g.sourceDims, values: (0..<g.sourceDims.elementCount).map { sin(Float($0) * 0.7) })
+        let gy = Tensor(shape: g.destinationDims, values: (0..<g.destinationDims.elementCount).map { cos(Float($0) * 0.3) })
+        var results: [(weights: [Float], bias: [Float])] = []
+        for primitive in [automatic, direct] {
+            let gw = Tensor.zeros([256, 256, 3, 3]), gb = Tensor.zeros([256])
+            try primitive.run([DNNL.Argument.source: x.storage.pointer, DNNL.Argument.destinationGradient: gy.storage.pointer,
+                               DNNL.Argument.weightsGradient: gw.storage.pointer, DNNL.Argument.biasGradient: gb.storage.pointer], context: context)
+            results.append((gw.values, gb.values))
+        }
+        let weightError = relativeError(results[0].weights, results[1].weights.map(Double.init))
+        let biasError = relativeError(results[0].bias, results[1].bias.map(Double.init))
+        print(String(format: "weight gradient: %@ vs %@: relative difference %.2e (bias %.2e)",
+                     automatic.primitive.implementation, direct.primitive.implementation, weightError, biasError))
+        XCTAssertLessThanOrEqual(weightError, 1e-4)
+        XCTAssertLessThanOrEqual(biasError, 1e-5)
+    }
+
     /// The case's inputs run through `conv2d` with its stored parameters.
     static func convolve(_ inputs: [Tensor], _ params: [String: Any]) -> Tensor {
         let stride = params.ints("stride"), p = params.ints("padding")

@@ -2,13 +2,14 @@
 // Cin = Cout = C, padding 1, for the feature-map sizes of an image-restoration U-Net. Prints JSON lines
 // {"library": "wildir", "case": ..., "median_ms": ..., "gflops": ...} for Benchmarks/compare.py;
 // Benchmarks/tensor_reference.py times PyTorch the same way.
-// Usage: tensor-bench [RUNS]   (oneDNN's thread count is OpenMP's: OMP_NUM_THREADS, default one per core)
+// Usage: tensor-bench [RUNS] [C …]   (only the given channel counts; oneDNN's thread count is OpenMP's: OMP_NUM_THREADS, default one per core)
 import BenchSupport
 import Foundation
 import WildTensor
 
 let runs = CommandLine.arguments.count >= 2 ? max(Int(CommandLine.arguments[1]) ?? 7, 5) : 7
 let warmups = 2
+let only = Set(CommandLine.arguments.dropFirst(2).compactMap { Int($0) })
 
 /// Deterministic values in [-scale, scale) (the numbers do not matter for timing, only that they are not denormal).
 func values(_ count: Int, scale: Float, seed: UInt64) -> [Float] {
@@ -25,7 +26,7 @@ func measure(_ body: () -> Void) -> [Double] {
     return (0..<runs).map { _ in milliseconds(body) }
 }
 
-for (channels, size) in [(64, 256), (128, 128), (256, 64), (512, 32)] {
+for (channels, size) in [(64, 256), (128, 128), (256, 64), (512, 32)] where only.isEmpty || only.contains(channels) {
     let x = Tensor(shape: [1, channels, size, size], values: values(channels * size * size, scale: 1, seed: 1), requiresGrad: true)
     let w = Tensor(shape: [channels, channels, 3, 3], values: values(channels * channels * 9, scale: 1 / Float(channels * 9).squareRoot(), seed: 2),
                    requiresGrad: true)

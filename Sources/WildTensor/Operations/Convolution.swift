@@ -120,13 +120,12 @@ extension Tensor {
         if g.batch == 0 {
             result = Tensor.zeros(g.destinationDims)
         } else {
-            result = Tensor.filled(g.destinationDims) { out in
-                var buffers: [Int32: UnsafeMutablePointer<Float>] = [
-                    DNNL_ARG_SRC: x.storage.pointer, DNNL_ARG_WEIGHTS: weight.storage.pointer, DNNL_ARG_DST: out.baseAddress!,
-                ]
-                if let bias { buffers[DNNL_ARG_BIAS] = bias.storage.pointer }
-                Self.runConvolution(g, [(.forward(activation), buffers)])
-            }
+            result = Tensor.filled(g.destinationDims) { _ in }
+            var buffers: [Int32: UnsafeMutablePointer<Float>] = [
+                DNNL_ARG_SRC: x.storage.pointer, DNNL_ARG_WEIGHTS: weight.storage.pointer, DNNL_ARG_DST: result.storage.pointer,
+            ]
+            if let bias { buffers[DNNL_ARG_BIAS] = bias.storage.pointer }
+            Self.runConvolution(g, [(.forward(activation), buffers)])
         }
         guard activation == nil else { return result }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
