@@ -29,5 +29,10 @@ let package = Package(
             dependencies: ["BenchSupport", .product(name: "WildIR", package: "WildIR")],
             path: "Sources/restoration-eval"
         ),
+        .executableTarget(
+            name: "tensor-bench",
+            dependencies: ["BenchSupport", .product(name: "WildTensor", package: "WildIR")],
+            path: "Sources/tensor-bench"
+        ),
     ]
 )

@@ -164,6 +164,58 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertEqual(y[0, 1, 0, 0], 8)
     }
 
+    /// An empty batch gives an empty output of the right shape, and zero gradients.
+    func testEmptyBatch() {
+        let x = Tensor(shape: [0, 3, 5, 5], values: [], requiresGrad: true)
+        let w = Tensor(shape: [4, 3, 3, 3], repeating: 1, requiresGrad: true)
+        let y = x.conv2d(weight: w, bias: nil, stride: (2, 2), padding: 1)
+        XCTAssertEqual(y.shape, [0, 4, 3, 3])
+        y.sum().backward()
+        XCTAssertEqual(w.grad?.values, [Float](repeating: 0, count: 108))
+    }
+
+    /// Convolutions from several threads at once (primitive creation and execution are serialised inside) give
+    /// the same results as one after another.
+    func testConcurrentCallsAgreeWithSerialCalls() {
+        let shapes = [(3, 9), (8, 12), (16, 7), (5, 10)]
+        let inputs = shapes.map { c, s in
+            (Tensor(shape: [1, c, s, s], values: (0..<(c * s * s)).map { sin(Float($0)) }),
+             Tensor(shape: [6, c, 3, 3], values: (0..<(6 * c * 9)).map { cos(Float($0)) * 0.1 }))
+        }
+        let serial = inputs.map { x, w in withNoGrad { x.conv2d(weight: w, bias: nil, padding: 1).values } }
+        let results = UncheckedResults(count: 16)
+        DispatchQueue.concurrentPerform(iterations: 16) { i in
+            let (x, w) = inputs[i % inputs.count]
+            results.set(i, withNoGrad { x.conv2d(weight: w, bias: nil, padding: 1).values })
+        }
+        for i in 0..<16 { XCTAssertEqual(results.get(i), serial[i % inputs.count], "call \(i)") }
+    }
+
+    /// The weight gradient uses oneDNN's automatic algorithm (Winograd where it has it); it must agree with direct
+    /// convolution well inside the gradient tolerance. C = 256, 32×32 is a shape where AVX-512 machines get Winograd.
+    func testAutomaticWeightGradientAgreesWithDirect() throws {
+        let g = ConvolutionGeometry(batch: 1, inChannels: 256, height: 32, width: 32, outChannels: 256, kernelH: 3, kernelW: 3,
+                                    strideH: 1, strideW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 1, hasBias: true)
+        let context = try DNNL.context()
+        let automatic = try ConvolutionPrimitive(g, .backwardWeights, algorithm: .automatic, context: context)
+        let direct = try ConvolutionPrimitive(g, .backwardWeights, algorithm: .direct, context: context)
+        let x = Tensor(shape: g.sourceDims, values: (0..<g.sourceDims.elementCount).map { sin(Float($0) * 0.7) })
+        let gy = Tensor(shape: g.destinationDims, values: (0..<g.destinationDims.elementCount).map { cos(Float($0) * 0.3) })
+        var results: [(weights: [Float], bias: [Float])] = []
+        for primitive in [automatic, direct] {
+            let gw = Tensor.zeros([256, 256, 3, 3]), gb = Tensor.zeros([256])
+            try primitive.run([DNNL.Argument.source: x.storage.pointer, DNNL.Argument.destinationGradient: gy.storage.pointer,
+                               DNNL.Argument.weightsGradient: gw.storage.pointer, DNNL.Argument.biasGradient: gb.storage.pointer], context: context)
+            results.append((gw.values, gb.values))
+        }
+        let weightError = relativeError(results[0].weights, results[1].weights.map(Double.init))
+        let biasError = relativeError(results[0].bias, results[1].bias.map(Double.init))
+        print(String(format: "weight gradient: %@ vs %@: relative difference %.2e (bias %.2e)",
+                     automatic.primitive.implementation, direct.primitive.implementation, weightError, biasError))
+        XCTAssertLessThanOrEqual(weightError, 1e-4)
+        XCTAssertLessThanOrEqual(biasError, 1e-5)
+    }
+
     /// The case's inputs run through `conv2d` with its stored parameters.
     static func convolve(_ inputs: [Tensor], _ params: [String: Any]) -> Tensor {
         let stride = params.ints("stride"), p = params.ints("padding")
@@ -172,4 +224,13 @@ final class ConvolutionTests: XCTestCase {
                                 padding: Padding2D(top: p[0], left: p[1], bottom: p[2], right: p[3]),
                                 groups: params.int("groups"))
     }
+}
+
+/// Results written by concurrent iterations, one slot each.
+private final class UncheckedResults: @unchecked Sendable {
+    private var slots: [[Float]]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: [], count: count) }
+    func set(_ i: Int, _ value: [Float]) { lock.lock(); slots[i] = value; lock.unlock() }
+    func get(_ i: Int) -> [Float] { lock.lock(); defer { lock.unlock() }; return slots[i] }
 }

@@ -120,49 +120,50 @@ extension Tensor {
         if g.batch == 0 {
             result = Tensor.zeros(g.destinationDims)
         } else {
-            result = Tensor.filled(g.destinationDims) { out in
-                var buffers: [Int32: UnsafeMutablePointer<Float>] = [
-                    DNNL_ARG_SRC: x.storage.pointer, DNNL_ARG_WEIGHTS: weight.storage.pointer, DNNL_ARG_DST: out.baseAddress!,
-                ]
-                if let bias { buffers[DNNL_ARG_BIAS] = bias.storage.pointer }
-                Self.runConvolution(g, .forward(activation), buffers)
-            }
+            result = Tensor.filled(g.destinationDims) { _ in }
+            var buffers: [Int32: UnsafeMutablePointer<Float>] = [
+                DNNL_ARG_SRC: x.storage.pointer, DNNL_ARG_WEIGHTS: weight.storage.pointer, DNNL_ARG_DST: result.storage.pointer,
+            ]
+            if let bias { buffers[DNNL_ARG_BIAS] = bias.storage.pointer }
+            Self.runConvolution(g, [(.forward(activation), buffers)])
         }
         guard activation == nil else { return result }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return Tensor.record("conv2d", inputs: inputs, result: result) { gy in
             guard g.batch > 0 else { return inputs.map { Tensor.zeros($0.shape) } }
-            var grads: [Tensor?] = []
-            grads.append(x.isTracked ? Tensor.filled(x.shape) { out in
-                Self.runConvolution(g, .backwardData, [
-                    DNNL_ARG_DIFF_DST: gy.storage.pointer, DNNL_ARG_WEIGHTS: weight.storage.pointer, DNNL_ARG_DIFF_SRC: out.baseAddress!,
-                ])
-            } : nil)
-            if weight.isTracked {
-                let gw = Tensor.filled(weight.shape) { _ in }
-                let gb = bias.map { Tensor.filled($0.shape) { _ in } }
+            // Both backward passes run together so the output gradient is reordered into oneDNN's layout once.
+            var steps: [(ConvolutionPass, [Int32: UnsafeMutablePointer<Float>])] = []
+            let gx = x.isTracked ? Tensor.filled(x.shape) { _ in } : nil
+            if let gx {
+                steps.append((.backwardData, [DNNL_ARG_DIFF_DST: gy.storage.pointer, DNNL_ARG_WEIGHTS: weight.storage.pointer,
+                                              DNNL_ARG_DIFF_SRC: gx.storage.pointer]))
+            }
+            let gw = weight.isTracked ? Tensor.filled(weight.shape) { _ in } : nil
+            // With the weight gradient, oneDNN computes the bias gradient in the same pass; alone, it is a sum.
+            let gb = gw != nil ? bias.map { Tensor.filled($0.shape) { _ in } } : (bias?.isTracked == true ? gy.sum(axes: [0, 2, 3]) : nil)
+            if let gw {
                 var buffers: [Int32: UnsafeMutablePointer<Float>] = [
                     DNNL_ARG_SRC: x.storage.pointer, DNNL_ARG_DIFF_DST: gy.storage.pointer, DNNL_ARG_DIFF_WEIGHTS: gw.storage.pointer,
                 ]
                 if let gb { buffers[DNNL_ARG_DIFF_BIAS] = gb.storage.pointer }
-                Self.runConvolution(g, .backwardWeights, buffers)
-                grads.append(gw)
-                if let gb { grads.append(bias?.isTracked == true ? gb : nil) }
-            } else {
-                grads.append(nil)
-                if let bias { grads.append(bias.isTracked ? gy.sum(axes: [0, 2, 3]) : nil) }
+                steps.append((.backwardWeights, buffers))
             }
+            Self.runConvolution(g, steps)
+            var grads: [Tensor?] = [gx, gw]
+            if bias != nil { grads.append(bias?.isTracked == true ? gb : nil) }
             return grads
         }
     }
 
-    /// Runs a cached convolution primitive; oneDNN failures left after validation stop the program with the
-    /// backend's message.
-    private static func runConvolution(_ g: ConvolutionGeometry, _ pass: ConvolutionPass,
-                                       _ buffers: [Int32: UnsafeMutablePointer<Float>]) {
+    /// Runs cached convolution primitives in order; oneDNN failures left after validation stop the program with
+    /// the backend's message.
+    private static func runConvolution(_ g: ConvolutionGeometry,
+                                       _ steps: [(ConvolutionPass, [Int32: UnsafeMutablePointer<Float>])]) {
+        guard !steps.isEmpty else { return }
         do {
             let context = try DNNL.context()
-            try ConvolutionPrimitive.cached(g, pass).run(buffers, context: context)
+            let primitives = try steps.map { (try ConvolutionPrimitive.cached(g, $0.0), $0.1) }
+            try ConvolutionPrimitive.run(primitives, context: context)
         } catch {
             DNNL.trap(error, "conv2d")
         }

@@ -34,6 +34,18 @@ enum DNNL {
         }
     }
 
+    /// Execution argument ids (oneDNN's `DNNL_ARG_*`), for code that does not import CDNNL.
+    enum Argument {
+        static let source: Int32 = DNNL_ARG_SRC
+        static let weights: Int32 = DNNL_ARG_WEIGHTS
+        static let bias: Int32 = DNNL_ARG_BIAS
+        static let destination: Int32 = DNNL_ARG_DST
+        static let sourceGradient: Int32 = DNNL_ARG_DIFF_SRC
+        static let weightsGradient: Int32 = DNNL_ARG_DIFF_WEIGHTS
+        static let biasGradient: Int32 = DNNL_ARG_DIFF_BIAS
+        static let destinationGradient: Int32 = DNNL_ARG_DIFF_DST
+    }
+
     /// The process-wide engine and stream, created on first use (Swift initialises `static let` once, thread-safely).
     static let sharedContext: Result<Context, TensorError> = Result { try Context() }.mapError {
         $0 as? TensorError ?? .backend("\($0)")
