@@ -1,7 +1,8 @@
 import Imaging
 
-/// Parallel elementwise loops over contiguous buffers: the compiler vectorises the bodies; the work is split
-/// over the cores once it is large enough to pay for the dispatch.
+/// Parallel elementwise loops over contiguous buffers, generic over the function type (a struct conforming to
+/// `UnaryPointwise`/`BinaryPointwise`), so each use is specialised, the function inlined and the loop vectorised;
+/// the work is split over the cores once it is large enough to pay for the dispatch.
 enum Elementwise {
     /// Elements per chunk below which a loop stays on one thread.
     static let grain = 1 << 15
@@ -14,46 +15,17 @@ enum Elementwise {
 
     /// `out[i] = f(a[i])`.
     @inline(__always)
-    static func map(_ a: Tensor, _ f: (Float) -> Float) -> Tensor {
-        Tensor.filled(a.shape) { out in
-            let src = UncheckedSendableBox(a.storage.pointer), dst = UncheckedSendableBox(out.baseAddress!)
-            forEachChunk(a.count) { range in
-                for i in range { dst.value[i] = f(src.value[i]) }
-            }
-        }
-    }
+    static func map<F: UnaryPointwise>(_ a: Tensor, _ f: F) -> Tensor { Pointwise.map(a, f) }
 
     /// `out[i] = f(a[i], b[i])` for equal shapes.
     @inline(__always)
-    static func zip(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
-        precondition(a.count == b.count)
-        return Tensor.filled(a.shape) { out in
-            let pa = UncheckedSendableBox(a.storage.pointer), pb = UncheckedSendableBox(b.storage.pointer)
-            let dst = UncheckedSendableBox(out.baseAddress!)
-            forEachChunk(a.count) { range in
-                for i in range { dst.value[i] = f(pa.value[i], pb.value[i]) }
-            }
-        }
-    }
-
-    /// `out[i] = f(a[i], b[i], c[i])` for equal shapes.
-    @inline(__always)
-    static func zip3(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ f: (Float, Float, Float) -> Float) -> Tensor {
-        precondition(a.count == b.count && b.count == c.count)
-        return Tensor.filled(a.shape) { out in
-            let pa = UncheckedSendableBox(a.storage.pointer), pb = UncheckedSendableBox(b.storage.pointer)
-            let pc = UncheckedSendableBox(c.storage.pointer), dst = UncheckedSendableBox(out.baseAddress!)
-            forEachChunk(a.count) { range in
-                for i in range { dst.value[i] = f(pa.value[i], pb.value[i], pc.value[i]) }
-            }
-        }
-    }
+    static func zip<F: BinaryPointwise>(_ a: Tensor, _ b: Tensor, _ f: F) -> Tensor { Pointwise.zip(a, b, f) }
 
     /// Broadcasting binary loop: `out[idx] = f(a[idx ⋅ sa], b[idx ⋅ sb])` over the broadcast `shape`.
     ///
     /// Adjacent axes that are contiguous for both operands are merged first so the inner loop is as long as
     /// possible (for `(N, C, H, W) + (1, C, 1, 1)` it runs over `H·W` with a constant right operand).
-    static func broadcast(_ a: Tensor, _ b: Tensor, to shape: [Int], _ f: (Float, Float) -> Float) -> Tensor {
+    static func broadcast<F: BinaryPointwise>(_ a: Tensor, _ b: Tensor, to shape: [Int], _ f: F) -> Tensor {
         var dims = shape
         var sa = ShapeRules.broadcastStrides(a.shape, to: shape)
         var sb = ShapeRules.broadcastStrides(b.shape, to: shape)

@@ -4,8 +4,8 @@ import Foundation
 
 extension Tensor {
     /// Applies a broadcasting binary operation and records its backward.
-    fileprivate static func binary(
-        _ name: String, _ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float,
+    fileprivate static func binary<F: BinaryPointwise>(
+        _ name: String, _ a: Tensor, _ b: Tensor, _ f: F,
         backward: @escaping (_ g: Tensor) -> (Tensor?, Tensor?)
     ) -> Tensor {
         let result: Tensor
@@ -37,123 +37,123 @@ extension Tensor {
     }
 
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        binary("add", a, b, +) { g in (g, g) }
+        binary("add", a, b, PointwiseFunctions.Add()) { g in (g, g) }
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        binary("sub", a, b, -) { g in (g, -g) }
+        binary("sub", a, b, PointwiseFunctions.Subtract()) { g in (g, -g) }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        binary("mul", a, b, *) { g in (g * b.detached(), g * a.detached()) }
+        binary("mul", a, b, PointwiseFunctions.Multiply()) { g in (g * b.detached(), g * a.detached()) }
     }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        binary("div", a, b, /) { g in
+        binary("div", a, b, PointwiseFunctions.Divide()) { g in
             let bd = b.detached()
             return (g / bd, -(g * a.detached() / (bd * bd)))
         }
     }
 
     public static prefix func - (a: Tensor) -> Tensor {
-        record("neg", inputs: [a], result: Elementwise.map(a) { -$0 }) { g in [-g] }
+        record("neg", inputs: [a], result: Elementwise.map(a, PointwiseFunctions.Negate())) { g in [-g] }
     }
 
     public static func + (a: Tensor, s: Float) -> Tensor {
-        record("add_scalar", inputs: [a], result: Elementwise.map(a) { $0 + s }) { g in [g] }
+        record("add_scalar", inputs: [a], result: Elementwise.map(a, PointwiseFunctions.AddScalar(s: s))) { g in [g] }
     }
     public static func + (s: Float, a: Tensor) -> Tensor { a + s }
     public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
     public static func - (s: Float, a: Tensor) -> Tensor {
-        record("rsub_scalar", inputs: [a], result: Elementwise.map(a) { s - $0 }) { g in [-g] }
+        record("rsub_scalar", inputs: [a], result: Elementwise.map(a, PointwiseFunctions.ScalarMinus(s: s))) { g in [-g] }
     }
     public static func * (a: Tensor, s: Float) -> Tensor {
-        record("mul_scalar", inputs: [a], result: Elementwise.map(a) { $0 * s }) { g in [g * s] }
+        record("mul_scalar", inputs: [a], result: Elementwise.map(a, PointwiseFunctions.MultiplyScalar(s: s))) { g in [g * s] }
     }
     public static func * (s: Float, a: Tensor) -> Tensor { a * s }
     public static func / (a: Tensor, s: Float) -> Tensor {
-        record("div_scalar", inputs: [a], result: Elementwise.map(a) { $0 / s }) { g in [g / s] }
+        record("div_scalar", inputs: [a], result: Elementwise.map(a, PointwiseFunctions.DivideByScalar(s: s))) { g in [g / s] }
     }
     public static func / (s: Float, a: Tensor) -> Tensor {
-        let result = Elementwise.map(a) { s / $0 }
+        let result = Elementwise.map(a, PointwiseFunctions.ScalarOver(s: s))
         return record("rdiv_scalar", inputs: [a], result: result) { g in
-            [Elementwise.zip(g, a) { gi, x in -gi * s / (x * x) }]
+            [Elementwise.zip(g, a, PointwiseFunctions.ScalarOverGradient(s: s))]
         }
     }
 
     /// Elementwise power with a constant exponent.
     public func pow(_ exponent: Float) -> Tensor {
         let x = self
-        return Tensor.record("pow", inputs: [x], result: Elementwise.map(x) { Foundation.pow($0, exponent) }) { g in
-            [Elementwise.zip(g, x) { gi, v in gi * exponent * Foundation.pow(v, exponent - 1) }]
+        return Tensor.record("pow", inputs: [x], result: Elementwise.map(x, PointwiseFunctions.Power(exponent: exponent))) { g in
+            [Elementwise.zip(g, x, PointwiseFunctions.PowerGradient(exponent: exponent))]
         }
     }
 
     /// Elementwise square.
     public func squared() -> Tensor {
         let x = self
-        return Tensor.record("square", inputs: [x], result: Elementwise.map(x) { $0 * $0 }) { g in
-            [Elementwise.zip(g, x) { gi, v in 2 * gi * v }]
+        return Tensor.record("square", inputs: [x], result: Elementwise.map(x, PointwiseFunctions.Square())) { g in
+            [Elementwise.zip(g, x, PointwiseFunctions.SquareGradient())]
         }
     }
 
     /// Elementwise e^x.
     public func exp() -> Tensor {
-        let y = Elementwise.map(self) { Foundation.exp($0) }
-        return Tensor.record("exp", inputs: [self], result: y) { g in [Elementwise.zip(g, y) { $0 * $1 }] }
+        let y = Elementwise.map(self, PointwiseFunctions.Exp())
+        return Tensor.record("exp", inputs: [self], result: y) { g in [Elementwise.zip(g, y, PointwiseFunctions.Multiply())] }
     }
 
     /// Elementwise natural logarithm.
     public func log() -> Tensor {
         let x = self
-        return Tensor.record("log", inputs: [x], result: Elementwise.map(x) { Foundation.log($0) }) { g in
-            [Elementwise.zip(g, x) { $0 / $1 }]
+        return Tensor.record("log", inputs: [x], result: Elementwise.map(x, PointwiseFunctions.Log())) { g in
+            [Elementwise.zip(g, x, PointwiseFunctions.Divide())]
         }
     }
 
     /// Elementwise square root.
     public func sqrt() -> Tensor {
-        let y = Elementwise.map(self) { $0.squareRoot() }
-        return Tensor.record("sqrt", inputs: [self], result: y) { g in [Elementwise.zip(g, y) { $0 / (2 * $1) }] }
+        let y = Elementwise.map(self, PointwiseFunctions.Sqrt())
+        return Tensor.record("sqrt", inputs: [self], result: y) { g in [Elementwise.zip(g, y, PointwiseFunctions.SqrtGradient())] }
     }
 
     /// Elementwise 1/√x.
     public func rsqrt() -> Tensor {
-        let y = Elementwise.map(self) { 1 / $0.squareRoot() }
+        let y = Elementwise.map(self, PointwiseFunctions.Rsqrt())
         return Tensor.record("rsqrt", inputs: [self], result: y) { g in
-            [Elementwise.zip(g, y) { gi, r in -0.5 * gi * r * r * r }]
+            [Elementwise.zip(g, y, PointwiseFunctions.RsqrtGradient())]
         }
     }
 
     /// Elementwise sine.
     public func sin() -> Tensor {
         let x = self
-        return Tensor.record("sin", inputs: [x], result: Elementwise.map(x) { Foundation.sin($0) }) { g in
-            [Elementwise.zip(g, x) { $0 * Foundation.cos($1) }]
+        return Tensor.record("sin", inputs: [x], result: Elementwise.map(x, PointwiseFunctions.Sin())) { g in
+            [Elementwise.zip(g, x, PointwiseFunctions.SinGradient())]
         }
     }
 
     /// Elementwise cosine.
     public func cos() -> Tensor {
         let x = self
-        return Tensor.record("cos", inputs: [x], result: Elementwise.map(x) { Foundation.cos($0) }) { g in
-            [Elementwise.zip(g, x) { -$0 * Foundation.sin($1) }]
+        return Tensor.record("cos", inputs: [x], result: Elementwise.map(x, PointwiseFunctions.Cos())) { g in
+            [Elementwise.zip(g, x, PointwiseFunctions.CosGradient())]
         }
     }
 
     /// Elementwise absolute value (gradient sign(x), 0 at 0 as PyTorch).
     public func abs() -> Tensor {
         let x = self
-        return Tensor.record("abs", inputs: [x], result: Elementwise.map(x) { Swift.abs($0) }) { g in
-            [Elementwise.zip(g, x) { gi, v in v > 0 ? gi : (v < 0 ? -gi : 0) }]
+        return Tensor.record("abs", inputs: [x], result: Elementwise.map(x, PointwiseFunctions.Abs())) { g in
+            [Elementwise.zip(g, x, PointwiseFunctions.AbsGradient())]
         }
     }
 
     /// Clamps into `[lower, upper]` (gradient 1 inside, 0 outside, as PyTorch).
     public func clamped(_ lower: Float, _ upper: Float) -> Tensor {
         let x = self
-        return Tensor.record("clamp", inputs: [x], result: Elementwise.map(x) { Swift.min(Swift.max($0, lower), upper) }) { g in
-            [Elementwise.zip(g, x) { gi, v in v >= lower && v <= upper ? gi : 0 }]
+        return Tensor.record("clamp", inputs: [x], result: Elementwise.map(x, PointwiseFunctions.Clamp(lower: lower, upper: upper))) { g in
+            [Elementwise.zip(g, x, PointwiseFunctions.ClampGradient(lower: lower, upper: upper))]
         }
     }
 }

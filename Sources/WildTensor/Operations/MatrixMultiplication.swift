@@ -1,3 +1,5 @@
+import Imaging
+
 // Matrix products (PyTorch `matmul` for rank ≥ 2 operands with broadcast batch axes) and `linear`.
 
 extension Tensor {
@@ -20,16 +22,21 @@ extension Tensor {
                           b: other.storage.pointer, ldb: n, c: c, ldc: n)
                 return
             }
-            for index in 0..<batches {
-                var rest = index, offA = 0, offB = 0
-                for axis in stride(from: batch.count - 1, through: 0, by: -1) {
-                    let i = rest % batch[axis]
-                    rest /= batch[axis]
-                    offA += i * stridesA[axis]
-                    offB += i * stridesB[axis]
+            // Independent products (heads, batch items) go to the threads whole; each GEMM then runs on its thread.
+            let pa = UncheckedSendableBox(storage.pointer), pb = UncheckedSendableBox(other.storage.pointer)
+            let pc = UncheckedSendableBox(c)
+            EngineParallel.chunks(batches, minimumPerChunk: m * n * k >= BLAS.parallelWork ? batches : 1) { range in
+                for index in range {
+                    var rest = index, offA = 0, offB = 0
+                    for axis in stride(from: batch.count - 1, through: 0, by: -1) {
+                        let i = rest % batch[axis]
+                        rest /= batch[axis]
+                        offA += i * stridesA[axis]
+                        offB += i * stridesB[axis]
+                    }
+                    BLAS.gemm(transA: false, transB: false, m: m, n: n, k: k, a: pa.value + offA * m * k, lda: k,
+                              b: pb.value + offB * k * n, ldb: n, c: pc.value + index * m * n, ldc: n)
                 }
-                BLAS.gemm(transA: false, transB: false, m: m, n: n, k: k, a: storage.pointer + offA * m * k, lda: k,
-                          b: other.storage.pointer + offB * k * n, ldb: n, c: c + index * m * n, ldc: n)
             }
         }
         let a = self, b = other

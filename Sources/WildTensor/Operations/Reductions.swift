@@ -85,7 +85,7 @@ extension Tensor {
             preconditionFailure("broadcast: \(shape) cannot broadcast to \(target)")
         }
         let zeros = Tensor(shape: [1], values: [0])
-        let result = Elementwise.broadcast(self.detached(), zeros, to: target) { x, _ in x }
+        let result = Elementwise.broadcast(self.detached(), zeros, to: target, PointwiseFunctions.First())
         let own = shape
         return Tensor.record("broadcast", inputs: [self], result: result) { g in [g.summed(toShape: own)] }
     }
