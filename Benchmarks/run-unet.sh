@@ -28,19 +28,15 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 torch_version=$("$root/Tools/.venv/bin/python" -c 'import torch; print(torch.__version__)')
 {
   echo "IR-SDE networks with random weights, float32, batch 1 unless noted; wild-IR ConditionalUNet: nf 64,"
-  echo "ch_mult [1, 2, 4, 8], image context 768, scale 0.5. Median of $runs runs after a warm-up, best of $rounds"
-  echo "alternating rounds; 2 threads each ($(nproc) cores); PyTorch $torch_version; $(date -u +%Y-%m-%d);"
-  echo "load average $load_before before, $load_after after. Ratio > 1: WildIR is faster."
+  echo "ch_mult [1, 2, 4, 8], image context 768, scale 0.5. Median of $runs runs after a warm-up (half as many for the"
+  echo "512² forward and the training step), best of $rounds alternating rounds; 2 threads each ($(nproc) cores);"
+  echo "PyTorch $torch_version; $(date -u +%Y-%m-%d); load average $load_before before, $load_after after."
+  echo "Ratio > 1: WildIR is faster."
   echo
   python3 "$root/Benchmarks/compare.py" "$results/unet.jsonl"
   echo
   echo "Peak resident memory of one 512² U-Net forward (separate processes):"
   echo
-  echo "$memory" | python3 -c '
-import json, sys
-rows = [json.loads(l) for l in sys.stdin if l.startswith("{")]
-print("| library | peak RSS MB |")
-print("|---|---:|")
-for r in rows: print(f"| {r[\"library\"]} | {r[\"peak_mb\"]:.0f} |")'
+  echo "$memory" | python3 "$root/Benchmarks/memory_table.py"
 } > "$results/unet.md"
 cat "$results/unet.md"

@@ -36,6 +36,39 @@ final class CLITests: XCTestCase {
         return url
     }
 
+    func testRestoreWritesSameSizedOutputsAndComparisonsAndReportsBadInputs() throws {
+        let root = try folder()
+        // A tiny random model (restoration quality is not the point here: the command's behaviour is).
+        var configuration = ConditionalUNetConfiguration()
+        configuration.baseChannels = 8
+        configuration.channelMultipliers = [1, 2]
+        configuration.contextDim = nil
+        configuration.useDegradationContext = false
+        var sde = SDEOptions()
+        sde.steps = 4
+        let modelPath = root.appendingPathComponent("tiny.safetensors")
+        try RestorationModel(network: ConditionalUNet(configuration), sdeOptions: sde).write(to: modelPath)
+        let input = root.appendingPathComponent("small.png")
+        try Image(contentsOf: Fixtures.path("images", "coffee.png")).cropped(x: 10, y: 10, width: 40, height: 30).write(to: input.path)
+        let out = root.appendingPathComponent("out")
+        var r = try run(["restore", input.path, "-o", out.path, "--model", modelPath.path, "--compare", "--tile", "32", "--overlap", "8"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let restored = try Image(contentsOf: out.appendingPathComponent("small.png").path)
+        XCTAssertEqual([restored.width, restored.height], [40, 30])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("small_compare.png").path))
+        // A missing input fails that image only, with a message and exit status 1.
+        r = try run(["restore", input.path, root.appendingPathComponent("missing.png").path, "-o", out.path, "--model", modelPath.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("missing.png") && r.stderr.contains("1 of 2"), r.stderr)
+        // A file that is not a checkpoint, and too many steps, are clear errors.
+        r = try run(["restore", input.path, "-o", out.path, "--model", input.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("error"), r.stderr)
+        r = try run(["restore", input.path, "-o", out.path, "--model", modelPath.path, "--steps", "9"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("steps"), r.stderr)
+    }
+
     func testConvertThenEvaluateInAllFormats() throws {
         let root = try folder()
         let small = root.appendingPathComponent("small"), degraded = root.appendingPathComponent("degraded")

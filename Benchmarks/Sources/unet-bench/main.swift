@@ -6,11 +6,10 @@ import Foundation
 import Models
 import WildTensor
 
-var random = TensorRandom(seed: 0)
-
 func unet() -> ConditionalUNet { ConditionalUNet(.wildIR, seed: 1) }
 
 func forward(_ net: ConditionalUNet, size: Int, batch: Int = 1) -> () -> Void {
+    var random = TensorRandom(seed: UInt64(size))
     let x = random.normal([batch, 3, size, size]), mu = random.normal([batch, 3, size, size])
     let context = random.normal([batch, 768]), time = Tensor(shape: [batch], values: (0..<batch).map { Float(20 + $0) })
     return { _ = withNoGrad { net(x, cond: mu, time: time, imageContext: context) } }
@@ -22,11 +21,16 @@ if arguments.count >= 3, arguments[1] == "memory", let size = Int(arguments[2]) 
     let net = unet()
     forward(net, size: size)()
     var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
     getrusage(RUSAGE_SELF, &usage)
+    #endif
     print("{\"library\": \"wildir\", \"case\": \"unet_forward_\(size)_peak_rss\", \"peak_mb\": \(Double(usage.ru_maxrss) / 1024)}")
     exit(0)
 }
 let runs = arguments.count > 1 ? Int(arguments[1]) ?? 5 : 5
+var random = TensorRandom(seed: 0)
 
 // ResBlock 64 → 64 with the time embedding (dim 256), 128², batch 1.
 do {

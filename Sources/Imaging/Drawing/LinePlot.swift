@@ -46,13 +46,14 @@ public enum LinePlot {
         line(&image, Double(left), Double(bottom), Double(right), Double(bottom), ink)
         renderer.draw(xLabel, into: &image, x: (left + right) / 2 - renderer.width(of: xLabel) / 2,
                       y: height - renderer.lineHeight - 4, colour: ink)
+        let legendWidth = (series.map { renderer.width(of: $0.label) }.max() ?? 0) + 30
         for (index, s) in series.enumerated() {
             let points = s.points.filter { $0.y.isFinite && (!logarithmicY || $0.y > 0) }
             for (a, b) in zip(points, points.dropFirst()) { line(&image, px(a.x), py(a.y), px(b.x), py(b.y), s.colour) }
             let legendY = top + 4 + index * renderer.lineHeight
-            line(&image, Double(right - 150), Double(legendY + renderer.lineHeight / 2), Double(right - 130),
+            line(&image, Double(right - legendWidth), Double(legendY + renderer.lineHeight / 2), Double(right - legendWidth + 20),
                  Double(legendY + renderer.lineHeight / 2), s.colour)
-            renderer.draw(s.label, into: &image, x: right - 124, y: legendY, colour: ink)
+            renderer.draw(s.label, into: &image, x: right - legendWidth + 26, y: legendY, colour: ink)
         }
         return image
     }
