@@ -8,23 +8,19 @@ Run: Tools/.venv/bin/python Benchmarks/tensor_reference.py [RUNS]
 import json
 import statistics
 import sys
-import time
+import os
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import measure as timed  # noqa: E402
 
 WARMUPS = 2
 
 
 def measure(fn, runs):
-    for _ in range(WARMUPS):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return times
+    return timed(fn, runs, warmups=WARMUPS)
 
 
 def report(case, runs, flops):

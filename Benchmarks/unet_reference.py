@@ -12,9 +12,11 @@ import os
 import resource
 import statistics
 import sys
-import time
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import measure  # noqa: E402
 
 
 def official():
@@ -24,16 +26,6 @@ def official():
     sys.path.insert(0, os.path.join(repo, "universal-image-restoration", "config", "wild-ir"))
     return (importlib.import_module("models.modules.module_util"), importlib.import_module("models.modules.attention"),
             importlib.import_module("models.modules.DenoisingUNet_arch"))
-
-
-def measure(fn, runs):
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return times
 
 
 def report(case, times):

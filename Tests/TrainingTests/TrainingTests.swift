@@ -59,6 +59,7 @@ final class TrainingTests: XCTestCase {
         let options = try TrainingOptions(contentsOf: URL(fileURLWithPath: Fixtures.root.deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("configs/default.yml").path))
         XCTAssertEqual(options.networkG.setting.nf, 32)
-        XCTAssertEqual(options.sde.eps, 0.005)
+        XCTAssertEqual(options.sde.eps, 0.1)
+        XCTAssertEqual(options.sde.maxSigma, 10)
     }
 }

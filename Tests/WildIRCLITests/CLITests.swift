@@ -39,15 +39,8 @@ final class CLITests: XCTestCase {
     func testRestoreWritesSameSizedOutputsAndComparisonsAndReportsBadInputs() throws {
         let root = try folder()
         // A tiny random model (restoration quality is not the point here: the command's behaviour is).
-        var configuration = ConditionalUNetConfiguration()
-        configuration.baseChannels = 8
-        configuration.channelMultipliers = [1, 2]
-        configuration.contextDim = nil
-        configuration.useDegradationContext = false
-        var sde = SDEOptions()
-        sde.steps = 4
         let modelPath = root.appendingPathComponent("tiny.safetensors")
-        try RestorationModel(network: ConditionalUNet(configuration), sdeOptions: sde).write(to: modelPath)
+        try RestorationModel.tiny(steps: 4).write(to: modelPath)
         let input = root.appendingPathComponent("small.png")
         try Image(contentsOf: Fixtures.path("images", "coffee.png")).cropped(x: 10, y: 10, width: 40, height: 30).write(to: input.path)
         let out = root.appendingPathComponent("out")

@@ -8,16 +8,8 @@ import XCTest
 final class RestorationTests: XCTestCase {
     /// A small random network without image context (as the default model) in a temporary WildIR checkpoint.
     func tinyModelFile() throws -> URL {
-        var configuration = ConditionalUNetConfiguration()
-        configuration.baseChannels = 8
-        configuration.channelMultipliers = [1, 2]
-        configuration.contextDim = nil
-        configuration.useDegradationContext = false
-        var options = SDEOptions()
-        options.steps = 6
-        let model = RestorationModel(network: ConditionalUNet(configuration, seed: 3), sdeOptions: options)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("wildir-tiny-\(UUID().uuidString).safetensors")
-        try model.write(to: url)
+        try RestorationModel.tiny(steps: 6).write(to: url)
         addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
     }
@@ -98,5 +90,19 @@ final class RestorationTests: XCTestCase {
         try Data("PK\u{3}\u{4}not really".utf8).write(to: bogus)
         defer { try? FileManager.default.removeItem(at: bogus) }
         XCTAssertThrowsError(try RestorationModel(contentsOf: bogus))
+    }
+}
+
+extension RestorationModel {
+    /// A random 2-level network of width 8 without context, for tests of everything but restoration quality.
+    static func tiny(steps: Int) -> RestorationModel {
+        var configuration = ConditionalUNetConfiguration()
+        configuration.baseChannels = 8
+        configuration.channelMultipliers = [1, 2]
+        configuration.contextDim = nil
+        configuration.useDegradationContext = false
+        var options = SDEOptions()
+        options.steps = steps
+        return RestorationModel(network: ConditionalUNet(configuration, seed: 3), sdeOptions: options)
     }
 }

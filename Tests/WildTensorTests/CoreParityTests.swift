@@ -75,6 +75,20 @@ final class CoreParityTests: XCTestCase {
         fixture.check("linear_nobias") { x, _ in x[0].linear(weight: x[1], bias: nil) }
     }
 
+    func testEmbeddingAndTheCLIPAttentionPieces() throws {
+        fixture.check("embedding") { x, _ in
+            (try? Tensor.embedding(x[0].values.map { Int($0) }, shape: x[0].shape, weight: x[1])) ?? Tensor.zeros([1])
+        }
+        // Causal mask as an additive constant: −∞ above the diagonal (exp gives exactly 0 there).
+        let mask = Tensor(shape: [5, 5], values: (0..<25).map { $0 % 5 > $0 / 5 ? -Float.infinity : 0 })
+        fixture.check("causal_attention") { x, _ in
+            (x[0].matmul(x[1].transposed()) * (1 / Float(8).squareRoot()) + mask).softmax(axis: -1)
+        }
+        fixture.check("quick_gelu") { x, _ in x[0] * (x[0] * 1.702).sigmoid() }
+        XCTAssertThrowsError(try Tensor.embedding([0, 10], weight: Tensor.zeros([10, 2])))
+        XCTAssertThrowsError(try Tensor.embedding([0], shape: [2], weight: Tensor.zeros([10, 2])))
+    }
+
     func testEveryFixtureCaseIsExercised() {
         // A new case in the generator without a test here would silently go unchecked.
         let tested = Set((0..<6).flatMap { ["add\($0)", "sub\($0)", "mul\($0)", "div\($0)"] })
@@ -82,7 +96,7 @@ final class CoreParityTests: XCTestCase {
                                   "cos", "abs", "clamp", "var_unbiased_1", "var_biased_23", "sum_all", "broadcast_to",
                                   "reshape", "permute", "permute_3120", "transpose", "concat1", "concat_last", "slice",
                                   "chunk", "matmul", "bmm", "matmul_broadcast", "matmul_broadcast_left", "linear",
-                                  "linear_nobias"]
+                                  "linear_nobias", "embedding", "causal_attention", "quick_gelu"]
         let prefixed = fixture.cases.filter { $0.hasPrefix("sum_") || $0.hasPrefix("mean_keep_") }
         XCTAssertEqual(Set(fixture.cases), tested.union(named).union(prefixed))
     }
