@@ -2,7 +2,7 @@
 SWIFT        ?= swift
 RELEASE_TEST := -c release -Xswiftc -enable-testing
 
-.PHONY: setup demo test test-debug fuzz fixtures python-tools photos bench clean
+.PHONY: setup demo test test-debug fuzz fixtures python-tools photos bench bench-tensor train-default clean
 
 ## Installs the Debian libraries WildIR links against (only what is missing).
 setup:
@@ -24,7 +24,7 @@ test-debug: setup
 fuzz: setup
 	WILDIR_FUZZ_ITERATIONS=1000000 $(SWIFT) test $(RELEASE_TEST) --filter 'CodecFuzzTests|CheckpointFuzzTests'
 
-## Python reference tools (NumPy, OpenCV, scikit-image, Pillow) in Tools/.venv.
+## Python reference tools (NumPy, OpenCV, scikit-image, Pillow, PyTorch CPU, safetensors, einops) in Tools/.venv.
 python-tools:
 	@bash Tools/setup-python.sh
 
@@ -32,13 +32,23 @@ python-tools:
 fixtures: python-tools
 	@bash Tools/generate-fixtures.sh
 
-## Real 2560×1600 photographs from a Debian package, for benchmarks and training (data/photos, not committed).
+## Real photographs from Debian packages: data/photos (training, benchmarks) and data/heldout (evaluation only).
 photos:
 	@bash scripts/fetch-photos.sh
+
+## Trains the bundled model's recipe (configs/default.yml) on data/photos: about 25 minutes on 2 cores.
+train-default: setup photos
+	$(SWIFT) build -c release --product wildir
+	"$$($(SWIFT) build -c release --show-bin-path)/wildir" train --config configs/default.yml
 
 ## Benchmarks against OpenCV and Pillow on this machine; writes Benchmarks/results/.
 bench: setup python-tools photos
 	@bash Benchmarks/run-imaging.sh
+
+## Tensor-engine benchmarks against PyTorch (convolutions; with DACLIP_REPO set, the official networks too).
+bench-tensor: setup python-tools
+	@bash Benchmarks/run-tensor.sh
+	@if [ -n "$$DACLIP_REPO" ]; then bash Benchmarks/run-unet.sh; else echo "set DACLIP_REPO for the network benchmark"; fi
 
 clean:
 	rm -rf .build Benchmarks/.build
