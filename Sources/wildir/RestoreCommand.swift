@@ -10,7 +10,8 @@ struct RestoreCommand: ParsableCommand {
         discussion: """
             --model takes 'default' (the model shipped in models/default.safetensors), a WildIR safetensors \
             checkpoint (its configuration is in its metadata) or an official IR-SDE / DACLIP-IR .pth state dict \
-            (its configuration is read from the tensor names and shapes).
+            (its configuration is read from the tensor names and shapes, or taken from --config, a YAML options \
+            file with the official network_G and sde blocks).
 
             Images of any size are restored in overlapping tiles (--tile, --overlap) with blended seams. Gray \
             images come back gray, alpha is kept, and the output has the input's size. Outputs are PNG files \
@@ -30,6 +31,9 @@ struct RestoreCommand: ParsableCommand {
 
     @Option(help: "'default' or the path of a checkpoint (.safetensors or .pth).")
     var model = "default"
+
+    @Option(help: "A training options file (YAML) whose network_G and sde blocks describe the checkpoint, for official weights whose configuration cannot be read from their tensors.")
+    var config: String?
 
     @Option(help: "Sampler: posterior (optimal posterior sampling), sde (reverse SDE) or ode.")
     var sampler: SamplingMethod = .posterior
@@ -59,7 +63,11 @@ struct RestoreCommand: ParsableCommand {
     func run() throws {
         let modelURL = try ModelLocator.resolve(model)
         let restorationModel: RestorationModel
-        do { restorationModel = try RestorationModel(contentsOf: modelURL) } catch {
+        do {
+            let options = try config.map { try TrainingOptions(contentsOf: URL(fileURLWithPath: $0)) }
+            restorationModel = try RestorationModel(contentsOf: modelURL, configuration: options?.networkG.configuration,
+                                                    sdeOptions: options?.sde)
+        } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }

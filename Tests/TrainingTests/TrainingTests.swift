@@ -50,6 +50,28 @@ final class TrainingTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: resumedDirectory.appendingPathComponent("loss.png").path))
     }
 
+    func testLossFallsOnATinyConfiguration() throws {
+        var options = try tinyOptions(try temporaryDirectory(), iterations: 60)
+        options.train.lrG = 2e-3
+        let trainer = try Trainer(options: options)
+        // The objective on one fixed batch, fixed time steps and fixed noise, before and after training (the
+        // per-iteration losses are too noisy to compare: each draws its own time steps).
+        let (lq, gt) = try PatchSampler(options: options.datasets.train, seed: 99).batch(iteration: 0)
+        var random = TensorRandom(seed: 5)
+        let noise = random.normal(gt.shape), steps = [4, 12]
+        func objective() -> Float {
+            withNoGrad {
+                let xt = trainer.sde.noisyStates(x0: gt, mu: lq, timesteps: steps, noise: noise)
+                let predicted = trainer.network(xt, cond: lq, time: Tensor(shape: [2], values: steps.map(Float.init)))
+                return trainer.sde.matchingLoss(predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: steps).scalar
+            }
+        }
+        let before = objective()
+        try trainer.run()
+        let after = objective()
+        XCTAssertLessThan(after, before * 0.95, "objective on a fixed batch: \(before) before, \(after) after 60 iterations")
+    }
+
     func testOptionsRejectUnknownKeysAndBadValues() throws {
         XCTAssertThrowsError(try TrainingOptions(yaml: "train:\n  lr_g: 0.1\n")) { error in
             XCTAssertTrue("\(error)".contains("train.lr_g"), "\(error)")

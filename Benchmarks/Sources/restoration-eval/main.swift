@@ -2,11 +2,23 @@
 // pipeline with a fixed per-photo seed, restored by every sampler at several step counts, and scored (PSNR/SSIM
 // on RGB, BasicSR conventions) against the crop; the LQ input is scored too. Also times one 512² restoration.
 // Usage: restoration-eval MODEL HELDOUT_DIR [CROP] [STEPS,...] > table.md
+//        restoration-eval speed MODEL IMAGE STEPS RUNS   (one JSON line: median seconds of posterior sampling)
 import BenchSupport
 import Foundation
 import WildIR
 
 let arguments = CommandLine.arguments
+if arguments.count == 6, arguments[1] == "speed", let steps = Int(arguments[4]), let runs = Int(arguments[5]) {
+    // The sampling loop alone (model loaded, image decoded), as the reference script times it.
+    let model = try RestorationModel(contentsOf: URL(fileURLWithPath: arguments[2]))
+    let image = try Image(contentsOf: arguments[3]).droppingAlpha
+    var options = RestorationOptions()
+    options.steps = steps
+    options.tileSize = max(image.width, image.height)
+    let restorer = try Restorer(model: model, options: options)
+    report("restore_\(image.width)x\(image.height)_posterior_\(steps)_steps", try time(runs: runs) { _ = try restorer.restore(image) })
+    exit(0)
+}
 guard arguments.count >= 3 else {
     FileHandle.standardError.write(Data("usage: restoration-eval MODEL HELDOUT_DIR [CROP] [STEPS,...]\n".utf8))
     exit(64)
