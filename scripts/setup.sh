@@ -14,6 +14,11 @@ packages=(
   fonts-dejavu-core    # the DejaVu Sans font those captions use
   pkg-config
 )
+# libgomp's link-time library (the OpenMP runtime oneDNN runs on; WildTensor runs its loops on the same team) comes
+# with the C compiler's libgcc-N-dev, which the Swift toolchain already requires; install it if it is absent.
+if ! ls /usr/lib/gcc/*/*/libgomp.so >/dev/null 2>&1; then
+  packages+=("libgcc-$(gcc -dumpversion 2>/dev/null | cut -d. -f1 || echo 12)-dev")
+fi
 
 missing=()
 for p in "${packages[@]}"; do
