@@ -34,19 +34,31 @@ public enum CheckpointFile {
     /// Throws ``CheckpointError/unsupported(file:detail:)`` for a legacy (pre-1.6) PyTorch file, with the one-line
     /// command that converts it, and for anything else that is neither format.
     public static func load(_ url: URL) throws -> [(name: String, tensor: StoredTensor)] {
+        try contents(of: url).tensors
+    }
+
+    /// The named tensors of the file at `url` and its string metadata (a safetensors `__metadata__` map; empty
+    /// for PyTorch checkpoints), from one read of the file.
+    public static func contents(of url: URL) throws -> (tensors: [(name: String, tensor: StoredTensor)], metadata: [String: String]) {
         let data = try CheckpointError.mappedContents(of: url)
-        return try load(data: data, name: url.path)
+        return try contents(data: data, name: url.path)
     }
 
     /// The named tensors of checkpoint bytes; `name` appears in error messages.
     public static func load(data: Data, name: String) throws -> [(name: String, tensor: StoredTensor)] {
+        try contents(data: data, name: name).tensors
+    }
+
+    /// The named tensors and metadata of checkpoint bytes; `name` appears in error messages.
+    public static func contents(data: Data, name: String) throws
+        -> (tensors: [(name: String, tensor: StoredTensor)], metadata: [String: String]) {
         guard !data.isEmpty else { throw CheckpointError.malformed(file: name, detail: "the file is empty") }
         switch CheckpointFormat.sniff(data) {
         case .safetensors:
             let file = try SafeTensorsFile(data: data, name: name)
-            return try file.names.map { ($0, try file.tensor($0, file: name)) }
+            return (try file.names.map { ($0, try file.tensor($0, file: name)) }, file.metadata)
         case .torchZip:
-            return try TorchCheckpoint(data: data, name: name).stateDict()
+            return (try TorchCheckpoint(data: data, name: name).stateDict(), [:])
         case .legacyTorch:
             throw CheckpointError.unsupported(
                 file: name, detail: "this is a legacy (pre-1.6) PyTorch file, which WildIR does not read; re-save it with a "

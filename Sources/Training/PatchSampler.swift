@@ -101,11 +101,7 @@ public final class PatchSampler: @unchecked Sendable {
         return (gt, lq)
     }
 
-    static func rgb(_ image: Image) throws -> Image {
-        let colour = image.droppingAlpha
-        guard colour.channels == 1 else { return colour }
-        return try Image(width: colour.width, height: colour.height, channels: 3, samples: colour.samples + colour.samples + colour.samples)
-    }
+    static func rgb(_ image: Image) throws -> Image { try image.expandedToRGB().droppingAlpha }
 
     static func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 }

@@ -48,6 +48,8 @@ public final class Trainer {
     private let ema: ExponentialMovingAverage
     private let prefetcher: BatchPrefetcher
     private let parameters: [(name: String, tensor: Tensor)]
+    /// The validation pairs, decoded and degraded once, on the first validation.
+    private var validationPairs: [ValidationSet.Pair]?
 
     /// Builds the run; with `resume`, loads `checkpoints/latest.safetensors` if it exists.
     public init(options: TrainingOptions, resume: Bool = false) throws {
@@ -182,7 +184,8 @@ public final class Trainer {
     @discardableResult
     public func validate() throws -> ValidationResult? {
         guard let set = options.datasets.val else { return nil }
-        let pairs = try ValidationSet.load(set, seed: options.train.seed)
+        let pairs = try validationPairs ?? ValidationSet.load(set, seed: options.train.seed)
+        validationPairs = pairs
         let evaluation = ConditionalUNet(network.configuration)
         try ema.copy(into: evaluation.namedParameters())
         evaluation.eval()

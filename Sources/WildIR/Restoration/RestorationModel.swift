@@ -28,10 +28,8 @@ public final class RestorationModel {
     /// Loads a checkpoint; `configuration` overrides what the file says or implies.
     public convenience init(contentsOf url: URL, configuration: ConditionalUNetConfiguration? = nil,
                             sdeOptions: SDEOptions? = nil) throws {
-        let tensors = try CheckpointFile.load(url)
+        let (tensors, metadata) = try CheckpointFile.contents(of: url)
         let state = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
-        var metadata: [String: String] = [:]
-        if let header = try? SafeTensorsFile(contentsOf: url) { metadata = header.metadata }
         let decoder = JSONDecoder()
         let network = try configuration
             ?? metadata[MetadataKey.network].map { try decoder.decode(ConditionalUNetConfiguration.self, from: Data($0.utf8)) }

@@ -90,11 +90,10 @@ public final class Restorer {
     static func networkInput(_ image: Image, channels: Int) throws -> Image {
         let colour = image.droppingAlpha
         if colour.channels == channels { return colour }
-        guard colour.channels == 1 else {
+        guard colour.channels == 1 && channels == 3 else {
             throw RestorationError.invalidOption("the network restores \(channels)-channel images; this one has \(colour.channels)")
         }
-        return try Image(width: image.width, height: image.height, channels: channels,
-                         samples: Array(repeating: colour.samples, count: channels).flatMap { $0 })
+        return try colour.expandedToRGB()
     }
 
     /// Back to the input's layout: gray from BT.601 luma when the input was gray, the input's alpha re-attached.

@@ -99,13 +99,7 @@ extension Tensor {
                 grads.append(nil)
             }
             func perChannel(_ values: [Double], like parameter: Tensor) -> Tensor {
-                var totals = [Float](repeating: 0, count: channels)
-                for c in 0..<channels {
-                    var s = 0.0
-                    for n in 0..<batch { s += values[n * channels + c] }
-                    totals[c] = Float(s)
-                }
-                return Tensor(shape: parameter.shape, values: totals)
+                Tensor.summedBlocks(values, blocks: batch, width: channels, shape: parameter.shape)
             }
             if let weight { grads.append(weight.isTracked ? perChannel(gradDot, like: weight) : nil) }
             if let bias { grads.append(bias.isTracked ? perChannel(gradSum, like: bias) : nil) }
@@ -181,13 +175,7 @@ extension Tensor {
                 }
             }
             func combine(_ partial: [Double], like parameter: Tensor) -> Tensor {
-                var totals = [Float](repeating: 0, count: width)
-                for i in 0..<width {
-                    var s = 0.0
-                    for block in 0..<blocks { s += partial[block * width + i] }
-                    totals[i] = Float(s)
-                }
-                return Tensor(shape: parameter.shape, values: totals)
+                Tensor.summedBlocks(partial, blocks: blocks, width: width, shape: parameter.shape)
             }
             var grads: [Tensor?] = [x.isTracked ? gx : nil]
             if let weight { grads.append(wantWeight ? combine(partialDot, like: weight) : nil) }
@@ -288,13 +276,7 @@ extension Tensor {
                 }
             }
             func combine(_ partial: [Double], like parameter: Tensor) -> Tensor {
-                var totals = [Float](repeating: 0, count: channels)
-                for c in 0..<channels {
-                    var s = 0.0
-                    for block in 0..<blocks { s += partial[block * channels + c] }
-                    totals[c] = Float(s)
-                }
-                return Tensor(shape: parameter.shape, values: totals)
+                Tensor.summedBlocks(partial, blocks: blocks, width: channels, shape: parameter.shape)
             }
             var grads: [Tensor?] = [x.isTracked ? gx : nil, wantGain ? combine(partialDot, like: gain) : nil]
             if let bias { grads.append(wantBias ? combine(partialSum, like: bias) : nil) }
@@ -337,5 +319,19 @@ enum ChannelNormKernel {
             j += 1
         }
         return (Double(sg), Double(sgx))
+    }
+}
+
+extension Tensor {
+    /// Sums `blocks` rows of `width` partial sums (per sample, or per thread's block of rows) into one parameter
+    /// gradient of `shape`, in double precision.
+    fileprivate static func summedBlocks(_ partial: [Double], blocks: Int, width: Int, shape: [Int]) -> Tensor {
+        var totals = [Float](repeating: 0, count: width)
+        for i in 0..<width {
+            var s = 0.0
+            for block in 0..<blocks { s += partial[block * width + i] }
+            totals[i] = Float(s)
+        }
+        return Tensor(shape: shape, values: totals)
     }
 }

@@ -46,9 +46,9 @@ extension Tensor {
     /// Sum over `axes` (negative axes count from the end); `keepDims` keeps them as size 1.
     public func sum(axes: [Int], keepDims: Bool = false) -> Tensor {
         let normalised = Set(axes.map { ShapeRules.axis($0, rank: rank, "sum") }).sorted()
+        // Summing over size-1 axes changes nothing: the result then shares the input's storage, as `reshaped` does.
         var result = self.detached()
         for axis in normalised where shape[axis] != 1 { result = result.sumKernel(axis: axis) }
-        if normalised.allSatisfy({ shape[$0] == 1 }) { result = self.copy() }
         var keptShape = shape
         for axis in normalised { keptShape[axis] = 1 }
         let finalShape = keepDims ? keptShape : shape.indices.filter { !normalised.contains($0) }.map { shape[$0] }
