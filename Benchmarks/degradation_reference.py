@@ -1,5 +1,9 @@
 """The reference side of the degradation benchmark: DACLIP-IR's official `random_degrade` (and its operations)
-on the same 512×512 crops as degradation-bench, two worker processes (one per core).
+on the same 512×512 crops as degradation-bench, two worker processes (one per core); and Real-ESRGAN's own
+degradation at ×1 (dataset kernels + `RealESRNetModel.feed_data` on CPU PyTorch, released code from PyPI, see
+Tools/fixtures/_realesrgan_reference.py), two processes of one PyTorch thread, one image per `feed_data` call
+(BasicSR's `filter2D` fails on batches of CPU tensors after `DiffJPEG` under PyTorch 2.x: a `.view` of a
+non-contiguous result).
 
 Needs a checkout of the official repository (github.com/Algolzw/daclip-uir, MIT): DACLIP_REPO=/path. It is loaded
 as Tools/fixtures/wild_reference.py loads it (PyTorch imports stubbed, PSF pickle read NumPy-only).
@@ -20,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tools", "fixtures"))
 import wild_reference  # noqa: E402
+import _realesrgan_reference  # noqa: E402
 
 OFFICIAL = None
 CROPS = None
@@ -30,6 +35,43 @@ def init(repo, crops):
     cv2.setNumThreads(1)  # one image per process, as in a DataLoader worker
     OFFICIAL = wild_reference.load_official(repo)
     CROPS = crops
+
+
+REALESRGAN = None
+BATCH = 1
+
+
+def realesrgan_batch(index):
+    import torch
+    random.seed(index)
+    np.random.seed(index)
+    torch.manual_seed(index)
+    r = REALESRGAN
+    items = [r.kernels() for _ in range(BATCH)]
+    crops = [CROPS[(index * BATCH + k) % len(CROPS)][:, :, ::-1] for k in range(BATCH)]  # BGR → RGB
+    gt = torch.stack([torch.from_numpy(np.ascontiguousarray(c.transpose(2, 0, 1))) for c in crops])
+    r.model.opt["gt_size"] = gt.shape[2]
+    r.model.feed_data({"gt": gt, **{key: torch.stack([item[key] for item in items]) for key in items[0]}})
+    return index
+
+
+def realesrgan_throughput(crops, runs):
+    """Per-image milliseconds of Real-ESRGAN's ×1 degradation, or None when its releases cannot be downloaded."""
+    global REALESRGAN, CROPS
+    import torch
+    torch.set_num_threads(1)
+    REALESRGAN, CROPS = _realesrgan_reference.load(scale=1), crops
+    if REALESRGAN is None:
+        return None
+    batches = len(crops) * 4 // BATCH
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(realesrgan_batch, range(2))  # warm-up
+        per_image = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            pool.map(realesrgan_batch, range(batches), chunksize=1)
+            per_image.append((time.perf_counter() - start) * 1e3 / (batches * BATCH))
+    return per_image
 
 
 def degrade(index):
@@ -57,6 +99,9 @@ def main():
         h, w = img.shape[:2]
         y, x = (h - 512) // 2, (w - 512) // 2
         crops.append(np.ascontiguousarray(img[y:y + 512, x:x + 512]).astype(np.float32) / 255)
+    per_image = realesrgan_throughput(crops, runs)
+    if per_image:
+        report("realesrgan_x1_pipeline_per_image", per_image)
     jobs = len(crops) * 8
     with multiprocessing.Pool(2, initializer=init, initargs=(repo, crops)) as pool:
         pool.map(degrade, range(4))  # warm-up

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Degradation benchmark: WildIR's wild pipeline and its operations vs DACLIP-IR's official Python code, on the
+# Degradation benchmark: WildIR's wild and Real-ESRGAN ×1 pipelines and their operations vs the official Python code, on the
 # same 512×512 crops of data/photos, same machine, same run, 2 cores each.
 # Usage: DACLIP_REPO=/path/to/daclip-uir Benchmarks/run-degradation.sh [RUNS]
 # (the official code is not on PyPI: DACLIP_REPO must point to a checkout of github.com/Algolzw/daclip-uir)

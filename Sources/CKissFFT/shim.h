@@ -3,4 +3,3 @@
 #define kiss_fft_scalar float
 #endif
 #include <kissfft/kiss_fft.h>
-#include <kissfft/kiss_fftnd.h>

@@ -26,6 +26,8 @@ public struct MeanRevertingSDE: Sendable {
     public let dt: Float
     /// √v_t = λ √(1 − e^{−2 θ̄_t dt}), the forward marginal's standard deviation (eq. 2).
     public let sigmaBars: [Float]
+    /// What the network's output stands for (``NetworkPrediction/noise`` for official networks).
+    public let prediction: NetworkPrediction
 
     /// - Parameters:
     ///   - maxSigma: λ; values ≥ 1 are read in 0–255 units (the official `max_sigma: 50`).
@@ -33,8 +35,9 @@ public struct MeanRevertingSDE: Sendable {
     ///   - schedule: θ schedule (official default cosine).
     ///   - eps: the mean's residual factor at T (official default 0.005 in the wild-IR options).
     ///   - sampleSteps: fewer steps for sampling (`sample_T`); nil uses T.
+    ///   - prediction: what the network outputs (default: the noise, as the official networks).
     public init(maxSigma: Float = 50, trainingSteps: Int = 100, schedule: ThetaSchedule = .cosine, eps: Float = 0.005,
-                sampleSteps: Int? = nil) throws {
+                sampleSteps: Int? = nil, prediction: NetworkPrediction = .noise) throws {
         guard trainingSteps >= 1 else { throw SDEError.invalidOption("T must be at least 1, got \(trainingSteps)") }
         guard eps > 0 && eps < 1 else { throw SDEError.invalidOption("eps must lie in (0, 1), got \(eps)") }
         guard maxSigma > 0 else { throw SDEError.invalidOption("max_sigma must be positive, got \(maxSigma)") }
@@ -47,6 +50,7 @@ public struct MeanRevertingSDE: Sendable {
         self.trainingSteps = trainingSteps
         self.steps = steps
         self.schedule = schedule
+        self.prediction = prediction
         let thetas = schedule.thetas(steps: steps)
         self.thetas = thetas
         sigmas = thetas.map { (lambda * lambda * 2 * $0).squareRoot() }

@@ -10,8 +10,9 @@ public enum SamplingMethod: String, Codable, Sendable, CaseIterable {
     case ode
 }
 
-/// Predicts the noise ε̂(x_t, μ, t) of a state (the trained network, or an oracle in tests); `time` is the value
-/// given to the network (t·T/sample_T).
+/// The network's output for a state (the trained network, or an oracle in tests): the noise ε̂(x_t, μ, t), or the
+/// residual x̂_0 − μ when the SDE's ``MeanRevertingSDE/prediction`` says so; `time` is the value given to the
+/// network (t·T/sample_T).
 public typealias NoisePredictor = (_ state: Tensor, _ mu: Tensor, _ time: Float) -> Tensor
 
 /// Runs the reverse process of a `MeanRevertingSDE` (the official `reverse_posterior`, `reverse_sde`,
@@ -46,7 +47,7 @@ public struct ReverseSampler: Sendable {
 
     /// One reverse step from x_t to x_{t−1}.
     public func step(_ x: Tensor, mu: Tensor, t: Int, random: inout TensorRandom, predictor: NoisePredictor) -> Tensor {
-        let noise = predictor(x, mu, sde.networkTime(t))
+        let noise = sde.noise(fromNetworkOutput: predictor(x, mu, sde.networkTime(t)), xt: x, mu: mu, t: t)
         switch method {
         case .posterior:
             let x0 = sde.estimatedInitialState(xt: x, mu: mu, noise: noise, t: t)

@@ -7,9 +7,11 @@ public struct SDEOptions: Codable, Equatable, Sendable {
     public var steps: Int = 100
     public var schedule: ThetaSchedule = .cosine
     public var eps: Float = 0.005
+    /// What the network outputs: `noise` (official) or `residual` (x̂_0 − μ; WildIR's own models may use it).
+    public var prediction: NetworkPrediction = .noise
 
     enum CodingKeys: String, CodingKey {
-        case maxSigma = "max_sigma", steps = "T", schedule, eps
+        case maxSigma = "max_sigma", steps = "T", schedule, eps, prediction
     }
 
     public init() {}
@@ -20,10 +22,12 @@ public struct SDEOptions: Codable, Equatable, Sendable {
         steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? 100
         schedule = try c.decodeIfPresent(ThetaSchedule.self, forKey: .schedule) ?? .cosine
         eps = try c.decodeIfPresent(Float.self, forKey: .eps) ?? 0.005
+        prediction = try c.decodeIfPresent(NetworkPrediction.self, forKey: .prediction) ?? .noise
     }
 
     /// The SDE these options describe, optionally with fewer sampling steps.
     public func makeSDE(sampleSteps: Int? = nil) throws -> MeanRevertingSDE {
-        try MeanRevertingSDE(maxSigma: maxSigma, trainingSteps: steps, schedule: schedule, eps: eps, sampleSteps: sampleSteps)
+        try MeanRevertingSDE(maxSigma: maxSigma, trainingSteps: steps, schedule: schedule, eps: eps, sampleSteps: sampleSteps,
+                             prediction: prediction)
     }
 }

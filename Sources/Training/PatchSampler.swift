@@ -15,7 +15,7 @@ public final class PatchSampler: @unchecked Sendable {
     private let groundTruthPaths: [String]
     private let lowQualityPaths: [String]?
     private let pipeline: DegradationPipeline
-    private var cache: [Int: (gt: Image, lq: Image?)] = [:]
+    private var cache: [Int: (gt: Image, lq: Image?)] = [:]  // by source: photo × scale
     private let lock = NSLock()
 
     public init(options: TrainingOptions.TrainingSet, seed: UInt64) throws {
@@ -48,6 +48,9 @@ public final class PatchSampler: @unchecked Sendable {
     /// Number of source photos.
     public var imageCount: Int { groundTruthPaths.count }
 
+    /// Number of sources drawn from: every photo at every scale of `scales`.
+    var sourceCount: Int { groundTruthPaths.count * options.scales.count }
+
     /// Batch `iteration`: `(lq, gt)` tensors of shape `[batch, 3, patch, patch]`.
     public func batch(iteration: Int) throws -> (lq: Tensor, gt: Tensor) {
         var lqs: [Image] = [], gts: [Image] = []
@@ -62,11 +65,12 @@ public final class PatchSampler: @unchecked Sendable {
 
     /// One augmented (LQ, GT) patch pair.
     func sample(_ random: inout DegradationRandom) throws -> (Image, Image) {
-        let which = Int(random.next() % UInt64(groundTruthPaths.count))
+        let which = Int(random.next() % UInt64(sourceCount))
         let (gtImage, lqImage) = try source(which)
         let size = options.patchSize
         guard gtImage.width >= size, gtImage.height >= size else {
-            throw TrainingError.data("\(groundTruthPaths[which]) is \(gtImage.width)×\(gtImage.height), smaller than patch_size \(size)")
+            let path = groundTruthPaths[which % groundTruthPaths.count], scale = options.scales[which / groundTruthPaths.count]
+            throw TrainingError.data("\(path) is \(gtImage.width)×\(gtImage.height) at scale \(scale), smaller than patch_size \(size)")
         }
         let x = Int(random.next() % UInt64(gtImage.width - size + 1)), y = Int(random.next() % UInt64(gtImage.height - size + 1))
         var gt = try gtImage.cropped(x: x, y: y, width: size, height: size)
@@ -85,15 +89,17 @@ public final class PatchSampler: @unchecked Sendable {
         return (lq, gt)
     }
 
-    /// The decoded photo (RGB, alpha dropped, gray expanded), cached after first use.
+    /// Source `index`: photo `index % photos` (RGB, alpha dropped, gray expanded) shrunk by scale
+    /// `index / photos`; cached after first use.
     private func source(_ index: Int) throws -> (Image, Image?) {
         lock.lock()
         if let cached = cache[index] { lock.unlock(); return cached }
         lock.unlock()
-        let gt = try Self.rgb(Image(contentsOf: groundTruthPaths[index]))
-        let lq = try lowQualityPaths.map { try Self.rgb(Image(contentsOf: $0[index])) }
+        let (scaleIndex, photo) = index.quotientAndRemainder(dividingBy: groundTruthPaths.count)
+        let gt = try Self.shrunk(Self.rgb(Image(contentsOf: groundTruthPaths[photo])), by: options.scales[scaleIndex])
+        let lq = try lowQualityPaths.map { try Self.rgb(Image(contentsOf: $0[photo])) }
         if let lq, lq.width != gt.width || lq.height != gt.height {
-            throw TrainingError.data("\(lowQualityPaths![index]) and \(groundTruthPaths[index]) differ in size")
+            throw TrainingError.data("\(lowQualityPaths![photo]) and \(groundTruthPaths[photo]) differ in size")
         }
         lock.lock()
         cache[index] = (gt, lq)
@@ -102,6 +108,11 @@ public final class PatchSampler: @unchecked Sendable {
     }
 
     static func rgb(_ image: Image) throws -> Image { try image.expandedToRGB().droppingAlpha }
+
+    /// `image` shrunk by `scale` with the area filter and stored at 8 bits, as a multi-scale dataset on disk.
+    static func shrunk(_ image: Image, by scale: Double) throws -> Image {
+        scale == 1 ? image : try image.resized(scale: scale, filter: .area).quantisedTo8Bit
+    }
 
     static func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 }

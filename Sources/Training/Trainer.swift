@@ -98,7 +98,7 @@ public final class Trainer {
         let timesteps = (0..<lq.shape[0]).map { _ in 1 + Int(random.next() % UInt64(sde.steps)) }
         let xt = sde.noisyStates(x0: gt, mu: lq, timesteps: timesteps, noise: random.normal(gt.shape))
         let time = Tensor(shape: [timesteps.count], values: timesteps.map(Float.init))
-        let predicted = network(xt, cond: lq, time: time)
+        let predicted = sde.noises(fromNetworkOutput: network(xt, cond: lq, time: time), xt: xt, mu: lq, timesteps: timesteps)
         let loss = sde.matchingLoss(predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: timesteps,
                                     squared: options.train.lossType == "l2", weight: Float(options.train.weight))
         optimiser.zeroGrad()
@@ -221,7 +221,7 @@ public final class Trainer {
     }
 }
 
-/// The held-out validation pairs: centre crops of the first `count` images, degraded once by the wild pipeline
+/// The held-out validation pairs: centre crops of the first `count` images (shrunk by `scale`), degraded once by the wild pipeline
 /// with a fixed per-image seed (or cut from the LQ folder).
 enum ValidationSet {
     struct Pair { let name: String; let lq: Image; let gt: Image }
@@ -233,7 +233,7 @@ enum ValidationSet {
         }
         return try paths.map { path in
             let name = PatchSampler.stem(path)
-            let full = try PatchSampler.rgb(Image(contentsOf: path))
+            let full = try PatchSampler.shrunk(PatchSampler.rgb(Image(contentsOf: path)), by: set.scale)
             let size = min(set.cropSize, full.width, full.height)
             let (x, y) = ((full.width - size) / 2, (full.height - size) / 2)
             let gt = try full.cropped(x: x, y: y, width: size, height: size)

@@ -34,10 +34,16 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         public var batchSize: Int = 4
         public var useFlip: Bool = true
         public var useRot: Bool = true
+        /// Multi-scale copies of every HQ photo, each shrunk by one of these factors (area filter, 8-bit), as
+        /// Real-ESRGAN's multi-scale DF2K (1, 0.75, 0.5, 1/3): patches then hold whole objects and textures, not
+        /// only the smooth close-ups of a large photo. Each (photo, scale) is drawn equally often. HQ-only data.
+        public var scales: [Double] = [1]
+
+        public init() {}
 
         enum CodingKeys: String, CodingKey {
             case datarootGT = "dataroot_GT", datarootLQ = "dataroot_LQ", degradation, patchSize = "patch_size"
-            case batchSize = "batch_size", useFlip = "use_flip", useRot = "use_rot"
+            case batchSize = "batch_size", useFlip = "use_flip", useRot = "use_rot", scales
         }
     }
 
@@ -51,12 +57,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         public var count: Int = 4
         /// Sampling steps used for validation restorations.
         public var sampleSteps: Int?
+        /// Factor by which each photo is shrunk (area filter, 8-bit) before its centre crop. HQ-only data.
+        public var scale: Double = 1
 
         public init(datarootGT: String) { self.datarootGT = datarootGT }
 
         enum CodingKeys: String, CodingKey {
             case datarootGT = "dataroot_GT", datarootLQ = "dataroot_LQ", cropSize = "crop_size", count
-            case sampleSteps = "sample_T"
+            case sampleSteps = "sample_T", scale
         }
     }
 
@@ -177,6 +185,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
                   "datasets.train.patch_size must be a multiple of 2^len(ch_mult) = \(1 << networkG.setting.chMult.count)")
         try check(["wild", "mild", "realesrgan"].contains(datasets.train.degradation),
                   "datasets.train.degradation must be wild, mild or realesrgan")
+        try check(!datasets.train.scales.isEmpty && datasets.train.scales.allSatisfy { $0 > 0 && $0 <= 1 },
+                  "datasets.train.scales must be a non-empty list of factors in (0, 1]")
+        try check(datasets.train.datarootLQ == nil || datasets.train.scales == [1],
+                  "datasets.train.scales needs HQ-only data: shrinking an LQ folder would change its degradations")
+        if let val = datasets.val {
+            try check(val.scale > 0 && val.scale <= 1, "datasets.val.scale must lie in (0, 1]")
+            try check(val.datarootLQ == nil || val.scale == 1, "datasets.val.scale needs HQ-only data (no dataroot_LQ)")
+        }
         try check(["AdamW", "Adam"].contains(train.optimizer), "train.optimizer must be AdamW or Adam")
         try check(train.lossType == "l1" || train.lossType == "l2", "train.loss_type must be l1 or l2")
         try check(train.lrG > 0, "train.lr_G must be positive")
@@ -210,10 +226,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard let root = try Yams.load(yaml: text) as? [String: Any] else { return [] }
         let known: [String: Set<String>] = [
             "": ["name", "sde", "datasets", "network_G", "train", "path"],
-            "sde": ["max_sigma", "T", "schedule", "eps"],
+            "sde": ["max_sigma", "T", "schedule", "eps", "prediction"],
             "datasets": ["train", "val"],
-            "datasets.train": ["dataroot_GT", "dataroot_LQ", "degradation", "patch_size", "batch_size", "use_flip", "use_rot"],
-            "datasets.val": ["dataroot_GT", "dataroot_LQ", "crop_size", "count", "sample_T"],
+            "datasets.train": ["dataroot_GT", "dataroot_LQ", "degradation", "patch_size", "batch_size", "use_flip", "use_rot", "scales"],
+            "datasets.val": ["dataroot_GT", "dataroot_LQ", "crop_size", "count", "sample_T", "scale"],
             "network_G": ["which_model_G", "setting"],
             "network_G.setting": ["in_nc", "out_nc", "nf", "ch_mult", "context_dim", "use_degra_context", "use_image_context", "scale"],
             "train": ["optimizer", "lr_G", "beta1", "beta2", "weight_decay_G", "niter", "warmup_iter", "eta_min", "loss_type",

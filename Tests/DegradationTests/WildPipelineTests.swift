@@ -84,49 +84,13 @@ final class WildPipelineTests: XCTestCase {
 /// (500 draws each side; fixture from Tools/fixtures/wild_reference.py).
 final class WildPipelineReferenceDistributionTests: XCTestCase {
     func testPSNRDistributionMatchesTheOfficialPipeline() throws {
-        let fixture = try XCTUnwrap(try Fixtures.json("degradation", "wild_reference_psnr.json") as? [String: Any])
-        let photos = try XCTUnwrap(fixture["photos"] as? [String])
-        let draws = try XCTUnwrap(fixture["draws_per_photo"] as? Int)
-        let referenceByPhoto = try XCTUnwrap(fixture["psnr"] as? [String: [Double]])
-        var ours: [Double] = [], reference: [Double] = []
-        for name in photos {
-            let gt = try Image(contentsOf: Fixtures.path("images", "\(name).png"))
-            reference += try XCTUnwrap(referenceByPhoto[name])
-            for seed in 0..<draws {
-                var random = DegradationRandom(seed: UInt64(seed), name: name)
-                let (lq, _) = try WildPipeline().apply(gt, random: &random)
-                ours.append(try PSNRReference.psnr(lq, gt))
-            }
+        try ReferenceDistribution.compare(pipeline: "wild", fixture: "wild_reference_psnr.json") { gt, seed, name in
+            var random = DegradationRandom(seed: seed, name: name)
+            return try PSNRReference.psnr(WildPipeline().apply(gt, random: &random).0, gt)
         }
-        let (medianOurs, medianReference) = (Self.median(ours), Self.median(reference))
-        let d = Self.kolmogorovSmirnov(ours, reference)
-        let critical = 1.628 * Double(ours.count + reference.count).squareRoot() / Double(ours.count * reference.count).squareRoot()
-        print(String(format: "wild PSNR: median %.2f dB (official %.2f dB), KS D = %.3f (1%% critical %.3f), n = %d + %d",
-                     medianOurs, medianReference, d, critical, ours.count, reference.count))
-        XCTAssertEqual(medianOurs, medianReference, accuracy: 0.5)
-        XCTAssertLessThan(d, critical, "two-sample Kolmogorov–Smirnov rejects at 1%")
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let s = values.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
-
-    /// The two-sample Kolmogorov–Smirnov statistic: the largest gap between the empirical distribution functions.
-    static func kolmogorovSmirnov(_ a: [Double], _ b: [Double]) -> Double {
-        let (sa, sb) = (a.sorted(), b.sorted())
-        var (i, j, d) = (0, 0, 0.0)
-        while i < sa.count && j < sb.count {
-            let x = min(sa[i], sb[j])
-            while i < sa.count && sa[i] <= x { i += 1 }
-            while j < sb.count && sb[j] <= x { j += 1 }
-            d = max(d, abs(Double(i) / Double(sa.count) - Double(j) / Double(sb.count)))
-        }
-        return d
     }
 }
 
-/// PSNR on the 8-bit RGB grid (the Metrics module is not a dependency of the degradation tests).
 enum PSNRReference {
     static func psnr(_ a: Image, _ b: Image) throws -> Double {
         let (x, y) = (a.interleaved8(), b.interleaved8())

@@ -2,7 +2,8 @@ import Imaging
 import TestSupport
 import XCTest
 
-/// Resize against OpenCV `cv2.resize` and MATLAB-style `imresize` (fixtures from Tools/fixtures/resize.py).
+/// Resize against OpenCV `cv2.resize`, MATLAB-style `imresize` and PyTorch's area interpolation (fixtures from
+/// Tools/fixtures/resize.py).
 final class ResizeTests: XCTestCase {
     struct Case {
         let input: String, filter: ResizeFilter, output: String
@@ -34,7 +35,7 @@ final class ResizeTests: XCTestCase {
         return (output, try NPYArray.fixture("resize", c.output), isUInt8)
     }
 
-    /// Float inputs: every OpenCV mode within 1e-5 of cv2.resize on float32.
+    /// Float inputs: every OpenCV mode within 1e-5 of cv2.resize on float32, and `torch-area` of PyTorch.
     func testOpenCVModesMatchOpenCVOnFloatData() throws {
         var worst = 0.0
         for c in try cases() where c.filter != .matlabBicubic && c.input.hasPrefix("random") {

@@ -106,6 +106,42 @@ final class MeanRevertingSDETests: XCTestCase {
         }
     }
 
+    func testResidualPredictionWithTheTrueResidualRecoversX0AndWithZeroReturnsTheLQImage() throws {
+        for steps in [100, 20] {
+            let sde = try MeanRevertingSDE(maxSigma: 10, eps: 0.1, sampleSteps: steps, prediction: .residual)
+            var random = TensorRandom(seed: 12)
+            let x0 = random.normal([1, 3, 6, 5]) * 0.3 + 0.5
+            let mu = x0 + random.normal([1, 3, 6, 5]) * 0.1
+            for start in [1, steps / 2, steps] {
+                let xt = sde.noisyState(x0: x0, mu: mu, t: start, noise: random.normal(x0.shape))
+                let sampler = ReverseSampler(sde: sde, method: .posterior)
+                let restored = sampler.sample(from: xt, mu: mu, startingAt: start, random: &random) { _, m, _ in x0 - m }
+                let lq = sampler.sample(from: xt, mu: mu, startingAt: start, random: &random) { x, _, _ in x * 0 }
+                XCTAssertLessThanOrEqual(zip(restored.values, x0.values).map { abs($0 - $1) }.max() ?? .infinity, 1e-5)
+                XCTAssertLessThanOrEqual(zip(lq.values, mu.values).map { abs($0 - $1) }.max() ?? .infinity, 1e-5)
+            }
+        }
+    }
+
+    func testResidualToNoiseConversionInvertsTheForwardMarginal() throws {
+        // x_t built from x0 and ε (eq. 2); the residual x0 − μ must map back to ε, per step and per batch.
+        let sde = try MeanRevertingSDE(maxSigma: 10, eps: 0.1, prediction: .residual)
+        var random = TensorRandom(seed: 13)
+        let x0 = random.normal([3, 2, 4, 4]) * 0.2 + 0.5, mu = x0 + random.normal([3, 2, 4, 4]) * 0.05
+        let noise = random.normal(x0.shape), timesteps = [1, 37, 100]
+        let xt = sde.noisyStates(x0: x0, mu: mu, timesteps: timesteps, noise: noise)
+        let batched = sde.noises(fromNetworkOutput: x0 - mu, xt: xt, mu: mu, timesteps: timesteps)
+        XCTAssertLessThanOrEqual(zip(batched.values, noise.values).map { abs($0 - $1) }.max() ?? .infinity, 2e-3)
+        for (b, t) in timesteps.enumerated() {
+            func sample(_ x: Tensor) -> Tensor { x.sliced(axis: 0, b..<(b + 1)) }
+            let one = sde.noise(fromNetworkOutput: sample(x0) - sample(mu), xt: sample(xt), mu: sample(mu), t: t)
+            let expected = Array(batched.values[(b * 32)..<((b + 1) * 32)])
+            XCTAssertLessThanOrEqual(zip(one.values, expected).map { abs($0 - $1) }.max() ?? .infinity, 1e-6, "t = \(t)")
+        }
+        let official = try MeanRevertingSDE(maxSigma: 10, eps: 0.1)
+        XCTAssertEqual(official.noises(fromNetworkOutput: noise, xt: xt, mu: mu, timesteps: timesteps).values, noise.values)
+    }
+
     func testForwardMarginalMomentsMatchEquation2() throws {
         // Simulate dx = θ_t(μ − x)dt + σ_t dW with 40 Euler sub-steps per step, 20 000 scalar paths, and compare
         // the sample mean and variance at several t with m_t and v_t of eq. 2.

@@ -50,26 +50,30 @@ final class TrainingTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: resumedDirectory.appendingPathComponent("loss.png").path))
     }
 
-    func testLossFallsOnATinyConfiguration() throws {
-        var options = try tinyOptions(try temporaryDirectory(), iterations: 60)
-        options.train.lrG = 2e-3
-        let trainer = try Trainer(options: options)
-        // The objective on one fixed batch, fixed time steps and fixed noise, before and after training (the
-        // per-iteration losses are too noisy to compare: each draws its own time steps).
-        let (lq, gt) = try PatchSampler(options: options.datasets.train, seed: 99).batch(iteration: 0)
-        var random = TensorRandom(seed: 5)
-        let noise = random.normal(gt.shape), steps = [4, 12]
-        func objective() -> Float {
-            withNoGrad {
-                let xt = trainer.sde.noisyStates(x0: gt, mu: lq, timesteps: steps, noise: noise)
-                let predicted = trainer.network(xt, cond: lq, time: Tensor(shape: [2], values: steps.map(Float.init)))
-                return trainer.sde.matchingLoss(predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: steps).scalar
+    func testLossFallsOnATinyConfigurationForBothPredictions() throws {
+        for prediction in NetworkPrediction.allCases {
+            var options = try tinyOptions(try temporaryDirectory(), iterations: 60)
+            options.train.lrG = 2e-3
+            options.sde.prediction = prediction
+            let trainer = try Trainer(options: options)
+            // The objective on one fixed batch, fixed time steps and fixed noise, before and after training (the
+            // per-iteration losses are too noisy to compare: each draws its own time steps).
+            let (lq, gt) = try PatchSampler(options: options.datasets.train, seed: 99).batch(iteration: 0)
+            var random = TensorRandom(seed: 5)
+            let noise = random.normal(gt.shape), steps = [4, 12]
+            func objective() -> Float {
+                withNoGrad {
+                    let xt = trainer.sde.noisyStates(x0: gt, mu: lq, timesteps: steps, noise: noise)
+                    let output = trainer.network(xt, cond: lq, time: Tensor(shape: [2], values: steps.map(Float.init)))
+                    let predicted = trainer.sde.noises(fromNetworkOutput: output, xt: xt, mu: lq, timesteps: steps)
+                    return trainer.sde.matchingLoss(predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: steps).scalar
+                }
             }
+            let before = objective()
+            try trainer.run()
+            let after = objective()
+            XCTAssertLessThan(after, before * 0.95, "\(prediction): objective on a fixed batch \(before) before, \(after) after 60 iterations")
         }
-        let before = objective()
-        try trainer.run()
-        let after = objective()
-        XCTAssertLessThan(after, before * 0.95, "objective on a fixed batch: \(before) before, \(after) after 60 iterations")
     }
 
     func testOptionsRejectUnknownKeysAndBadValues() throws {
@@ -78,10 +82,50 @@ final class TrainingTests: XCTestCase {
         }
         XCTAssertThrowsError(try TrainingOptions(yaml: "train:\n  niter: 0\n"))
         XCTAssertThrowsError(try TrainingOptions(yaml: "datasets:\n  train:\n    patch_size: 100\n"))
+        XCTAssertThrowsError(try TrainingOptions(yaml: "datasets:\n  train:\n    scales: [1, 0]\n"))
+        XCTAssertThrowsError(try TrainingOptions(yaml: "datasets:\n  train:\n    scales: []\n"))
+        XCTAssertThrowsError(try TrainingOptions(yaml: "datasets:\n  train:\n    dataroot_LQ: lq\n    scales: [0.5]\n"))
+        XCTAssertThrowsError(try TrainingOptions(yaml: "sde:\n  prediction: x0\n"))
+        XCTAssertEqual(try TrainingOptions(yaml: "sde:\n  prediction: residual\n").sde.prediction, .residual)
         let options = try TrainingOptions(contentsOf: URL(fileURLWithPath: Fixtures.root.deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("configs/default.yml").path))
         XCTAssertEqual(options.networkG.setting.nf, 32)
         XCTAssertEqual(options.sde.eps, 0.1)
-        XCTAssertEqual(options.sde.maxSigma, 10)
+        XCTAssertEqual(options.sde.maxSigma, 4)
+        XCTAssertEqual(options.sde.prediction, .residual)
+        XCTAssertEqual(options.datasets.train.scales, [0.5, 0.35, 0.25])
+    }
+
+    /// Multi-scale data: patches come from the photos shrunk by each scale (area filter, 8-bit), all scales drawn.
+    func testMultiScaleSourcesArePhotosShrunkByEachScale() throws {
+        var set = TrainingOptions.TrainingSet()
+        set.datarootGT = Fixtures.path("images")
+        set.patchSize = 16
+        set.batchSize = 1
+        set.useFlip = false
+        set.useRot = false
+        set.datarootLQ = nil
+        set.scales = [1, 0.25]
+        let sampler = try PatchSampler(options: set, seed: 3)
+        let photos = try ImageFolder.list(Fixtures.path("images")).images.map { try Image(contentsOf: $0).expandedToRGB().droppingAlpha }
+        let shrunk = try photos.map { try $0.resized(scale: 0.25, filter: .area).quantisedTo8Bit }
+        func contains(_ image: Image, _ patch: Image) -> Bool {
+            let first = patch.samples[0]
+            for y in 0...(image.height - 16) {
+                for x in 0...(image.width - 16) where image.samples[y * image.width + x] == first {
+                    if (try? image.cropped(x: x, y: y, width: 16, height: 16)) == patch { return true }
+                }
+            }
+            return false
+        }
+        var fromFull = 0, fromShrunk = 0
+        for iteration in 0..<12 {
+            let gt = try sampler.batch(iteration: iteration).gt.image()
+            if photos.contains(where: { contains($0, gt) }) { fromFull += 1 }
+            if shrunk.contains(where: { contains($0, gt) }) { fromShrunk += 1 }
+        }
+        XCTAssertEqual(fromFull + fromShrunk, 12, "every patch is a crop of a photo at one of the scales")
+        XCTAssertGreaterThan(fromShrunk, 0)
+        XCTAssertGreaterThan(fromFull, 0)
     }
 }

@@ -1,4 +1,4 @@
-// Times WildIR's degradation: the wild pipeline's throughput on 512×512 crops (both cores, one image per task)
+// Times WildIR's degradation: the wild and Real-ESRGAN ×1 pipelines' throughput on 512×512 crops (both cores, one image per task)
 // and each operation alone on one crop. Prints JSON lines {"library": "wildir", "case": ..., "median_ms": ...}
 // for Benchmarks/compare.py; Benchmarks/degradation_reference.py times the official Python code the same way.
 import BenchSupport
@@ -24,21 +24,25 @@ do {
     let pipeline = WildPipeline()
     // Throughput: every crop degraded 8 times per run, two images at a time (one per core); the same draws in
     // every run (seeded by job index), as the Python side does, so runs differ only by machine noise.
-    let jobs = crops.count * 8
-    var perImage: [Double] = []
-    for _ in 0..<runs {
-        let ms = milliseconds {
-            let failures = UncheckedSendableBox(NSLock())
-            DispatchQueue.concurrentPerform(iterations: jobs) { i in
-                var random = DegradationRandom(seed: 0, name: "\(i)")
-                do { _ = try pipeline.apply(crops[i % crops.count], random: &random) } catch {
-                    failures.value.lock(); print("error: \(error)"); failures.value.unlock()
+    func throughput(_ name: String, jobs: Int, _ degrade: @escaping @Sendable (Image, inout DegradationRandom) throws -> Void) {
+        var perImage: [Double] = []
+        for _ in 0..<runs {
+            let ms = milliseconds {
+                let failures = UncheckedSendableBox(NSLock())
+                DispatchQueue.concurrentPerform(iterations: jobs) { i in
+                    var random = DegradationRandom(seed: 0, name: "\(i)")
+                    do { try degrade(crops[i % crops.count], &random) } catch {
+                        failures.value.lock(); print("error: \(error)"); failures.value.unlock()
+                    }
                 }
             }
+            perImage.append(ms / Double(jobs))
         }
-        perImage.append(ms / Double(jobs))
+        report(name, perImage, extra: ["images_per_second": 1000 / median(perImage)])
     }
-    report("wild_pipeline_per_image", perImage, extra: ["images_per_second": 1000 / median(perImage)])
+    throughput("wild_pipeline_per_image", jobs: crops.count * 8) { _ = try pipeline.apply($0, random: &$1) }
+    // Real-ESRGAN ×1 (the DACLIP-IR † baseline's degradation), GT sharpening included as in feed_data.
+    throughput("realesrgan_x1_pipeline_per_image", jobs: crops.count * 4) { _ = try RealESRGANPipeline(scale: 1).apply($0, random: &$1) }
 
     // Operations alone on one crop (single image; the operation may use both cores internally).
     let image = crops[0]

@@ -1,7 +1,9 @@
 // Quality and speed of a restoration model on held-out photos: each photo's centre crop is degraded by the wild
 // pipeline with a fixed per-photo seed, restored by every sampler at several step counts, and scored (PSNR/SSIM
 // on RGB, BasicSR conventions) against the crop; the LQ input is scored too. Also times one 512² restoration.
-// Usage: restoration-eval MODEL HELDOUT_DIR [CROP] [STEPS,...] > table.md
+// Photos are first shrunk by SCALE (area filter; default 1/4, so that a crop holds a scene rather than a
+// smooth patch of a 2560-pixel-wide photo, as people view photos).
+// Usage: restoration-eval MODEL HELDOUT_DIR [CROP] [STEPS,...] [SCALE] > table.md
 //        restoration-eval speed MODEL IMAGE STEPS RUNS   (one JSON line: median seconds of posterior sampling)
 import BenchSupport
 import Foundation
@@ -26,20 +28,22 @@ guard arguments.count >= 3 else {
 let model = try RestorationModel(contentsOf: URL(fileURLWithPath: arguments[1]))
 let crop = arguments.count > 3 ? Int(arguments[3]) ?? 128 : 128
 let stepCounts = arguments.count > 4 ? arguments[4].split(separator: ",").compactMap { Int($0) } : [10, 25, 50, 100]
+let scale = arguments.count > 5 ? Double(arguments[5]) ?? 0.25 : 0.25
 let photos = try ImageFolder.list(arguments[2]).images
 
 struct Pair { let name: String; let lq: Image; let gt: Image }
 let pairs: [Pair] = try photos.map { path in
     let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-    let full = try Image(contentsOf: path).droppingAlpha
-    let gt = try full.cropped(x: (full.width - crop) / 2, y: (full.height - crop) / 2, width: crop, height: crop)
+    let shrunk = try Image(contentsOf: path).droppingAlpha.resized(scale: scale, filter: .area).quantisedTo8Bit
+    let gt = try shrunk.cropped(x: (shrunk.width - crop) / 2, y: (shrunk.height - crop) / 2, width: crop, height: crop)
     var random = DegradationRandom(seed: 2024, name: name)
     return Pair(name: name, lq: try WildPipeline().apply(gt, random: &random).0, gt: gt)
 }
 func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
 let lqPSNR = mean(try pairs.map { try PSNR().evaluate(restored: $0.lq, reference: $0.gt) })
 let lqSSIM = mean(try pairs.map { try SSIM().evaluate(restored: $0.lq, reference: $0.gt) })
-print("Held-out photos: \(pairs.count) (\(pairs.map(\.name).joined(separator: ", "))), centre \(crop)² crops degraded by")
+print("Held-out photos: \(pairs.count) (\(pairs.map(\.name).joined(separator: ", "))), shrunk by \(scale) (area),")
+print("centre \(crop)² crops degraded by")
 print("the wild pipeline (seed 2024 per photo name). Model: \(arguments[1]) (\(model.network.parameterCount) parameters).")
 print("")
 print("| sampler | steps | PSNR dB | SSIM | ΔPSNR vs LQ | ΔSSIM vs LQ | s per \(crop)² image |")
@@ -63,12 +67,14 @@ for sampler in SamplingMethod.allCases {
                      mean(psnr) - lqPSNR, mean(ssim) - lqSSIM, median(seconds)))
     }
 }
-// One 512² restoration with the default sampler and steps, for the speed figure.
+// One 512² restoration (posterior, 25 steps, as `make demo`), for the speed figure.
 if let first = photos.first {
     let full = try Image(contentsOf: first).droppingAlpha
     let big = try full.cropped(x: (full.width - 512) / 2, y: (full.height - 512) / 2, width: 512, height: 512)
-    let restorer = try Restorer(model: model)
+    var options = RestorationOptions()
+    options.steps = min(25, model.sdeOptions.steps)
+    let restorer = try Restorer(model: model, options: options)
     let ms = try milliseconds { _ = try restorer.restore(big) }
     print("")
-    print(String(format: "One 512² restoration (posterior, %d steps): %.1f s.", model.sdeOptions.steps, ms / 1000))
+    print(String(format: "One 512² restoration (posterior, %d steps): %.1f s.", options.steps ?? 0, ms / 1000))
 }

@@ -14,10 +14,10 @@ public enum RandomResize {
         return try apply(image, width: width, height: height, random: &random)
     }
 
-    /// A resize to exactly `width × height` with a randomly chosen filter.
-    public static func apply(_ image: Image, width: Int, height: Int,
+    /// A resize to exactly `width × height` with a filter chosen uniformly from `filters`.
+    public static func apply(_ image: Image, width: Int, height: Int, filters: [ResizeFilter] = Self.filters,
                              random: inout DegradationRandom) throws -> (Image, ResizeFilter) {
-        let filter = filters[random.integer(in: 0...(filters.count - 1))]
+        let filter = filters[random.integer(in: 0...(max(filters.count, 1) - 1))]
         return (try image.resized(width: width, height: height, filter: filter), filter)
     }
 }

@@ -58,6 +58,6 @@ public struct MildPipeline: Sendable, Equatable, Codable {
             record.append(.init("resize", ["width": .number(Double(width)), "height": .number(Double(height)),
                                            "filter": .text(filter.rawValue)]), names: [DegradationName.blur])
         }
-        return (WildPipeline.quantised(img), record)
+        return (img.quantisedTo8Bit, record)
     }
 }

@@ -5,9 +5,10 @@ import Imaging
 /// noise → {resize to 1/scale + final sinc, JPEG} in random order, quantised to 8 bits. At ×1 it is the degradation
 /// of the DACLIP-IR † baseline; at ×2/×4 it makes super-resolution pairs (LQ is 1/scale of GT).
 ///
+/// Resizes draw PyTorch's modes uniformly: `area` (adaptive average pooling, ``ResizeFilter/adaptiveAverage``),
+/// `bilinear` and `bicubic` (OpenCV's half-pixel bilinear and a = −0.75 bicubic are the same interpolations).
 /// Where WildIR deliberately differs from the PyTorch reference: JPEG is the real libjpeg-turbo codec at
-/// ⌊quality⌋ rather than the differentiable approximation, and PyTorch's `area` interpolation (adaptive average
-/// pooling) is OpenCV's `INTER_AREA`.
+/// ⌊quality⌋ rather than BasicSR's `DiffJPEG` approximation.
 public struct RealESRGANPipeline: Sendable, Equatable, Codable {
     /// One blur stage: kernel sizes 7…21, sinc with `sincProbability`, else a mixed kernel.
     public struct Blur: Sendable, Equatable, Codable {
@@ -99,7 +100,7 @@ public struct RealESRGANPipeline: Sendable, Equatable, Codable {
             out = try resize(out, width: lw, height: lh, &record, &random)
             out = sinc(out, finalSinc, &record)
         }
-        return (gt, WildPipeline.quantised(out), record)
+        return (gt, out.quantisedTo8Bit, record)
     }
 
     private func drawKernel(_ blur: Blur, _ random: inout DegradationRandom) throws -> (BlurKernel, DegradationRecord.Operation) {
@@ -131,9 +132,13 @@ public struct RealESRGANPipeline: Sendable, Equatable, Codable {
         }
     }
 
+    /// PyTorch's `['area', 'bilinear', 'bicubic']` of `feed_data`.
+    static let resizeFilters: [ResizeFilter] = [.adaptiveAverage, .bilinear, .bicubic]
+
     private func resize(_ image: Image, width: Int, height: Int, _ record: inout DegradationRecord,
                         _ random: inout DegradationRandom) throws -> Image {
-        let (out, filter) = try RandomResize.apply(image, width: max(1, width), height: max(1, height), random: &random)
+        let (out, filter) = try RandomResize.apply(image, width: max(1, width), height: max(1, height),
+                                                   filters: Self.resizeFilters, random: &random)
         record.append(.init("resize", ["width": .number(Double(out.width)), "height": .number(Double(out.height)),
                                        "filter": .text(filter.rawValue)]), names: [DegradationName.blur])
         return out

@@ -42,6 +42,6 @@ public struct WildNoise: Sendable, Equatable, Codable {
                           names: [DegradationName.noise])
         }
         record.append(.init("quantise"), names: [DegradationName.noise])
-        return WildPipeline.quantised(img)
+        return img.quantisedTo8Bit
     }
 }

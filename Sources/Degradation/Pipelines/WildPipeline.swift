@@ -113,7 +113,7 @@ public struct WildPipeline: Sendable, Equatable, Codable {
             default: break
             }
         }
-        return (Self.quantised(img), record)
+        return (img.quantisedTo8Bit, record)
     }
 
     /// A uniformly random order of `steps` (Fisher–Yates).
@@ -168,14 +168,5 @@ public struct WildPipeline: Sendable, Equatable, Codable {
         let quality = JPEGCompression.randomQuality(in: range, random: &random)
         record.append(.init("jpeg", ["quality": .number(Double(quality))]), names: [DegradationName.jpeg])
         return try JPEGCompression.apply(image, quality: min(max(quality, 1), 100))
-    }
-
-    /// Clipped and rounded to the 8-bit grid (ties to even), as `np.clip((img·255).round(), 0, 255)/255`.
-    static func quantised(_ image: Image) -> Image {
-        var out = image
-        out.samples.withUnsafeMutableBufferPointer { v in
-            for i in v.indices { v[i] = min(max((v[i] * 255).rounded(.toNearestOrEven), 0), 255) / 255 }
-        }
-        return out
     }
 }

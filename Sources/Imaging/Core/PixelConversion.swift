@@ -21,6 +21,16 @@ extension Image {
         values.withUnsafeBufferPointer { self.setInterleaved($0.baseAddress!, scale: 1.0 / 65535) }
     }
 
+    /// The image clipped and rounded to the 8-bit grid (ties to even), as NumPy's
+    /// `np.clip((img · 255).round(), 0, 255) / 255`: what saving to an 8-bit file and reading back gives.
+    public var quantisedTo8Bit: Image {
+        var out = self
+        out.samples.withUnsafeMutableBufferPointer { v in
+            for i in v.indices { v[i] = min(max((v[i] * 255).rounded(.toNearestOrEven), 0), 255) / 255 }
+        }
+        return out
+    }
+
     /// Interleaved 8-bit samples, clamped and rounded to nearest (ties to even).
     public func interleaved8() -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: samples.count) { buffer, count in

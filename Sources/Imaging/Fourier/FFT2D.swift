@@ -3,60 +3,111 @@ import CKissFFT
 /// A 2-D discrete Fourier transform of complex single-precision data through KissFFT (mixed radix, any size),
 /// with NumPy's conventions: forward unscaled, inverse scaled by 1/(rows·columns).
 ///
+/// The transform runs as 1-D KissFFT passes over contiguous rows, a cache-blocked transpose, passes over the
+/// former columns and a transpose back: KissFFT's own n-D routine walks columns with a stride of a whole row,
+/// which made it about twice as slow on the 552² transforms of Wiener ringing.
+///
 /// A plan is made once per size and direction and reused; it is not thread-safe to share one plan between
 /// concurrent calls, so each call site owns its plans.
 public final class FFT2D {
     /// Rows and columns of the transformed arrays.
     public let rows: Int
     public let columns: Int
-    private let forwardPlan: kiss_fftnd_cfg
-    private let inversePlan: kiss_fftnd_cfg
+    private let plans: [(rows: kiss_fft_cfg, columns: kiss_fft_cfg)]  // [forward, inverse]
+    private var work: [kiss_fft_cpx]
+    private var transposed: [kiss_fft_cpx]
+    private var line: [kiss_fft_cpx]
 
     /// Plans for `rows × columns` arrays.
     /// - Throws: ``ImagingError/invalidParameter(_:)`` for non-positive sizes or when KissFFT cannot allocate.
     public init(rows: Int, columns: Int) throws {
-        guard rows > 0, columns > 0, rows <= Int(Int32.max), columns <= Int(Int32.max) else {
+        guard rows > 0, columns > 0, rows <= Int(Int32.max), columns <= Int(Int32.max),
+              rows.multipliedReportingOverflow(by: columns).overflow == false
+        else {
             throw ImagingError.invalidParameter("FFT size must be positive, got \(rows)×\(columns)")
         }
-        var dims: [Int32] = [Int32(rows), Int32(columns)]
-        guard let forward = kiss_fftnd_alloc(&dims, 2, 0, nil, nil) else {
-            throw ImagingError.invalidParameter("cannot plan a \(rows)×\(columns) FFT")
+        var made: [(kiss_fft_cfg, kiss_fft_cfg)] = []
+        for inverse: Int32 in [0, 1] {
+            guard let r = kiss_fft_alloc(Int32(columns), inverse, nil, nil) else { break }
+            guard let c = kiss_fft_alloc(Int32(rows), inverse, nil, nil) else { free(UnsafeMutableRawPointer(r)); break }
+            made.append((r, c))
         }
-        guard let inverse = kiss_fftnd_alloc(&dims, 2, 1, nil, nil) else {
-            free(UnsafeMutableRawPointer(forward))
+        guard made.count == 2 else {
+            for (r, c) in made { free(UnsafeMutableRawPointer(r)); free(UnsafeMutableRawPointer(c)) }
             throw ImagingError.invalidParameter("cannot plan a \(rows)×\(columns) FFT")
         }
         self.rows = rows
         self.columns = columns
-        forwardPlan = forward
-        inversePlan = inverse
+        plans = made.map { (rows: $0.0, columns: $0.1) }
+        work = [kiss_fft_cpx](repeating: kiss_fft_cpx(), count: rows * columns)
+        transposed = work
+        line = [kiss_fft_cpx](repeating: kiss_fft_cpx(), count: max(rows, columns))
     }
 
     deinit {
-        free(UnsafeMutableRawPointer(forwardPlan))
-        free(UnsafeMutableRawPointer(inversePlan))
+        for plan in plans {
+            free(UnsafeMutableRawPointer(plan.rows))
+            free(UnsafeMutableRawPointer(plan.columns))
+        }
     }
 
     /// Forward transform of row-major complex data (`real`, `imaginary`, each `rows × columns`), in place.
     public func forward(real: inout [Float], imaginary: inout [Float]) {
-        transform(forwardPlan, &real, &imaginary, scale: 1)
+        transform(plans[0], &real, &imaginary, scale: 1)
     }
 
     /// Inverse transform, scaled by 1/(rows·columns) like `numpy.fft.ifft2`, in place.
     public func inverse(real: inout [Float], imaginary: inout [Float]) {
-        transform(inversePlan, &real, &imaginary, scale: 1 / Float(rows * columns))
+        transform(plans[1], &real, &imaginary, scale: 1 / Float(rows * columns))
     }
 
-    private func transform(_ plan: kiss_fftnd_cfg, _ real: inout [Float], _ imaginary: inout [Float], scale: Float) {
+    private func transform(_ plan: (rows: kiss_fft_cfg, columns: kiss_fft_cfg), _ real: inout [Float],
+                           _ imaginary: inout [Float], scale: Float) {
         let n = rows * columns
         precondition(real.count == n && imaginary.count == n, "FFT2D: arrays must hold rows × columns values")
-        var input = [kiss_fft_cpx](repeating: kiss_fft_cpx(), count: n)
-        for i in 0..<n { input[i] = kiss_fft_cpx(r: real[i], i: imaginary[i]) }
-        var output = [kiss_fft_cpx](repeating: kiss_fft_cpx(), count: n)
-        kiss_fftnd(plan, input, &output)
-        for i in 0..<n {
-            real[i] = output[i].r * scale
-            imaginary[i] = output[i].i * scale
+        let (rows, columns) = (self.rows, self.columns)
+        work.withUnsafeMutableBufferPointer { work in
+            transposed.withUnsafeMutableBufferPointer { other in
+                line.withUnsafeMutableBufferPointer { line in
+                    real.withUnsafeBufferPointer { re in
+                        imaginary.withUnsafeBufferPointer { im in
+                            for i in 0..<n { work[i] = kiss_fft_cpx(r: re[i], i: im[i]) }
+                        }
+                    }
+                    Self.transformLines(plan.rows, work.baseAddress!, count: rows, length: columns, line.baseAddress!)
+                    Self.transpose(work.baseAddress!, rows: rows, columns: columns, into: other.baseAddress!)
+                    Self.transformLines(plan.columns, other.baseAddress!, count: columns, length: rows, line.baseAddress!)
+                    Self.transpose(other.baseAddress!, rows: columns, columns: rows, into: work.baseAddress!)
+                    real.withUnsafeMutableBufferPointer { re in
+                        imaginary.withUnsafeMutableBufferPointer { im in
+                            for i in 0..<n { re[i] = work[i].r * scale; im[i] = work[i].i * scale }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// 1-D transforms of `count` contiguous lines of `length` values, each through the scratch `line`.
+    private static func transformLines(_ plan: kiss_fft_cfg, _ data: UnsafeMutablePointer<kiss_fft_cpx>, count: Int,
+                                       length: Int, _ line: UnsafeMutablePointer<kiss_fft_cpx>) {
+        for k in 0..<count {
+            let start = data + k * length
+            kiss_fft(plan, start, line)
+            start.update(from: line, count: length)
+        }
+    }
+
+    /// `destination[c][r] = source[r][c]`, in 32 × 32 tiles so that both sides stay in cache.
+    private static func transpose(_ source: UnsafePointer<kiss_fft_cpx>, rows: Int, columns: Int,
+                                  into destination: UnsafeMutablePointer<kiss_fft_cpx>) {
+        let tile = 32
+        for r0 in stride(from: 0, to: rows, by: tile) {
+            for c0 in stride(from: 0, to: columns, by: tile) {
+                for r in r0..<min(r0 + tile, rows) {
+                    for c in c0..<min(c0 + tile, columns) { destination[c * rows + r] = source[r * columns + c] }
+                }
+            }
         }
     }
 }

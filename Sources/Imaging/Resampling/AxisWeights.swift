@@ -34,7 +34,17 @@ struct AxisWeights {
         case .bicubic: return cubic(inputSize, outputSize, scale)
         case .area: return areaUpscale ? areaLinear(inputSize, outputSize, scale) : area(inputSize, outputSize, scale)
         case .matlabBicubic: return matlab(inputSize, outputSize, scale)
+        case .adaptiveAverage: return adaptiveAverage(inputSize, outputSize)
         }
+    }
+
+    /// PyTorch `adaptive_avg_pool`: output i averages source ⌊i·n/m⌋ ..< ⌈(i+1)·n/m⌉ with equal weights (the
+    /// size ratio, not a scale factor, decides the windows).
+    static func adaptiveAverage(_ n: Int, _ m: Int) -> AxisWeights {
+        AxisWeights((0..<m).map { i in
+            let start = i * n / m, end = ((i + 1) * n + m - 1) / m
+            return (start..<end).map { ($0, 1 / Double(end - start)) }
+        })
     }
 
     /// OpenCV INTER_NEAREST: `min(⌊x · scale⌋, n − 1)`.

@@ -11,4 +11,7 @@ public enum ResizeFilter: String, CaseIterable, Sendable {
     /// MATLAB `imresize(…, 'bicubic')`: cubic a = −0.5, antialiased (kernel widened by 1/scale) when shrinking,
     /// symmetric borders — BasicSR's `imresize`, the convention of bicubic-degraded SR benchmarks.
     case matlabBicubic = "matlab-bicubic"
+    /// PyTorch `F.interpolate(mode='area')`, i.e. adaptive average pooling: output i is the plain mean of source
+    /// pixels ⌊i·n/m⌋ ..< ⌈(i+1)·n/m⌉ (enlarging repeats pixels, or averages two) — Real-ESRGAN's `area`.
+    case adaptiveAverage = "torch-area"
 }
