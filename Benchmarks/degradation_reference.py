@@ -102,6 +102,9 @@ def main():
     per_image = realesrgan_throughput(crops, runs)
     if per_image:
         report("realesrgan_x1_pipeline_per_image", per_image)
+    # Load the official code here first: if it fails in the pool's initializer instead, multiprocessing replaces the
+    # dying workers forever and the benchmark hangs rather than reporting the error.
+    wild_reference.load_official(repo)
     jobs = len(crops) * 8
     with multiprocessing.Pool(2, initializer=init, initargs=(repo, crops)) as pool:
         pool.map(degrade, range(4))  # warm-up

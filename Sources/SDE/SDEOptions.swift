@@ -10,9 +10,12 @@ public struct SDEOptions: Codable, Equatable, Sendable {
     /// What the network outputs: `noise` (official) or `residual` (x̂_0 − μ; WildIR's own models may use it).
     public var prediction: NetworkPrediction = .noise
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case maxSigma = "max_sigma", steps = "T", schedule, eps, prediction
     }
+
+    /// The option names of the `sde:` block.
+    public static var optionNames: [String] { CodingKeys.allCases.map(\.stringValue) }
 
     public init() {}
 

@@ -4,8 +4,8 @@ import Imaging
 import WildTensor
 
 /// Draws training batches: random crops of the HQ photos, degraded on the fly by a ×1 pipeline (or cut from an
-/// aligned LQ/GT folder pair), with BasicSR's augmentation (horizontal flip, vertical flip, transpose, each with
-/// probability ½).
+/// aligned LQ/GT folder pair) or, with probability `clean_probability`, left clean; with BasicSR's augmentation
+/// (horizontal flip, vertical flip, transpose, each with probability ½).
 ///
 /// Batch i depends only on (seed, i), never on what was drawn before, so a resumed run sees exactly the batches
 /// an uninterrupted one would, and batches can be prepared ahead on another thread.
@@ -75,7 +75,10 @@ public final class PatchSampler: @unchecked Sendable {
         let x = Int(random.next() % UInt64(gtImage.width - size + 1)), y = Int(random.next() % UInt64(gtImage.height - size + 1))
         var gt = try gtImage.cropped(x: x, y: y, width: size, height: size)
         var lq: Image
-        if let lqImage {
+        // Drawn only when asked for, so runs without clean pairs keep their random streams.
+        if options.cleanProbability > 0, random.bernoulli(options.cleanProbability) {
+            lq = gt
+        } else if let lqImage {
             lq = try lqImage.cropped(x: x, y: y, width: size, height: size)
         } else {
             (_, lq, _) = try pipeline.apply(gt, random: &random)
@@ -96,7 +99,7 @@ public final class PatchSampler: @unchecked Sendable {
         if let cached = cache[index] { lock.unlock(); return cached }
         lock.unlock()
         let (scaleIndex, photo) = index.quotientAndRemainder(dividingBy: groundTruthPaths.count)
-        let gt = try Self.shrunk(Self.rgb(Image(contentsOf: groundTruthPaths[photo])), by: options.scales[scaleIndex])
+        let gt = try Self.rgb(Image(contentsOf: groundTruthPaths[photo])).shrunk(by: options.scales[scaleIndex])
         let lq = try lowQualityPaths.map { try Self.rgb(Image(contentsOf: $0[photo])) }
         if let lq, lq.width != gt.width || lq.height != gt.height {
             throw TrainingError.data("\(lowQualityPaths![photo]) and \(groundTruthPaths[photo]) differ in size")
@@ -108,11 +111,6 @@ public final class PatchSampler: @unchecked Sendable {
     }
 
     static func rgb(_ image: Image) throws -> Image { try image.expandedToRGB().droppingAlpha }
-
-    /// `image` shrunk by `scale` with the area filter and stored at 8 bits, as a multi-scale dataset on disk.
-    static func shrunk(_ image: Image, by scale: Double) throws -> Image {
-        scale == 1 ? image : try image.resized(scale: scale, filter: .area).quantisedTo8Bit
-    }
 
     static func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 }

@@ -28,7 +28,8 @@ public struct ValidationResult: Sendable, Codable, Equatable {
 
 /// Trains a `ConditionalUNet` with the IR-SDE maximum-likelihood objective (the official `optimize_parameters`):
 /// per-sample time steps t ~ U{1…T}, x_t from eq. 2, L1 between the reverse-SDE mean implied by the predicted
-/// noise and the optimal reverse state x*_{t−1} (eq. 4); AdamW with a cosine schedule; an EMA of the weights.
+/// noise and the optimal reverse state x*_{t−1} (eq. 4), or with `train.objective: restoration` L1 between x̂_0 and
+/// x_0 (``TrainingObjective``); AdamW with a cosine schedule; an EMA of the weights.
 ///
 /// Outputs go to the experiment folder: `checkpoints/latest.safetensors` (weights, optimiser, schedule, EMA and
 /// progress, written atomically every `checkpoint_freq` iterations), `model.safetensors` (the EMA weights as a
@@ -99,8 +100,8 @@ public final class Trainer {
         let xt = sde.noisyStates(x0: gt, mu: lq, timesteps: timesteps, noise: random.normal(gt.shape))
         let time = Tensor(shape: [timesteps.count], values: timesteps.map(Float.init))
         let predicted = sde.noises(fromNetworkOutput: network(xt, cond: lq, time: time), xt: xt, mu: lq, timesteps: timesteps)
-        let loss = sde.matchingLoss(predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: timesteps,
-                                    squared: options.train.lossType == "l2", weight: Float(options.train.weight))
+        let loss = sde.loss(options.train.objective, predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: timesteps,
+                            squared: options.train.lossType == "l2", weight: Float(options.train.weight))
         optimiser.zeroGrad()
         loss.backward()
         if let clip = options.train.gradientClip { _ = clipGradientNorm(parameters, maxNorm: clip) }
@@ -233,7 +234,7 @@ enum ValidationSet {
         }
         return try paths.map { path in
             let name = PatchSampler.stem(path)
-            let full = try PatchSampler.shrunk(PatchSampler.rgb(Image(contentsOf: path)), by: set.scale)
+            let full = try PatchSampler.rgb(Image(contentsOf: path)).shrunk(by: set.scale)
             let size = min(set.cropSize, full.width, full.height)
             let (x, y) = ((full.width - size) / 2, (full.height - size) / 2)
             let gt = try full.cropped(x: x, y: y, width: size, height: size)

@@ -14,7 +14,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var train = Schedule()
     public var path = Paths()
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, sde, datasets, networkG = "network_G", train, path
     }
 
@@ -22,6 +22,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public struct Datasets: Codable, Equatable, Sendable {
         public var train = TrainingSet()
         public var val: ValidationSet?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case train, val }
     }
 
     /// `datasets.train`: an HQ folder degraded on the fly (`dataroot_GT` alone), or an LQ/GT folder pair.
@@ -38,12 +40,17 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         /// Real-ESRGAN's multi-scale DF2K (1, 0.75, 0.5, 1/3): patches then hold whole objects and textures, not
         /// only the smooth close-ups of a large photo. Each (photo, scale) is drawn equally often. HQ-only data.
         public var scales: [Double] = [1]
+        /// Probability that a training pair is left clean (LQ = GT), so that the network learns to leave undamaged
+        /// photos and regions alone: a wild draw is rarely that mild, and a restorer that blurs or tints clean
+        /// input loses most where its input was best.
+        public var cleanProbability: Double = 0
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case datarootGT = "dataroot_GT", datarootLQ = "dataroot_LQ", degradation, patchSize = "patch_size"
             case batchSize = "batch_size", useFlip = "use_flip", useRot = "use_rot", scales
+            case cleanProbability = "clean_probability"
         }
     }
 
@@ -62,7 +69,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
         public init(datarootGT: String) { self.datarootGT = datarootGT }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case datarootGT = "dataroot_GT", datarootLQ = "dataroot_LQ", cropSize = "crop_size", count
             case sampleSteps = "sample_T", scale
         }
@@ -73,7 +80,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         public var whichModelG: String = "ConditionalUNet"
         public var setting = Setting()
 
-        enum CodingKeys: String, CodingKey { case whichModelG = "which_model_G", setting }
+        enum CodingKeys: String, CodingKey, CaseIterable { case whichModelG = "which_model_G", setting }
 
         /// `network_G.setting` (the `ConditionalUNet` constructor arguments).
         public struct Setting: Codable, Equatable, Sendable {
@@ -86,7 +93,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             public var useImageContext: Bool = false
             public var scale: Double = 1
 
-            enum CodingKeys: String, CodingKey {
+            enum CodingKeys: String, CodingKey, CaseIterable {
                 case inNc = "in_nc", outNc = "out_nc", nf, chMult = "ch_mult", contextDim = "context_dim"
                 case useDegraContext = "use_degra_context", useImageContext = "use_image_context", scale
             }
@@ -119,15 +126,17 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         public var etaMin: Double = 1e-6
         public var lossType: String = "l1"
         public var weight: Double = 1
+        /// `matching` (the official IR-SDE objective, eq. 4) or `restoration` (x̂_0 against x_0 at every step alike).
+        public var objective: TrainingObjective = .matching
         public var emaDecay: Double = 0.999
         public var gradientClip: Double?
         public var valFreq: Int = 200
         public var checkpointFreq: Int = 200
         public var seed: UInt64 = 0
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case optimizer, lrG = "lr_G", beta1, beta2, weightDecayG = "weight_decay_G", niter, warmupIter = "warmup_iter"
-            case etaMin = "eta_min", lossType = "loss_type", weight, emaDecay = "ema_decay", gradientClip = "gradient_clip"
+            case etaMin = "eta_min", lossType = "loss_type", weight, objective, emaDecay = "ema_decay", gradientClip = "gradient_clip"
             case valFreq = "val_freq", checkpointFreq = "checkpoint_freq", seed = "manual_seed"
         }
     }
@@ -136,6 +145,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public struct Paths: Codable, Equatable, Sendable {
         /// Folder for checkpoints, samples and logs (default `experiments/<name>`).
         public var experiments: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case experiments }
     }
 
     public init() {}
@@ -189,6 +200,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
                   "datasets.train.scales must be a non-empty list of factors in (0, 1]")
         try check(datasets.train.datarootLQ == nil || datasets.train.scales == [1],
                   "datasets.train.scales needs HQ-only data: shrinking an LQ folder would change its degradations")
+        try check((0...1).contains(datasets.train.cleanProbability), "datasets.train.clean_probability must lie in [0, 1]")
         if let val = datasets.val {
             try check(val.scale > 0 && val.scale <= 1, "datasets.val.scale must lie in (0, 1]")
             try check(val.datarootLQ == nil || val.scale == 1, "datasets.val.scale needs HQ-only data (no dataroot_LQ)")
@@ -224,17 +236,18 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Dotted paths of mapping keys in `text` that the options do not define.
     static func unknownKeys(in text: String) throws -> [String] {
         guard let root = try Yams.load(yaml: text) as? [String: Any] else { return [] }
+        // The option names are the structs' coding keys, so that an option cannot be known to one and not the other.
+        func names<Key: CodingKey & CaseIterable>(_: Key.Type) -> Set<String> { Set(Key.allCases.map(\.stringValue)) }
         let known: [String: Set<String>] = [
-            "": ["name", "sde", "datasets", "network_G", "train", "path"],
-            "sde": ["max_sigma", "T", "schedule", "eps", "prediction"],
-            "datasets": ["train", "val"],
-            "datasets.train": ["dataroot_GT", "dataroot_LQ", "degradation", "patch_size", "batch_size", "use_flip", "use_rot", "scales"],
-            "datasets.val": ["dataroot_GT", "dataroot_LQ", "crop_size", "count", "sample_T", "scale"],
-            "network_G": ["which_model_G", "setting"],
-            "network_G.setting": ["in_nc", "out_nc", "nf", "ch_mult", "context_dim", "use_degra_context", "use_image_context", "scale"],
-            "train": ["optimizer", "lr_G", "beta1", "beta2", "weight_decay_G", "niter", "warmup_iter", "eta_min", "loss_type",
-                      "weight", "ema_decay", "gradient_clip", "val_freq", "checkpoint_freq", "manual_seed"],
-            "path": ["experiments"],
+            "": names(CodingKeys.self),
+            "sde": Set(SDEOptions.optionNames),
+            "datasets": names(Datasets.CodingKeys.self),
+            "datasets.train": names(TrainingSet.CodingKeys.self),
+            "datasets.val": names(ValidationSet.CodingKeys.self),
+            "network_G": names(Network.CodingKeys.self),
+            "network_G.setting": names(Network.Setting.CodingKeys.self),
+            "train": names(Schedule.CodingKeys.self),
+            "path": names(Paths.CodingKeys.self),
         ]
         var unknown: [String] = []
         func walk(_ map: [String: Any], _ prefix: String) {

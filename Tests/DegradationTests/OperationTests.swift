@@ -110,4 +110,12 @@ final class OperationTests: XCTestCase {
         XCTAssertEqual([back.width, back.height], [photo.width, photo.height])
         XCTAssertTrue(RandomResize.filters.contains(filter))
     }
+
+    func testRandomResizeWithoutFiltersIsATypedError() throws {
+        let image = try Image(width: 4, height: 4, channels: 3)
+        var random = DegradationRandom(seed: 1, name: "x")
+        XCTAssertThrowsError(try RandomResize.apply(image, width: 2, height: 2, filters: [], random: &random)) {
+            guard case .invalidParameter = $0 as? DegradationError else { return XCTFail("\($0)") }
+        }
+    }
 }

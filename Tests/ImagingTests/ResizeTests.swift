@@ -110,4 +110,16 @@ final class ResizeTests: XCTestCase {
         XCTAssertThrowsError(try image.resized(scale: .nan, filter: .bicubic))
         XCTAssertThrowsError(try image.resized(width: 1 << 20, height: 1 << 20, filter: .nearest))
     }
+
+    func testShrinkingIsTheAreaResizeOnTheEightBitGrid() throws {
+        let image = try NPYArray.fixture("resize", "random_f32.npy").image()
+        XCTAssertEqual(try image.shrunk(by: 1), image)
+        let half = try image.shrunk(by: 0.5)
+        let area = try image.resized(scale: 0.5, filter: .area)
+        XCTAssertEqual([half.width, half.height], [area.width, area.height])
+        for (a, b) in zip(half.samples, area.samples) {
+            XCTAssertEqual(a * 255, (a * 255).rounded(), accuracy: 1e-3)
+            XCTAssertLessThanOrEqual(abs(a - min(max(b, 0), 1)), 0.5 / 255 + 1e-6)
+        }
+    }
 }

@@ -142,6 +142,58 @@ final class MeanRevertingSDETests: XCTestCase {
         XCTAssertEqual(official.noises(fromNetworkOutput: noise, xt: xt, mu: mu, timesteps: timesteps).values, noise.values)
     }
 
+    func testBatchedX0EstimatesAreEquation8AtEachSamplesStep() throws {
+        let sde = try MeanRevertingSDE()
+        let timesteps = [1, 37, 100]
+        let (mu, xt, predicted) = (try tensor("batch.mu"), try tensor("batch.xt"), try tensor("batch.predicted"))
+        let batched = sde.estimatedInitialStates(xt: xt, predictedNoise: predicted, mu: mu, timesteps: timesteps)
+        let size = batched.count / timesteps.count
+        for (b, t) in timesteps.enumerated() {
+            func sample(_ x: Tensor) -> Tensor { x.sliced(axis: 0, b..<(b + 1)) }
+            // The per-step x̂_0 is checked against the official IRSDE in testSchedulesAndCoefficientsMatchTheOfficialIRSDE.
+            let one = sde.estimatedInitialState(xt: sample(xt), mu: sample(mu), noise: sample(predicted), t: t)
+            assertClose(Array(batched.values[(b * size)..<((b + 1) * size)]), one.values, 1e-6, "t = \(t)")
+        }
+    }
+
+    func testRestorationLossOfAResidualNetworkIsTheL1ErrorOfLQPlusResidual() throws {
+        let sde = try MeanRevertingSDE(maxSigma: 4, eps: 0.1, prediction: .residual)
+        var random = TensorRandom(seed: 14)
+        let x0 = random.normal([3, 2, 4, 4]) * 0.2 + 0.5, mu = x0 + random.normal([3, 2, 4, 4]) * 0.05
+        let residual = random.normal(x0.shape) * 0.05, timesteps = [1, 50, 100]
+        let xt = sde.noisyStates(x0: x0, mu: mu, timesteps: timesteps, noise: random.normal(x0.shape))
+        let predicted = sde.noises(fromNetworkOutput: residual, xt: xt, mu: mu, timesteps: timesteps)
+        let expected = zip(zip(mu.values, residual.values), x0.values).map { Double(abs($0.0 + $0.1 - $1)) }
+        let loss = sde.loss(.restoration, predictedNoise: predicted, xt: xt, x0: x0, mu: mu, timesteps: timesteps)
+        XCTAssertEqual(Double(loss.scalar), expected.reduce(0, +) / Double(expected.count), accuracy: 1e-6)
+    }
+
+    func testMatchingLossWeighsTheX0ErrorOfEachStepByTheMatchingWeight() throws {
+        // The identity TrainingObjective's documentation rests on: the reverse-SDE mean from ε̂ minus the one from
+        // the true ε is w_t (x̂_0 − x_0); the latter mean is x*_{t−1} up to the Euler step's discretisation error.
+        let sde = try MeanRevertingSDE(maxSigma: 4, eps: 0.1, prediction: .residual)
+        var random = TensorRandom(seed: 15)
+        let x0 = random.normal([4, 1, 3, 3]) * 0.2 + 0.5, mu = x0 + random.normal([4, 1, 3, 3]) * 0.05
+        let residual = random.normal(x0.shape) * 0.05, timesteps = [2, 10, 60, 100], noise = random.normal(x0.shape)
+        let xt = sde.noisyStates(x0: x0, mu: mu, timesteps: timesteps, noise: noise)
+        let predicted = sde.noises(fromNetworkOutput: residual, xt: xt, mu: mu, timesteps: timesteps)
+        let difference = sde.reverseSDEMeans(xt: xt, predictedNoise: predicted, mu: mu, timesteps: timesteps)
+            - sde.reverseSDEMeans(xt: xt, predictedNoise: noise, mu: mu, timesteps: timesteps)
+        var expected = [Float](), weighted = 0.0
+        for (b, t) in timesteps.enumerated() {
+            for i in (b * 9)..<((b + 1) * 9) {
+                let error = mu.values[i] + residual.values[i] - x0.values[i]
+                expected.append(sde.matchingWeight(t) * error)
+                weighted += Double(abs(sde.matchingWeight(t) * error))
+            }
+        }
+        assertClose(difference.values, expected, 1e-4, "reverse-mean difference")
+        let matching = sde.loss(.matching, predictedNoise: predicted, xt: xt, x0: x0, mu: mu, timesteps: timesteps)
+        XCTAssertEqual(Double(matching.scalar), weighted / 36, accuracy: 1e-3 * weighted / 36)
+        // The weight falls from the first steps to T, where the samplers start.
+        XCTAssertGreaterThan(sde.matchingWeight(1), 100 * sde.matchingWeight(100))
+    }
+
     func testForwardMarginalMomentsMatchEquation2() throws {
         // Simulate dx = θ_t(μ − x)dt + σ_t dW with 40 Euler sub-steps per step, 20 000 scalar paths, and compare
         // the sample mean and variance at several t with m_t and v_t of eq. 2.

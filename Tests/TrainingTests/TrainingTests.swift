@@ -50,29 +50,31 @@ final class TrainingTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: resumedDirectory.appendingPathComponent("loss.png").path))
     }
 
-    func testLossFallsOnATinyConfigurationForBothPredictions() throws {
-        for prediction in NetworkPrediction.allCases {
+    func testLossFallsOnATinyConfigurationForBothPredictionsAndObjectives() throws {
+        let runs: [(NetworkPrediction, TrainingObjective)] = [(.noise, .matching), (.residual, .matching), (.residual, .restoration)]
+        for (prediction, objective) in runs {
             var options = try tinyOptions(try temporaryDirectory(), iterations: 60)
             options.train.lrG = 2e-3
             options.sde.prediction = prediction
+            options.train.objective = objective
             let trainer = try Trainer(options: options)
             // The objective on one fixed batch, fixed time steps and fixed noise, before and after training (the
             // per-iteration losses are too noisy to compare: each draws its own time steps).
             let (lq, gt) = try PatchSampler(options: options.datasets.train, seed: 99).batch(iteration: 0)
             var random = TensorRandom(seed: 5)
             let noise = random.normal(gt.shape), steps = [4, 12]
-            func objective() -> Float {
+            func loss() -> Float {
                 withNoGrad {
                     let xt = trainer.sde.noisyStates(x0: gt, mu: lq, timesteps: steps, noise: noise)
                     let output = trainer.network(xt, cond: lq, time: Tensor(shape: [2], values: steps.map(Float.init)))
                     let predicted = trainer.sde.noises(fromNetworkOutput: output, xt: xt, mu: lq, timesteps: steps)
-                    return trainer.sde.matchingLoss(predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: steps).scalar
+                    return trainer.sde.loss(objective, predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: steps).scalar
                 }
             }
-            let before = objective()
+            let before = loss()
             try trainer.run()
-            let after = objective()
-            XCTAssertLessThan(after, before * 0.95, "\(prediction): objective on a fixed batch \(before) before, \(after) after 60 iterations")
+            let after = loss()
+            XCTAssertLessThan(after, before * 0.95, "\(prediction), \(objective): loss on a fixed batch \(before) before, \(after) after 60 iterations")
         }
     }
 
@@ -86,14 +88,40 @@ final class TrainingTests: XCTestCase {
         XCTAssertThrowsError(try TrainingOptions(yaml: "datasets:\n  train:\n    scales: []\n"))
         XCTAssertThrowsError(try TrainingOptions(yaml: "datasets:\n  train:\n    dataroot_LQ: lq\n    scales: [0.5]\n"))
         XCTAssertThrowsError(try TrainingOptions(yaml: "sde:\n  prediction: x0\n"))
+        XCTAssertThrowsError(try TrainingOptions(yaml: "train:\n  objective: x0\n"))
+        XCTAssertEqual(try TrainingOptions(yaml: "train:\n  objective: restoration\n").train.objective, .restoration)
+        XCTAssertEqual(try TrainingOptions(yaml: "name: x\n").train.objective, .matching)
+        // Every option the structs decode is a known key (they are derived from the coding keys).
+        XCTAssertNoThrow(try TrainingOptions(yaml: "train:\n  gradient_clip: 1\ndatasets:\n  val:\n    dataroot_GT: x\n    sample_T: 5\n"))
         XCTAssertEqual(try TrainingOptions(yaml: "sde:\n  prediction: residual\n").sde.prediction, .residual)
         let options = try TrainingOptions(contentsOf: URL(fileURLWithPath: Fixtures.root.deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("configs/default.yml").path))
         XCTAssertEqual(options.networkG.setting.nf, 32)
-        XCTAssertEqual(options.sde.eps, 0.1)
-        XCTAssertEqual(options.sde.maxSigma, 4)
+        XCTAssertEqual(options.sde.eps, 0.005)
+        XCTAssertEqual(options.sde.maxSigma, 1)
         XCTAssertEqual(options.sde.prediction, .residual)
+        XCTAssertEqual(options.train.objective, .restoration)
+        XCTAssertEqual(options.datasets.train.cleanProbability, 0.2)
         XCTAssertEqual(options.datasets.train.scales, [0.5, 0.35, 0.25])
+    }
+
+    /// Clean pairs: with clean_probability p, a pair is LQ = GT with frequency p (binomial, 4.5σ), degraded otherwise.
+    func testCleanPairsAppearWithTheirProbability() throws {
+        var set = TrainingOptions.TrainingSet()
+        set.datarootGT = Fixtures.path("images")
+        set.patchSize = 16
+        set.batchSize = 1
+        set.cleanProbability = 0.3
+        let sampler = try PatchSampler(options: set, seed: 4)
+        let draws = 300
+        var clean = 0
+        for i in 0..<draws {
+            let (lq, gt) = try sampler.batch(iteration: i)
+            if lq.values == gt.values { clean += 1 }
+        }
+        let sigma = (0.3 * 0.7 * Double(draws)).squareRoot()
+        XCTAssertEqual(Double(clean), 0.3 * Double(draws), accuracy: 4.5 * sigma, "\(clean) clean pairs of \(draws)")
+        XCTAssertThrowsError(try TrainingOptions(yaml: "datasets:\n  train:\n    clean_probability: 1.5\n"))
     }
 
     /// Multi-scale data: patches come from the photos shrunk by each scale (area filter, 8-bit), all scales drawn.

@@ -3,11 +3,15 @@
 // on RGB, BasicSR conventions) against the crop; the LQ input is scored too. Also times one 512² restoration.
 // Photos are first shrunk by SCALE (area filter; default 1/4, so that a crop holds a scene rather than a
 // smooth patch of a 2560-pixel-wide photo, as people view photos).
-// Usage: restoration-eval MODEL HELDOUT_DIR [CROP] [STEPS,...] [SCALE] > table.md
+// A per-photo table (LQ against the posterior sampler) follows the summary, so one outlier cannot hide in a mean.
+// Usage: restoration-eval MODEL HELDOUT_DIR [CROP] [STEPS,...] [SCALE] [SAMPLERS,...] > table.md
 //        restoration-eval speed MODEL IMAGE STEPS RUNS   (one JSON line: median seconds of posterior sampling)
 import BenchSupport
 import Foundation
 import WildIR
+
+/// Rows appear as they are measured, also when redirected to a file (stdout would be fully buffered).
+func print(_ line: String = "") { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 let arguments = CommandLine.arguments
 if arguments.count == 6, arguments[1] == "speed", let steps = Int(arguments[4]), let runs = Int(arguments[5]) {
@@ -29,19 +33,23 @@ let model = try RestorationModel(contentsOf: URL(fileURLWithPath: arguments[1]))
 let crop = arguments.count > 3 ? Int(arguments[3]) ?? 128 : 128
 let stepCounts = arguments.count > 4 ? arguments[4].split(separator: ",").compactMap { Int($0) } : [10, 25, 50, 100]
 let scale = arguments.count > 5 ? Double(arguments[5]) ?? 0.25 : 0.25
+let samplers = arguments.count > 6 ? arguments[6].split(separator: ",").compactMap { SamplingMethod(rawValue: String($0)) }
+                                   : SamplingMethod.allCases
 let photos = try ImageFolder.list(arguments[2]).images
 
 struct Pair { let name: String; let lq: Image; let gt: Image }
 let pairs: [Pair] = try photos.map { path in
     let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-    let shrunk = try Image(contentsOf: path).droppingAlpha.resized(scale: scale, filter: .area).quantisedTo8Bit
+    let shrunk = try Image(contentsOf: path).droppingAlpha.shrunk(by: scale)
     let gt = try shrunk.cropped(x: (shrunk.width - crop) / 2, y: (shrunk.height - crop) / 2, width: crop, height: crop)
     var random = DegradationRandom(seed: 2024, name: name)
     return Pair(name: name, lq: try WildPipeline().apply(gt, random: &random).0, gt: gt)
 }
 func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
-let lqPSNR = mean(try pairs.map { try PSNR().evaluate(restored: $0.lq, reference: $0.gt) })
-let lqSSIM = mean(try pairs.map { try SSIM().evaluate(restored: $0.lq, reference: $0.gt) })
+let lqPSNRs = try pairs.map { try PSNR().evaluate(restored: $0.lq, reference: $0.gt) }
+let lqSSIMs = try pairs.map { try SSIM().evaluate(restored: $0.lq, reference: $0.gt) }
+let lqPSNR = mean(lqPSNRs), lqSSIM = mean(lqSSIMs)
+var posteriorScores: [(steps: Int, psnr: [Double], ssim: [Double])] = []
 print("Held-out photos: \(pairs.count) (\(pairs.map(\.name).joined(separator: ", "))), shrunk by \(scale) (area),")
 print("centre \(crop)² crops degraded by")
 print("the wild pipeline (seed 2024 per photo name). Model: \(arguments[1]) (\(model.network.parameterCount) parameters).")
@@ -49,7 +57,7 @@ print("")
 print("| sampler | steps | PSNR dB | SSIM | ΔPSNR vs LQ | ΔSSIM vs LQ | s per \(crop)² image |")
 print("|---|---:|---:|---:|---:|---:|---:|")
 print(String(format: "| LQ input | — | %.2f | %.4f | — | — | — |", lqPSNR, lqSSIM))
-for sampler in SamplingMethod.allCases {
+for sampler in samplers {
     for steps in stepCounts where steps <= model.sdeOptions.steps {
         var options = RestorationOptions()
         options.sampler = sampler
@@ -65,9 +73,21 @@ for sampler in SamplingMethod.allCases {
         }
         print(String(format: "| %@ | %d | %.2f | %.4f | %+.2f | %+.4f | %.2f |", sampler.rawValue, steps, mean(psnr), mean(ssim),
                      mean(psnr) - lqPSNR, mean(ssim) - lqSSIM, median(seconds)))
+        if sampler == .posterior { posteriorScores.append((steps, psnr, ssim)) }
     }
 }
-// One 512² restoration (posterior, 25 steps, as `make demo`), for the speed figure.
+if !posteriorScores.isEmpty {
+    print("")
+    print("Per photo, PSNR dB / SSIM:")
+    print("")
+    print("| photo | LQ | " + posteriorScores.map { "posterior \($0.steps)" }.joined(separator: " | ") + " |")
+    print("|---|---:|" + String(repeating: "---:|", count: posteriorScores.count))
+    for (index, pair) in pairs.enumerated() {
+        let cells = posteriorScores.map { String(format: "%.2f / %.4f", $0.psnr[index], $0.ssim[index]) }
+        print(String(format: "| %@ | %.2f / %.4f | ", pair.name, lqPSNRs[index], lqSSIMs[index]) + cells.joined(separator: " | ") + " |")
+    }
+}
+// One 512² restoration (posterior, 25 steps), for the speed figure.
 if let first = photos.first {
     let full = try Image(contentsOf: first).droppingAlpha
     let big = try full.cropped(x: (full.width - 512) / 2, y: (full.height - 512) / 2, width: 512, height: 512)

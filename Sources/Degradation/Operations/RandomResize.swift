@@ -15,9 +15,11 @@ public enum RandomResize {
     }
 
     /// A resize to exactly `width × height` with a filter chosen uniformly from `filters`.
+    /// - Throws: ``DegradationError/invalidParameter(_:)`` for an empty filter list.
     public static func apply(_ image: Image, width: Int, height: Int, filters: [ResizeFilter] = Self.filters,
                              random: inout DegradationRandom) throws -> (Image, ResizeFilter) {
-        let filter = filters[random.integer(in: 0...(max(filters.count, 1) - 1))]
+        guard !filters.isEmpty else { throw DegradationError.invalidParameter("random resize needs at least one filter") }
+        let filter = filters[random.integer(in: 0...(filters.count - 1))]
         return (try image.resized(width: width, height: height, filter: filter), filter)
     }
 }

@@ -31,6 +31,12 @@ extension Image {
         return try resized(width: size(width), height: size(height), filter: filter, scaleX: 1 / scale, scaleY: 1 / scale)
     }
 
+    /// The image shrunk by `scale` ∈ (0, 1] with the area filter and stored at 8 bits, as a multi-scale dataset
+    /// written to disk (Real-ESRGAN's multi-scale DF2K); `scale` 1 returns the image unchanged.
+    public func shrunk(by scale: Double) throws -> Image {
+        scale == 1 ? self : try resized(scale: scale, filter: .area).quantisedTo8Bit
+    }
+
     /// The separable resize, in horizontal strips: for each strip of output rows, the source rows it needs are
     /// resampled horizontally into a small buffer, then combined vertically — so the intermediate image never
     /// exists in full and stays in cache.

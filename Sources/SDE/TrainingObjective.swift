@@ -1,0 +1,48 @@
+import WildTensor
+
+/// What a training step compares (`train.objective`).
+public enum TrainingObjective: String, Codable, Sendable, CaseIterable {
+    /// The IR-SDE maximum-likelihood objective (eq. 4; the official `optimize_parameters`): the reverse-SDE mean
+    /// implied by ε̂ against the optimal reverse state x*_{t−1}.
+    case matching
+    /// The restoration x̂_0 of eq. 8 against x_0, every time step weighted alike (a WildIR option). In terms of x̂_0
+    /// the matching objective weighs step t by w_t = σ_t² dt e^{−θ̄_t dt} / v_t, which is largest at the first steps,
+    /// where x_t is nearly x_0 already, and smallest at T, where the samplers start: a small network trained
+    /// briefly on it restores worse than its input. This objective trains every step's estimate of x_0 equally.
+    case restoration
+}
+
+extension MeanRevertingSDE {
+    /// x̂_0 = e^{θ̄_t dt}(x_t − μ − √v_t ε̂) + μ for each sample at its own t (eq. 8; differentiable).
+    public func estimatedInitialStates(xt: Tensor, predictedNoise: Tensor, mu: Tensor, timesteps: [Int]) -> Tensor {
+        (xt - mu - predictedNoise * perSample(timesteps) { sigmaBars[$0] }) * perSample(timesteps) { 1 / meanDecay($0) } + mu
+    }
+
+    /// The weight w_t = σ_t² dt e^{−θ̄_t dt} / v_t that the matching objective puts on |x̂_0 − x_0| at step t: the
+    /// reverse-SDE mean from ε̂ differs from the one from the true ε (which is x*_{t−1} up to the Euler step's
+    /// discretisation error) by −σ_t² dt (ε̂ − ε)/√v_t, and ε̂ − ε = −e^{−θ̄_t dt}(x̂_0 − x_0)/√v_t (eq. 8).
+    public func matchingWeight(_ t: Int) -> Float {
+        sigmas[t] * sigmas[t] * dt * meanDecay(t) / (sigmaBars[t] * sigmaBars[t])
+    }
+
+    /// `weight · L(x̂_0, x_0)` with x̂_0 from eq. 8 at each sample's t and L the mean absolute (`l1`) or squared
+    /// (`l2`) error: the ``TrainingObjective/restoration`` objective.
+    public func restorationLoss(predictedNoise: Tensor, xt: Tensor, x0: Tensor, mu: Tensor, timesteps: [Int],
+                                squared: Bool = false, weight: Float = 1) -> Tensor {
+        let difference = estimatedInitialStates(xt: xt, predictedNoise: predictedNoise, mu: mu, timesteps: timesteps) - x0
+        return (squared ? difference.squared() : difference.abs()).mean() * weight
+    }
+
+    /// The loss of one training step under `objective`.
+    public func loss(_ objective: TrainingObjective, predictedNoise: Tensor, xt: Tensor, x0: Tensor, mu: Tensor,
+                     timesteps: [Int], squared: Bool = false, weight: Float = 1) -> Tensor {
+        switch objective {
+        case .matching:
+            return matchingLoss(predictedNoise: predictedNoise, xt: xt, x0: x0, mu: mu, timesteps: timesteps, squared: squared,
+                                weight: weight)
+        case .restoration:
+            return restorationLoss(predictedNoise: predictedNoise, xt: xt, x0: x0, mu: mu, timesteps: timesteps, squared: squared,
+                                   weight: weight)
+        }
+    }
+}
