@@ -5,10 +5,13 @@ import Foundation
 final class ProgressBar: @unchecked Sendable {
     private let total: Int
     private let unit: String
-    private let start = Date()
     private let interactive = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()
     private var lastPrintedDecile = -1
+    /// Time and count of the first report: rates are measured from there, because the first report often comes
+    /// right after a step that finished almost at once (a resumed item, a cached primitive), which would show an
+    /// absurd rate.
+    private var origin: (time: Date, done: Int)?
 
     init(total: Int, unit: String) {
         self.total = max(total, 1)
@@ -18,13 +21,20 @@ final class ProgressBar: @unchecked Sendable {
     /// Reports `done` of `total` items finished, with an optional note (a loss, say) after the ETA.
     func update(_ done: Int, note: String = "") {
         lock.withLock {
-            let elapsed = Date().timeIntervalSince(start)
-            let rate = elapsed > 0 ? Double(done) / elapsed : 0
-            let remaining = rate > 0 ? Double(total - done) / rate : 0
-            let width = 30, filled = width * done / total
+            let now = Date()
+            let first = origin ?? (now, done)
+            origin = first
+            let elapsed = now.timeIntervalSince(first.time), counted = done - first.done
+            let width = 30, filled = width * min(max(done, 0), total) / total
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            let line = String(format: "%@ %d/%d %.2f %@/s ETA %@", bar, done, total, rate, unit, Self.clock(remaining))
-                + (note.isEmpty ? "" : "  " + note)
+            var line = String(format: "%@ %d/%d", bar, done, total)
+            if counted > 0, elapsed > 0 {
+                let rate = Double(counted) / elapsed
+                line += String(format: " %.2f %@/s ETA %@", rate, unit, Self.clock(Double(total - done) / rate))
+            } else {
+                line += " – \(unit)/s ETA –"
+            }
+            line += note.isEmpty ? "" : "  " + note
             if interactive {
                 FileHandle.standardError.write(Data("\r\(line)".utf8))
                 if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }
