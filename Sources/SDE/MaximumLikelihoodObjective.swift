@@ -35,7 +35,12 @@ extension MeanRevertingSDE {
                              squared: Bool = false, weight: Float = 1) -> Tensor {
         let expectation = reverseSDEMeans(xt: xt, predictedNoise: predictedNoise, mu: mu, timesteps: timesteps)
         let optimum = withNoGrad { optimalReverseStates(xt: xt, x0: x0, mu: mu, timesteps: timesteps) }
-        let difference = expectation - optimum
-        return (squared ? difference.squared() : difference.abs()).mean() * weight
+        return pixelLoss(expectation, optimum, squared: squared, weight: weight)
+    }
+
+    /// `weight ·` the mean absolute (`l1`, PyTorch `F.l1_loss`) or squared (`l2`, `F.mse_loss`) error, as the
+    /// official `loss_fn`.
+    func pixelLoss(_ prediction: Tensor, _ target: Tensor, squared: Bool, weight: Float) -> Tensor {
+        (squared ? prediction.mseLoss(target) : prediction.l1Loss(target)) * weight
     }
 }

@@ -29,8 +29,8 @@ extension MeanRevertingSDE {
     /// (`l2`) error: the ``TrainingObjective/restoration`` objective.
     public func restorationLoss(predictedNoise: Tensor, xt: Tensor, x0: Tensor, mu: Tensor, timesteps: [Int],
                                 squared: Bool = false, weight: Float = 1) -> Tensor {
-        let difference = estimatedInitialStates(xt: xt, predictedNoise: predictedNoise, mu: mu, timesteps: timesteps) - x0
-        return (squared ? difference.squared() : difference.abs()).mean() * weight
+        pixelLoss(estimatedInitialStates(xt: xt, predictedNoise: predictedNoise, mu: mu, timesteps: timesteps), x0,
+                  squared: squared, weight: weight)
     }
 
     /// The loss of one training step under `objective`.
