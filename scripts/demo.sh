@@ -2,8 +2,8 @@
 # The README's main job on the bundled samples (Samples/*.png) with the bundled model (models/default.safetensors):
 # 1. DACLIP-IR's wild pipeline degrades each sample (`wildir degrade`, seed 1: LQ/GT pairs, manifest and a
 #    captioned contact sheet);
-# 2. the default model restores the LQ images (`wildir restore`, optimal posterior sampling with 10 steps, with input|output
-#    comparison images);
+# 2. the default model restores the LQ images (`wildir restore`, one optimal posterior step — the model's stored
+#    sample_T — with input|output comparison images);
 # 3. `wildir evaluate` scores the LQ inputs and the restorations against the originals (PSNR/SSIM, BasicSR
 #    conventions on RGB).
 set -euo pipefail
@@ -18,7 +18,7 @@ echo "1. DACLIP-IR's wild degradation pipeline on Samples/ (seed 1):"
 "$wildir" degrade --input Samples --output "$out/wild" --seed 1 --preview 3
 echo
 echo "2. Restoring the degraded samples with the bundled model (models/default.safetensors):"
-"$wildir" restore "$out"/wild/LQ/*.png -o "$out/restored" --model "$root/models/default.safetensors" --steps 10 --seed 1 --compare
+"$wildir" restore "$out"/wild/LQ/*.png -o "$out/restored" --model "$root/models/default.safetensors" --seed 1 --compare
 echo
 echo "Degraded inputs against the originals:"
 "$wildir" evaluate --restored "$out/wild/LQ" --reference "$out/wild/GT"

@@ -29,18 +29,12 @@ extension MeanRevertingSDE {
         return (xt - mu) * wt + (x0 - mu) * w0 + mu
     }
 
-    /// The maximum-likelihood loss of IR-SDE: `weight · L(reverse-SDE mean from ε̂, x*_{t−1})` with L the mean
-    /// absolute (`l1`, the official default) or squared (`l2`) error.
+    /// The maximum-likelihood loss of IR-SDE: `weight · L(reverse-SDE mean from ε̂, x*_{t−1})` with L the
+    /// ``PixelLoss`` (the official default: mean absolute error).
     public func matchingLoss(predictedNoise: Tensor, xt: Tensor, x0: Tensor, mu: Tensor, timesteps: [Int],
-                             squared: Bool = false, weight: Float = 1) -> Tensor {
+                             pixel: PixelLoss = .l1, weight: Float = 1) -> Tensor {
         let expectation = reverseSDEMeans(xt: xt, predictedNoise: predictedNoise, mu: mu, timesteps: timesteps)
         let optimum = withNoGrad { optimalReverseStates(xt: xt, x0: x0, mu: mu, timesteps: timesteps) }
-        return pixelLoss(expectation, optimum, squared: squared, weight: weight)
-    }
-
-    /// `weight ·` the mean absolute (`l1`, PyTorch `F.l1_loss`) or squared (`l2`, `F.mse_loss`) error, as the
-    /// official `loss_fn`.
-    func pixelLoss(_ prediction: Tensor, _ target: Tensor, squared: Bool, weight: Float) -> Tensor {
-        (squared ? prediction.mseLoss(target) : prediction.l1Loss(target)) * weight
+        return pixel(expectation, optimum, weight: weight)
     }
 }

@@ -25,23 +25,22 @@ extension MeanRevertingSDE {
         sigmas[t] * sigmas[t] * dt * meanDecay(t) / (sigmaBars[t] * sigmaBars[t])
     }
 
-    /// `weight · L(x̂_0, x_0)` with x̂_0 from eq. 8 at each sample's t and L the mean absolute (`l1`) or squared
-    /// (`l2`) error: the ``TrainingObjective/restoration`` objective.
+    /// `weight · L(x̂_0, x_0)` with x̂_0 from eq. 8 at each sample's t and L the ``PixelLoss``: the
+    /// ``TrainingObjective/restoration`` objective.
     public func restorationLoss(predictedNoise: Tensor, xt: Tensor, x0: Tensor, mu: Tensor, timesteps: [Int],
-                                squared: Bool = false, weight: Float = 1) -> Tensor {
-        pixelLoss(estimatedInitialStates(xt: xt, predictedNoise: predictedNoise, mu: mu, timesteps: timesteps), x0,
-                  squared: squared, weight: weight)
+                                pixel: PixelLoss = .l1, weight: Float = 1) -> Tensor {
+        pixel(estimatedInitialStates(xt: xt, predictedNoise: predictedNoise, mu: mu, timesteps: timesteps), x0, weight: weight)
     }
 
     /// The loss of one training step under `objective`.
     public func loss(_ objective: TrainingObjective, predictedNoise: Tensor, xt: Tensor, x0: Tensor, mu: Tensor,
-                     timesteps: [Int], squared: Bool = false, weight: Float = 1) -> Tensor {
+                     timesteps: [Int], pixel: PixelLoss = .l1, weight: Float = 1) -> Tensor {
         switch objective {
         case .matching:
-            return matchingLoss(predictedNoise: predictedNoise, xt: xt, x0: x0, mu: mu, timesteps: timesteps, squared: squared,
+            return matchingLoss(predictedNoise: predictedNoise, xt: xt, x0: x0, mu: mu, timesteps: timesteps, pixel: pixel,
                                 weight: weight)
         case .restoration:
-            return restorationLoss(predictedNoise: predictedNoise, xt: xt, x0: x0, mu: mu, timesteps: timesteps, squared: squared,
+            return restorationLoss(predictedNoise: predictedNoise, xt: xt, x0: x0, mu: mu, timesteps: timesteps, pixel: pixel,
                                    weight: weight)
         }
     }

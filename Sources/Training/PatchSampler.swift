@@ -99,8 +99,8 @@ public final class PatchSampler: @unchecked Sendable {
         if let cached = cache[index] { lock.unlock(); return cached }
         lock.unlock()
         let (scaleIndex, photo) = index.quotientAndRemainder(dividingBy: groundTruthPaths.count)
-        let gt = try Self.rgb(Image(contentsOf: groundTruthPaths[photo])).shrunk(by: options.scales[scaleIndex])
-        let lq = try lowQualityPaths.map { try Self.rgb(Image(contentsOf: $0[photo])) }
+        let gt = try Image(contentsOf: groundTruthPaths[photo]).opaqueRGB.shrunk(by: options.scales[scaleIndex])
+        let lq = try lowQualityPaths.map { try Image(contentsOf: $0[photo]).opaqueRGB }
         if let lq, lq.width != gt.width || lq.height != gt.height {
             throw TrainingError.data("\(lowQualityPaths![photo]) and \(groundTruthPaths[photo]) differ in size")
         }
@@ -109,8 +109,6 @@ public final class PatchSampler: @unchecked Sendable {
         lock.unlock()
         return (gt, lq)
     }
-
-    static func rgb(_ image: Image) throws -> Image { try image.expandedToRGB().droppingAlpha }
 
     static func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 }

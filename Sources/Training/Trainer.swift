@@ -27,9 +27,10 @@ public struct ValidationResult: Sendable, Codable, Equatable {
 }
 
 /// Trains a `ConditionalUNet` with the IR-SDE maximum-likelihood objective (the official `optimize_parameters`):
-/// per-sample time steps t ~ U{1…T}, x_t from eq. 2, L1 between the reverse-SDE mean implied by the predicted
-/// noise and the optimal reverse state x*_{t−1} (eq. 4), or with `train.objective: restoration` L1 between x̂_0 and
-/// x_0 (``TrainingObjective``); AdamW with a cosine schedule; an EMA of the weights.
+/// per-sample time steps t ~ U{1…T} (or t = T with probability `train.terminal_probability`), x_t from eq. 2, the
+/// pixel loss (`train.loss_type`, L1 by default) between the reverse-SDE mean implied by the predicted noise and the
+/// optimal reverse state x*_{t−1} (eq. 4), or with `train.objective: restoration` between x̂_0 and x_0
+/// (``TrainingObjective``); AdamW with a cosine schedule; an EMA of the weights.
 ///
 /// Outputs go to the experiment folder: `checkpoints/latest.safetensors` (weights, optimiser, schedule, EMA and
 /// progress, written atomically every `checkpoint_freq` iterations), `model.safetensors` (the EMA weights as a
@@ -96,12 +97,13 @@ public final class Trainer {
     public func step() throws -> Double {
         let (lq, gt) = try prefetcher.batch(iteration: iteration)
         var random = TensorRandom(seed: options.train.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(iteration))
-        let timesteps = (0..<lq.shape[0]).map { _ in 1 + Int(random.next() % UInt64(sde.steps)) }
+        let timesteps = Self.timesteps(count: lq.shape[0], steps: sde.steps,
+                                       terminalProbability: options.train.terminalProbability, random: &random)
         let xt = sde.noisyStates(x0: gt, mu: lq, timesteps: timesteps, noise: random.normal(gt.shape))
         let time = Tensor(shape: [timesteps.count], values: timesteps.map(Float.init))
         let predicted = sde.noises(fromNetworkOutput: network(xt, cond: lq, time: time), xt: xt, mu: lq, timesteps: timesteps)
         let loss = sde.loss(options.train.objective, predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: timesteps,
-                            squared: options.train.lossType == "l2", weight: Float(options.train.weight))
+                            pixel: PixelLoss(rawValue: options.train.lossType) ?? .l1, weight: Float(options.train.weight))
         optimiser.zeroGrad()
         loss.backward()
         if let clip = options.train.gradientClip { _ = clipGradientNorm(parameters, maxNorm: clip) }
@@ -114,6 +116,15 @@ public final class Trainer {
         let value = Double(loss.scalar)
         losses.append(value)
         return value
+    }
+
+    /// Time steps for one batch: t = T with probability `terminalProbability`, otherwise t ~ U{1…T}.
+    public static func timesteps(count: Int, steps: Int, terminalProbability: Double, random: inout TensorRandom) -> [Int] {
+        (0..<count).map { _ in
+            // The extra draw happens only when asked for, so runs without it keep their random streams.
+            if terminalProbability > 0, Double(random.unit()) < terminalProbability { return steps }
+            return 1 + Int(random.next() % UInt64(steps))
+        }
     }
 
     // MARK: Checkpoints
@@ -174,8 +185,9 @@ public final class Trainer {
         let plot = try LinePlot.render([
             .init(label: "loss", points: raw, colour: [0.75, 0.8, 0.95]),
             .init(label: "moving average (\(window))", points: smoothed, colour: [0.1, 0.25, 0.7]),
-        ], title: "\(options.name): IR-SDE matching loss (\(options.train.lossType))", xLabel: "iteration",
-           logarithmicY: true, renderer: renderer)
+        ], title: "\(options.name): IR-SDE \(options.train.objective.rawValue) loss (\(options.train.lossType))",
+           xLabel: "iteration", logarithmicY: options.train.lossType != PixelLoss.psnr.rawValue,  // the PSNR loss is negative
+           renderer: renderer)
         try plot.write(to: directory.appendingPathComponent("loss.png").path)
     }
 
@@ -190,7 +202,7 @@ public final class Trainer {
         let evaluation = ConditionalUNet(network.configuration)
         try ema.copy(into: evaluation.namedParameters())
         evaluation.eval()
-        let validationSDE = try options.sde.makeSDE(sampleSteps: set.sampleSteps)
+        let validationSDE = try options.sde.makeSDE(sampleSteps: set.sampleSteps ?? options.sde.sampleSteps)
         let sampler = ReverseSampler(sde: validationSDE, method: .posterior)
         var psnr = 0.0, ssim = 0.0, inputPSNR = 0.0, inputSSIM = 0.0
         var tiles: [ContactSheet.Tile] = []
@@ -234,14 +246,14 @@ enum ValidationSet {
         }
         return try paths.map { path in
             let name = PatchSampler.stem(path)
-            let full = try PatchSampler.rgb(Image(contentsOf: path)).shrunk(by: set.scale)
+            let full = try Image(contentsOf: path).opaqueRGB.shrunk(by: set.scale)
             let size = min(set.cropSize, full.width, full.height)
             let (x, y) = ((full.width - size) / 2, (full.height - size) / 2)
             let gt = try full.cropped(x: x, y: y, width: size, height: size)
             let lq: Image
             if let lqRoot = set.datarootLQ {
                 let lqPath = (lqRoot as NSString).appendingPathComponent((path as NSString).lastPathComponent)
-                lq = try PatchSampler.rgb(Image(contentsOf: lqPath)).cropped(x: x, y: y, width: size, height: size)
+                lq = try Image(contentsOf: lqPath).opaqueRGB.cropped(x: x, y: y, width: size, height: size)
             } else {
                 var random = DegradationRandom(seed: seed, name: "validation-\(name)")
                 lq = try WildPipeline().apply(gt, random: &random).0

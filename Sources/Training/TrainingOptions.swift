@@ -62,7 +62,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         public var cropSize: Int = 128
         /// Images used (the first N by name).
         public var count: Int = 4
-        /// Sampling steps used for validation restorations.
+        /// Sampling steps used for validation restorations (default: `sde.sample_T`, else T).
         public var sampleSteps: Int?
         /// Factor by which each photo is shrunk (area filter, 8-bit) before its centre crop. HQ-only data.
         public var scale: Double = 1
@@ -128,6 +128,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         public var weight: Double = 1
         /// `matching` (the official IR-SDE objective, eq. 4) or `restoration` (x̂_0 against x_0 at every step alike).
         public var objective: TrainingObjective = .matching
+        /// Fraction of the samples trained at t = T, the state sampling starts from (μ plus noise), the rest drawn
+        /// uniformly from 1…T. At t = T the network must restore from μ alone; at smaller t, x_t still carries
+        /// e^{−θ̄_t}(x_0 − μ) of the answer, so uniform draws spend most of the training on easier states.
+        public var terminalProbability: Double = 0
         public var emaDecay: Double = 0.999
         public var gradientClip: Double?
         public var valFreq: Int = 200
@@ -136,7 +140,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case optimizer, lrG = "lr_G", beta1, beta2, weightDecayG = "weight_decay_G", niter, warmupIter = "warmup_iter"
-            case etaMin = "eta_min", lossType = "loss_type", weight, objective, emaDecay = "ema_decay", gradientClip = "gradient_clip"
+            case etaMin = "eta_min", lossType = "loss_type", weight, objective, terminalProbability = "terminal_probability"
+            case emaDecay = "ema_decay", gradientClip = "gradient_clip"
             case valFreq = "val_freq", checkpointFreq = "checkpoint_freq", seed = "manual_seed"
         }
     }
@@ -205,8 +210,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             try check(val.scale > 0 && val.scale <= 1, "datasets.val.scale must lie in (0, 1]")
             try check(val.datarootLQ == nil || val.scale == 1, "datasets.val.scale needs HQ-only data (no dataroot_LQ)")
         }
+        try check(sde.sampleSteps.map { $0 >= 1 && $0 <= sde.steps } ?? true, "sde.sample_T must lie in 1…T (\(sde.steps))")
+        try check((0...1).contains(train.terminalProbability), "train.terminal_probability must lie in [0, 1]")
         try check(["AdamW", "Adam"].contains(train.optimizer), "train.optimizer must be AdamW or Adam")
-        try check(train.lossType == "l1" || train.lossType == "l2", "train.loss_type must be l1 or l2")
+        try check(PixelLoss(rawValue: train.lossType) != nil, "train.loss_type must be l1, l2 or psnr")
         try check(train.lrG > 0, "train.lr_G must be positive")
         try check(train.emaDecay >= 0 && train.emaDecay < 1, "train.ema_decay must lie in [0, 1)")
         try check(train.valFreq >= 1 && train.checkpointFreq >= 1, "train.val_freq and train.checkpoint_freq must be positive")

@@ -38,7 +38,7 @@ struct RestoreCommand: ParsableCommand {
     @Option(help: "Sampler: posterior (optimal posterior sampling), sde (reverse SDE) or ode.")
     var sampler: SamplingMethod = .posterior
 
-    @Option(help: "Sampling steps (at most the model's T; default T).")
+    @Option(help: "Sampling steps (at most the model's T; default: the sample_T stored with the model, else T).")
     var steps: Int?
 
     @Option(help: "Seed of the sampling noise.")

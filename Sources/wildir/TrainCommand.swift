@@ -41,7 +41,10 @@ struct TrainCommand: ParsableCommand {
         printError("training \(options.name): \(parameters) parameters, \(options.train.niter) iterations, "
                    + "from iteration \(trainer.iteration); outputs in \(trainer.directory.path)")
         let log = trainer.directory.appendingPathComponent("log.jsonl")
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path), !FileManager.default.createFile(atPath: log.path, contents: nil) {
+            printError("error: cannot create the training log \(log.path)")
+            throw ExitCode(73)
+        }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         let bar = ProgressBar(total: options.train.niter, unit: "it")

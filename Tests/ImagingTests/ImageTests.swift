@@ -33,6 +33,12 @@ final class ImageTests: XCTestCase {
         XCTAssertTrue(rgba.hasAlpha)
         XCTAssertEqual(rgba.colourChannels, 3)
         XCTAssertEqual(rgba.droppingAlpha.samples, [0.1, 0.2, 0.3])
+        XCTAssertEqual(rgba.opaqueRGB.samples, [0.1, 0.2, 0.3])
+        // Planar gray + alpha, two pixels: the gray plane three times, the alpha plane gone.
+        let grayAlpha = try Image(width: 2, height: 1, channels: 2, samples: [0.5, 0.25, 1, 0.75])
+        let rgb = grayAlpha.opaqueRGB
+        XCTAssertEqual([rgb.width, rgb.height, rgb.channels], [2, 1, 3])
+        XCTAssertEqual(rgb.samples, [0.5, 0.25, 0.5, 0.25, 0.5, 0.25])
     }
 }
 

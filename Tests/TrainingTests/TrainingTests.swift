@@ -94,6 +94,10 @@ final class TrainingTests: XCTestCase {
         // Every option the structs decode is a known key (they are derived from the coding keys).
         XCTAssertNoThrow(try TrainingOptions(yaml: "train:\n  gradient_clip: 1\ndatasets:\n  val:\n    dataroot_GT: x\n    sample_T: 5\n"))
         XCTAssertEqual(try TrainingOptions(yaml: "sde:\n  prediction: residual\n").sde.prediction, .residual)
+        XCTAssertEqual(try TrainingOptions(yaml: "sde:\n  T: 10\n  sample_T: 3\n").sde.sampleSteps, 3)
+        XCTAssertEqual(try TrainingOptions(yaml: "train:\n  loss_type: psnr\n").train.lossType, "psnr")
+        XCTAssertThrowsError(try TrainingOptions(yaml: "train:\n  loss_type: l3\n"))
+        XCTAssertThrowsError(try TrainingOptions(yaml: "sde:\n  T: 10\n  sample_T: 11\n"))
         let options = try TrainingOptions(contentsOf: URL(fileURLWithPath: Fixtures.root.deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("configs/default.yml").path))
         XCTAssertEqual(options.networkG.setting.nf, 32)
@@ -102,6 +106,9 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(options.sde.prediction, .residual)
         XCTAssertEqual(options.train.objective, .restoration)
         XCTAssertEqual(options.datasets.train.cleanProbability, 0.2)
+        XCTAssertEqual(options.train.lossType, "l2")
+        XCTAssertEqual(options.train.terminalProbability, 1)
+        XCTAssertEqual(options.sde.sampleSteps, 1)
         XCTAssertEqual(options.datasets.train.scales, [0.5, 0.35, 0.25])
     }
 
@@ -122,6 +129,23 @@ final class TrainingTests: XCTestCase {
         let sigma = (0.3 * 0.7 * Double(draws)).squareRoot()
         XCTAssertEqual(Double(clean), 0.3 * Double(draws), accuracy: 4.5 * sigma, "\(clean) clean pairs of \(draws)")
         XCTAssertThrowsError(try TrainingOptions(yaml: "datasets:\n  train:\n    clean_probability: 1.5\n"))
+    }
+
+    /// Terminal steps: with terminal_probability p, t = T has frequency p + (1 − p)/T (binomial, 4.5σ) and the other
+    /// steps are uniform on 1…T; with p = 0 the draws are the plain uniform stream (existing runs unchanged).
+    func testTerminalStepsAppearWithTheirProbability() throws {
+        var random = TensorRandom(seed: 9)
+        let draws = 4000, p = 0.3, steps = 100
+        let drawn = Trainer.timesteps(count: draws, steps: steps, terminalProbability: p, random: &random)
+        XCTAssertTrue(drawn.allSatisfy { (1...steps).contains($0) })
+        let expected = p + (1 - p) / Double(steps), terminal = Double(drawn.filter { $0 == steps }.count)
+        XCTAssertEqual(terminal, expected * Double(draws), accuracy: 4.5 * (expected * (1 - expected) * Double(draws)).squareRoot())
+        let early = Double(drawn.filter { $0 <= steps / 2 }.count), half = (1 - p) / 2
+        XCTAssertEqual(early, half * Double(draws), accuracy: 4.5 * (half * (1 - half) * Double(draws)).squareRoot())
+        var plain = TensorRandom(seed: 9), reference = TensorRandom(seed: 9)
+        XCTAssertEqual(Trainer.timesteps(count: 50, steps: steps, terminalProbability: 0, random: &plain),
+                       (0..<50).map { _ in 1 + Int(reference.next() % UInt64(steps)) })
+        XCTAssertThrowsError(try TrainingOptions(yaml: "train:\n  terminal_probability: -0.1\n"))
     }
 
     /// Multi-scale data: patches come from the photos shrunk by each scale (area filter, 8-bit), all scales drawn.

@@ -78,6 +78,32 @@ final class RestorationTests: XCTestCase {
         XCTAssertTrue(first.samples.allSatisfy { $0 >= 0 && $0 <= 1 })
     }
 
+    /// A model that stores `sample_T` samples that many steps unless asked for another count; the value survives
+    /// the model file, and one outside 1…T is an error.
+    func testStoredSampleStepsAreTheDefaultStepCount() throws {
+        var model = RestorationModel.tiny(steps: 6)
+        var sde = model.sdeOptions
+        sde.sampleSteps = 2
+        model = RestorationModel(network: model.network, sdeOptions: sde)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("wildir-sampleT-\(UUID().uuidString).safetensors")
+        try model.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let loaded = try RestorationModel(contentsOf: url)
+        XCTAssertEqual(loaded.sdeOptions.sampleSteps, 2)
+        let image = try Image(width: 16, height: 16, channels: 3, samples: (0..<768).map { Float($0 % 11) / 11 })
+        func stepsTaken(_ steps: Int?) throws -> Int {
+            var options = RestorationOptions()
+            options.steps = steps
+            var taken = 0
+            _ = try Restorer(model: loaded, options: options).restore(image) { taken = $0.steps }
+            return taken
+        }
+        XCTAssertEqual(try stepsTaken(nil), 2)
+        XCTAssertEqual(try stepsTaken(5), 5)
+        sde.sampleSteps = 9
+        XCTAssertThrowsError(try Restorer(model: RestorationModel(network: model.network, sdeOptions: sde)))
+    }
+
     func testInvalidOptionsAreReported() throws {
         let model = try RestorationModel(contentsOf: tinyModelFile())
         var options = RestorationOptions()

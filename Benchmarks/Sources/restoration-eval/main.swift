@@ -4,7 +4,8 @@
 // Photos are first shrunk by SCALE (area filter; default 1/4, so that a crop holds a scene rather than a
 // smooth patch of a 2560-pixel-wide photo, as people view photos).
 // A per-photo table (LQ against the posterior sampler) follows the summary, so one outlier cannot hide in a mean.
-// Usage: restoration-eval MODEL HELDOUT_DIR [CROP] [STEPS,...] [SCALE] [SAMPLERS,...] > table.md
+// DRAWS (default 1) degrades each photo that many times (seeds 2024, 2025, …), one table row per pair.
+// Usage: restoration-eval MODEL HELDOUT_DIR [CROP] [STEPS,...] [SCALE] [SAMPLERS,...] [DRAWS] > table.md
 //        restoration-eval speed MODEL IMAGE STEPS RUNS   (one JSON line: median seconds of posterior sampling)
 import BenchSupport
 import Foundation
@@ -17,7 +18,7 @@ let arguments = CommandLine.arguments
 if arguments.count == 6, arguments[1] == "speed", let steps = Int(arguments[4]), let runs = Int(arguments[5]) {
     // The sampling loop alone (model loaded, image decoded), as the reference script times it.
     let model = try RestorationModel(contentsOf: URL(fileURLWithPath: arguments[2]))
-    let image = try Image(contentsOf: arguments[3]).droppingAlpha
+    let image = try Image(contentsOf: arguments[3]).opaqueRGB
     var options = RestorationOptions()
     options.steps = steps
     options.tileSize = max(image.width, image.height)
@@ -26,7 +27,8 @@ if arguments.count == 6, arguments[1] == "speed", let steps = Int(arguments[4]),
     exit(0)
 }
 guard arguments.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: restoration-eval MODEL HELDOUT_DIR [CROP] [STEPS,...]\n".utf8))
+    let usage = "usage: restoration-eval MODEL HELDOUT_DIR [CROP] [STEPS,...] [SCALE] [SAMPLERS,...] [DRAWS]\n"
+    FileHandle.standardError.write(Data(usage.utf8))
     exit(64)
 }
 let model = try RestorationModel(contentsOf: URL(fileURLWithPath: arguments[1]))
@@ -35,24 +37,29 @@ let stepCounts = arguments.count > 4 ? arguments[4].split(separator: ",").compac
 let scale = arguments.count > 5 ? Double(arguments[5]) ?? 0.25 : 0.25
 let samplers = arguments.count > 6 ? arguments[6].split(separator: ",").compactMap { SamplingMethod(rawValue: String($0)) }
                                    : SamplingMethod.allCases
+// DRAWS degradations per photo, with seeds 2024, 2025, …: more draws average out which damage each photo got.
+let draws = max(1, arguments.count > 7 ? Int(arguments[7]) ?? 1 : 1)
 let photos = try ImageFolder.list(arguments[2]).images
 
 struct Pair { let name: String; let lq: Image; let gt: Image }
-let pairs: [Pair] = try photos.map { path in
+let pairs: [Pair] = try photos.flatMap { path in
     let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-    let shrunk = try Image(contentsOf: path).droppingAlpha.shrunk(by: scale)
+    let shrunk = try Image(contentsOf: path).opaqueRGB.shrunk(by: scale)
     let gt = try shrunk.cropped(x: (shrunk.width - crop) / 2, y: (shrunk.height - crop) / 2, width: crop, height: crop)
-    var random = DegradationRandom(seed: 2024, name: name)
-    return Pair(name: name, lq: try WildPipeline().apply(gt, random: &random).0, gt: gt)
+    return try (0..<draws).map { draw in
+        var random = DegradationRandom(seed: 2024 + UInt64(draw), name: name)
+        return Pair(name: draws == 1 ? name : "\(name) #\(draw + 1)", lq: try WildPipeline().apply(gt, random: &random).0, gt: gt)
+    }
 }
 func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
 let lqPSNRs = try pairs.map { try PSNR().evaluate(restored: $0.lq, reference: $0.gt) }
 let lqSSIMs = try pairs.map { try SSIM().evaluate(restored: $0.lq, reference: $0.gt) }
 let lqPSNR = mean(lqPSNRs), lqSSIM = mean(lqSSIMs)
 var posteriorScores: [(steps: Int, psnr: [Double], ssim: [Double])] = []
-print("Held-out photos: \(pairs.count) (\(pairs.map(\.name).joined(separator: ", "))), shrunk by \(scale) (area),")
-print("centre \(crop)² crops degraded by")
-print("the wild pipeline (seed 2024 per photo name). Model: \(arguments[1]) (\(model.network.parameterCount) parameters).")
+let photoNames = photos.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+print("Held-out photos: \(photos.count) (\(photoNames.joined(separator: ", "))), shrunk by \(scale) (area),")
+print("centre \(crop)² crops degraded by the wild pipeline (seed" + (draws == 1 ? " 2024" : "s 2024…\(2023 + draws), \(draws) draws")
+      + " per photo name). Model: \(arguments[1]) (\(model.network.parameterCount) parameters).")
 print("")
 print("| sampler | steps | PSNR dB | SSIM | ΔPSNR vs LQ | ΔSSIM vs LQ | s per \(crop)² image |")
 print("|---|---:|---:|---:|---:|---:|---:|")
@@ -88,8 +95,8 @@ if !posteriorScores.isEmpty {
     }
 }
 // One 512² restoration (posterior, 25 steps), for the speed figure.
-if let first = photos.first {
-    let full = try Image(contentsOf: first).droppingAlpha
+if let first = photos.first, ProcessInfo.processInfo.environment["WILDIR_EVAL_SKIP_TIMING"] == nil {
+    let full = try Image(contentsOf: first).opaqueRGB
     let big = try full.cropped(x: (full.width - 512) / 2, y: (full.height - 512) / 2, width: 512, height: 512)
     var options = RestorationOptions()
     options.steps = min(25, model.sdeOptions.steps)

@@ -78,6 +78,14 @@ public struct Image: Sendable, Equatable {
                      samples: Array(samples[0..<colourChannels * planeSize]))
     }
 
+    /// Three-channel RGB: alpha dropped and gray replicated, what RGB networks, training pairs and RGB metrics take.
+    public var opaqueRGB: Image {
+        let colour = droppingAlpha
+        guard colour.channels == 1 else { return colour }
+        return Image(uncheckedWidth: width, height: height, channels: 3,
+                     samples: Array([colour.samples, colour.samples, colour.samples].joined()))
+    }
+
     /// The image with every sample clamped to [0, 1].
     public var clamped: Image {
         var copy = self

@@ -8,7 +8,7 @@ import WildTensor
 public struct RestorationOptions: Sendable, Equatable {
     /// The reverse process: optimal posterior sampling (default), reverse SDE or ODE.
     public var sampler: SamplingMethod = .posterior
-    /// Sampling steps (`sample_T`); nil uses the training T.
+    /// Sampling steps; nil uses the model's `sample_T` if it stores one, else its training T.
     public var steps: Int?
     /// Seed of the initial noise and of the sampler's noise; the same seed gives the same output.
     public var seed: UInt64 = 0
@@ -52,12 +52,14 @@ public final class Restorer {
                 "this network is conditioned on the DA-CLIP image embedding, which WildIR cannot compute yet; "
                 + "use a network without image context (such as the default model)")
         }
-        if let steps = options.steps, !(1...model.sdeOptions.steps).contains(steps) {
+        // Without an explicit step count, the model's own `sample_T` (if it stores one), else all T steps.
+        let steps = options.steps ?? model.sdeOptions.sampleSteps
+        if let steps, steps < 1 || steps > model.sdeOptions.steps {
             throw RestorationError.invalidOption("steps must lie in 1…\(model.sdeOptions.steps), got \(steps)")
         }
         self.model = model
         self.options = options
-        self.sde = try model.sdeOptions.makeSDE(sampleSteps: options.steps)
+        self.sde = try model.sdeOptions.makeSDE(sampleSteps: steps)
     }
 
     /// Restores one image.
