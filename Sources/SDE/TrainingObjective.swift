@@ -1,7 +1,7 @@
 import WildTensor
 
 /// What a training step compares (`train.objective`).
-public enum TrainingObjective: String, Codable, Sendable, CaseIterable {
+public enum TrainingObjective: String, Codable, Sendable, CaseIterable, NamedOption {
     /// The IR-SDE maximum-likelihood objective (eq. 4; the official `optimize_parameters`): the reverse-SDE mean
     /// implied by ε̂ against the optimal reverse state x*_{t−1}.
     case matching

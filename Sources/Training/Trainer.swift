@@ -103,7 +103,7 @@ public final class Trainer {
         let time = Tensor(shape: [timesteps.count], values: timesteps.map(Float.init))
         let predicted = sde.noises(fromNetworkOutput: network(xt, cond: lq, time: time), xt: xt, mu: lq, timesteps: timesteps)
         let loss = sde.loss(options.train.objective, predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: timesteps,
-                            pixel: PixelLoss(rawValue: options.train.lossType) ?? .l1, weight: Float(options.train.weight))
+                            pixel: options.train.lossType, weight: Float(options.train.weight))
         optimiser.zeroGrad()
         loss.backward()
         if let clip = options.train.gradientClip { _ = clipGradientNorm(parameters, maxNorm: clip) }
@@ -185,8 +185,8 @@ public final class Trainer {
         let plot = try LinePlot.render([
             .init(label: "loss", points: raw, colour: [0.75, 0.8, 0.95]),
             .init(label: "moving average (\(window))", points: smoothed, colour: [0.1, 0.25, 0.7]),
-        ], title: "\(options.name): IR-SDE \(options.train.objective.rawValue) loss (\(options.train.lossType))",
-           xLabel: "iteration", logarithmicY: options.train.lossType != PixelLoss.psnr.rawValue,  // the PSNR loss is negative
+        ], title: "\(options.name): IR-SDE \(options.train.objective.rawValue) loss (\(options.train.lossType.rawValue))",
+           xLabel: "iteration", logarithmicY: options.train.lossType != .psnr,  // the PSNR loss is negative
            renderer: renderer)
         try plot.write(to: directory.appendingPathComponent("loss.png").path)
     }

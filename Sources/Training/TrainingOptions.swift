@@ -124,7 +124,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         public var niter: Int = 1000
         public var warmupIter: Int = -1
         public var etaMin: Double = 1e-6
-        public var lossType: String = "l1"
+        /// `l1` (official), `l2` or `psnr` (``PixelLoss``).
+        public var lossType: PixelLoss = .l1
         public var weight: Double = 1
         /// `matching` (the official IR-SDE objective, eq. 4) or `restoration` (x̂_0 against x_0 at every step alike).
         public var objective: TrainingObjective = .matching
@@ -213,7 +214,6 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check(sde.sampleSteps.map { $0 >= 1 && $0 <= sde.steps } ?? true, "sde.sample_T must lie in 1…T (\(sde.steps))")
         try check((0...1).contains(train.terminalProbability), "train.terminal_probability must lie in [0, 1]")
         try check(["AdamW", "Adam"].contains(train.optimizer), "train.optimizer must be AdamW or Adam")
-        try check(PixelLoss(rawValue: train.lossType) != nil, "train.loss_type must be l1, l2 or psnr")
         try check(train.lrG > 0, "train.lr_G must be positive")
         try check(train.emaDecay >= 0 && train.emaDecay < 1, "train.ema_decay must lie in [0, 1)")
         try check(train.valFreq >= 1 && train.checkpointFreq >= 1, "train.val_freq and train.checkpoint_freq must be positive")

@@ -95,8 +95,13 @@ final class TrainingTests: XCTestCase {
         XCTAssertNoThrow(try TrainingOptions(yaml: "train:\n  gradient_clip: 1\ndatasets:\n  val:\n    dataroot_GT: x\n    sample_T: 5\n"))
         XCTAssertEqual(try TrainingOptions(yaml: "sde:\n  prediction: residual\n").sde.prediction, .residual)
         XCTAssertEqual(try TrainingOptions(yaml: "sde:\n  T: 10\n  sample_T: 3\n").sde.sampleSteps, 3)
-        XCTAssertEqual(try TrainingOptions(yaml: "train:\n  loss_type: psnr\n").train.lossType, "psnr")
-        XCTAssertThrowsError(try TrainingOptions(yaml: "train:\n  loss_type: l3\n"))
+        XCTAssertEqual(try TrainingOptions(yaml: "train:\n  loss_type: psnr\n").train.lossType, .psnr)
+        XCTAssertThrowsError(try TrainingOptions(yaml: "train:\n  loss_type: l3\n")) { error in
+            XCTAssertTrue("\(error)".contains("l3 is not one of: l1, l2, psnr"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainingOptions(yaml: "train:\n  objective: nope\n")) { error in
+            XCTAssertTrue("\(error)".contains("nope is not one of: matching, restoration"), "\(error)")
+        }
         XCTAssertThrowsError(try TrainingOptions(yaml: "sde:\n  T: 10\n  sample_T: 11\n"))
         let options = try TrainingOptions(contentsOf: URL(fileURLWithPath: Fixtures.root.deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("configs/default.yml").path))
@@ -106,7 +111,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(options.sde.prediction, .residual)
         XCTAssertEqual(options.train.objective, .restoration)
         XCTAssertEqual(options.datasets.train.cleanProbability, 0.2)
-        XCTAssertEqual(options.train.lossType, "l2")
+        XCTAssertEqual(options.train.lossType, .l2)
         XCTAssertEqual(options.train.terminalProbability, 1)
         XCTAssertEqual(options.sde.sampleSteps, 1)
         XCTAssertEqual(options.datasets.train.scales, [0.5, 0.35, 0.25])
@@ -159,7 +164,7 @@ final class TrainingTests: XCTestCase {
         set.datarootLQ = nil
         set.scales = [1, 0.25]
         let sampler = try PatchSampler(options: set, seed: 3)
-        let photos = try ImageFolder.list(Fixtures.path("images")).images.map { try Image(contentsOf: $0).expandedToRGB().droppingAlpha }
+        let photos = try ImageFolder.list(Fixtures.path("images")).images.map { try Image(contentsOf: $0).opaqueRGB }
         let shrunk = try photos.map { try $0.resized(scale: 0.25, filter: .area).quantisedTo8Bit }
         func contains(_ image: Image, _ patch: Image) -> Bool {
             let first = patch.samples[0]

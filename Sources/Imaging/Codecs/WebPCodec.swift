@@ -37,7 +37,7 @@ enum WebPCodec {
         guard (0...100).contains(options.webpQuality) else {
             throw ImagingError.invalidParameter("WebP quality must be 0…100, got \(options.webpQuality)")
         }
-        let rgb = try image.expandedToRGB()
+        let rgb = image.expandedToRGB()
         let pixels = rgb.interleaved8()
         let alpha = rgb.channels == 4
         let stride = Int32(rgb.width * rgb.channels)
@@ -66,17 +66,5 @@ enum WebPCodec {
         case VP8_STATUS_OUT_OF_MEMORY: return "out of memory"
         default: return "invalid data (status \(status.rawValue))"
         }
-    }
-}
-
-extension Image {
-    /// RGB(A) version of the image: gray (and gray+alpha) replicated to three colour channels; RGB(A) unchanged.
-    public func expandedToRGB() throws -> Image {
-        guard colourChannels == 1 else { return self }
-        let n = planeSize
-        var out = [Float](repeating: 0, count: n * (hasAlpha ? 4 : 3))
-        for c in 0..<3 { out.replaceSubrange(c * n..<(c + 1) * n, with: samples[0..<n]) }
-        if hasAlpha { out.replaceSubrange(3 * n..<4 * n, with: samples[n..<2 * n]) }
-        return Image(uncheckedWidth: width, height: height, channels: hasAlpha ? 4 : 3, samples: out)
     }
 }

@@ -78,13 +78,18 @@ public struct Image: Sendable, Equatable {
                      samples: Array(samples[0..<colourChannels * planeSize]))
     }
 
-    /// Three-channel RGB: alpha dropped and gray replicated, what RGB networks, training pairs and RGB metrics take.
-    public var opaqueRGB: Image {
-        let colour = droppingAlpha
-        guard colour.channels == 1 else { return colour }
-        return Image(uncheckedWidth: width, height: height, channels: 3,
-                     samples: Array([colour.samples, colour.samples, colour.samples].joined()))
+    /// RGB(A) version of the image: gray (and gray+alpha) replicated to three colour channels; RGB(A) unchanged.
+    public func expandedToRGB() -> Image {
+        guard colourChannels == 1 else { return self }
+        let n = planeSize
+        var out = [Float](repeating: 0, count: n * (hasAlpha ? 4 : 3))
+        for c in 0..<3 { out.replaceSubrange(c * n..<(c + 1) * n, with: samples[0..<n]) }
+        if hasAlpha { out.replaceSubrange(3 * n..<4 * n, with: samples[n..<2 * n]) }
+        return Image(uncheckedWidth: width, height: height, channels: hasAlpha ? 4 : 3, samples: out)
     }
+
+    /// Three-channel RGB: alpha dropped and gray replicated, what RGB networks, training pairs and RGB metrics take.
+    public var opaqueRGB: Image { droppingAlpha.expandedToRGB() }
 
     /// The image with every sample clamped to [0, 1].
     public var clamped: Image {

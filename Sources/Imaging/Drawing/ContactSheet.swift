@@ -24,7 +24,7 @@ public enum ContactSheet {
         var sheet = try Image(width: w, height: h, channels: 3, filledWith: 0.12)
         for (i, tile) in tiles.enumerated() {
             let (x0, y0) = (gap + (i % cols) * (tileSize + gap), gap + (i / cols) * (tileSize + band + gap))
-            let picture = try tile.image.expandedToRGB().droppingAlpha
+            let picture = tile.image.opaqueRGB
             let fit = min(Double(tileSize) / Double(picture.width), Double(tileSize) / Double(picture.height))
             let (tw, th) = (max(1, Int(Double(picture.width) * fit)), max(1, Int(Double(picture.height) * fit)))
             let thumb = try picture.resized(width: tw, height: th, filter: fit < 1 ? .area : .nearest).clamped

@@ -95,7 +95,7 @@ public final class Restorer {
         guard colour.channels == 1 && channels == 3 else {
             throw RestorationError.invalidOption("the network restores \(channels)-channel images; this one has \(colour.channels)")
         }
-        return try colour.expandedToRGB()
+        return colour.expandedToRGB()
     }
 
     /// Back to the input's layout: gray from BT.601 luma when the input was gray, the input's alpha re-attached.
