@@ -41,7 +41,9 @@ let package = Package(
         .target(name: "PNGSupport", dependencies: ["CPNG"]),
         .target(name: "Imaging", dependencies: ["CTurboJPEG", "PNGSupport", "CWebP", "CKissFFT", "CFreeType"]),
         .target(name: "Metrics", dependencies: ["Imaging"]),
-        .target(name: "Degradation", dependencies: ["Imaging"]),
+        // AVX2 + FMA inner loops chosen at run time (Swift builds one instruction set per module).
+        .target(name: "AVX2Kernels"),
+        .target(name: "Degradation", dependencies: ["Imaging", "AVX2Kernels"]),
         // Weight files: safetensors and the restricted (never executing) PyTorch checkpoint reader.
         .target(name: "Checkpoints"),
         // Tensors, autograd, layers and optimisers; heavy kernels from oneDNN and OpenBLAS.

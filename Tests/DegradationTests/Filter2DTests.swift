@@ -1,4 +1,4 @@
-import Degradation
+@testable import Degradation
 import Imaging
 import TestSupport
 import XCTest
@@ -13,6 +13,10 @@ final class Filter2DTests: XCTestCase {
             let weights = try NPYArray.fixture("degradation", try XCTUnwrap(case_["kernel"] as? String))
             let kernel = try BlurKernel(size: weights.shape[0], weights: weights.values.map { Double(Float($0)) })
             let output = input.filtered(by: kernel)
+            // The portable path (SSE2 on x86-64, NEON on arm64) and the AVX2 one agree to rounding.
+            let portable = input.filtered(by: kernel, vectorised: false)
+            XCTAssertEqual(zip(output.samples, portable.samples).map { abs($0 - $1) }.max() ?? 1, 0, accuracy: 1e-6, "\(case_)")
+            XCTAssertLessThanOrEqual(ImageComparison.maxDifference(portable, try NPYArray.fixture("degradation", try XCTUnwrap(case_["float"] as? String))), 1e-5)
             let dFloat = ImageComparison.maxDifference(output, try NPYArray.fixture("degradation", try XCTUnwrap(case_["float"] as? String)))
             let dByte = ImageComparison.maxDifference8(output, try NPYArray.fixture("degradation", try XCTUnwrap(case_["uint8"] as? String)))
             XCTAssertLessThanOrEqual(dFloat, 1e-5, "\(case_)")
@@ -21,6 +25,28 @@ final class Filter2DTests: XCTestCase {
             worstByte = max(worstByte, dByte)
         }
         print("filter2D vs cv2: worst |Δ| = \(worstFloat) (float32), \(worstByte)/255 (uint8)")
+    }
+
+    /// Widths and heights that leave partial 32-column blocks, 8-column vectors, single columns and odd rows.
+    func testVectorisedAndPortableCorrelationAgreeOnRaggedSizes() throws {
+        var seed: UInt64 = 3
+        for (width, height, size) in [(37, 29, 7), (70, 3, 3), (5, 11, 5), (103, 17, 21)] {
+            var image = try Image(width: width, height: height, channels: 3, filledWith: 0)
+            for i in image.samples.indices {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                image.samples[i] = Float(seed >> 40) / Float(1 << 24)
+            }
+            // A rotated Gaussian (direct k × k path) and an isotropic one (separable 1 × k and k × 1 passes).
+            let rotated = try GaussianKernels.kernel(size: size, sigmaX: 2.5, sigmaY: 0.7, theta: 0.4)
+            let isotropic = try GaussianKernels.isotropic(size: size, sigma: 1.3)
+            XCTAssertNil(rotated.separableFactors)
+            XCTAssertNotNil(isotropic.separableFactors)
+            for kernel in [rotated, isotropic] {
+                let (fast, portable) = (image.filtered(by: kernel, vectorised: true), image.filtered(by: kernel, vectorised: false))
+                XCTAssertEqual(zip(fast.samples, portable.samples).map { abs($0 - $1) }.max() ?? 1, 0, accuracy: 1e-6,
+                               "\(width)×\(height), \(size) taps")
+            }
+        }
     }
 
     func testIdentityKernelAndConstantImagesAreFixedPoints() throws {

@@ -59,4 +59,18 @@ final class PixelConversionTests: XCTestCase {
         XCTAssertEqual(deep.interleaved16(), words)
     }
 
+    /// `quantisedTo8Bit` equals NumPy's `np.clip(np.round(v·255), 0, 255)/255` written with the library's
+    /// rounding, ties to even included (k + ½ for every k), and agrees with what an 8-bit file would hold.
+    func testQuantisedTo8BitMatchesClipOfRoundToEven() throws {
+        var values: [Float] = [0, 1, -0.5, 2, -.infinity, .infinity, 1e30, -1e30]
+        values += (0..<256).map { (Float($0) + 0.5) / 255 } + (0..<2000).map { Float($0) / 1700 - 0.1 }
+        let image = try Image(width: values.count, height: 1, channels: 1, samples: values)
+        let quantised = image.quantisedTo8Bit
+        for (v, q) in zip(values, quantised.samples) {
+            XCTAssertEqual(q, min(max((v * 255).rounded(.toNearestOrEven), 0), 255) / 255, "\(v)")
+        }
+        XCTAssertEqual(quantised.interleaved8(), image.interleaved8())
+        let nan = try Image(width: 1, height: 1, channels: 1, samples: [.nan]).quantisedTo8Bit
+        XCTAssertEqual(nan.samples, [0])
+    }
 }

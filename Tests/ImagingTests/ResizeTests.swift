@@ -1,4 +1,4 @@
-import Imaging
+@testable import Imaging
 import TestSupport
 import XCTest
 
@@ -120,6 +120,21 @@ final class ResizeTests: XCTestCase {
         for (a, b) in zip(half.samples, area.samples) {
             XCTAssertEqual(a * 255, (a * 255).rounded(), accuracy: 1e-3)
             XCTAssertLessThanOrEqual(abs(a - min(max(b, 0), 1)), 0.5 / 255 + 1e-6)
+        }
+    }
+}
+
+/// The tap tables behind the strip resize.
+final class AxisWeightsTests: XCTestCase {
+    /// A non-integer area shrink has two or three taps per output; the unused third tap must not point at source
+    /// index 0, or every strip of output rows would resample the image from its top (it once made 512 → 365
+    /// four times slower than 512 → 256).
+    func testUnusedTapsStayBesideTheUsedOnes() {
+        let table = AxisWeights.area(512, 365, 512.0 / 365.0)
+        XCTAssertEqual(table.taps, 3)
+        for i in 0..<table.outputSize {
+            let indices = (0..<table.taps).map { Int(table.indices[i * table.taps + $0]) }
+            XCTAssertLessThanOrEqual(indices.max()! - indices.min()!, table.taps, "output \(i): \(indices)")
         }
     }
 }

@@ -14,10 +14,12 @@ func crop(_ image: Image, _ size: Int = 512) throws -> Image {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
-    FileHandle.standardError.write(Data("usage: degradation-bench PHOTO_DIR [RUNS]\n".utf8))
+    FileHandle.standardError.write(Data("usage: degradation-bench PHOTO_DIR [RUNS] [CASE_PREFIX]\n".utf8))
     exit(2)
 }
 let runs = arguments.count >= 3 ? Int(arguments[2]) ?? 5 : 5
+/// Only cases whose name starts with this prefix run (all by default), e.g. `wild` or `op_`.
+let only = arguments.count >= 4 ? arguments[3] : ""
 do {
     let files = try FileManager.default.contentsOfDirectory(atPath: arguments[1]).filter { $0.hasSuffix(".jpg") }.sorted()
     let crops = try files.map { try Image(contentsOf: arguments[1] + "/" + $0) }.filter { $0.channels == 3 }.map { try crop($0) }
@@ -25,6 +27,7 @@ do {
     // Throughput: every crop degraded 8 times per run, two images at a time (one per core); the same draws in
     // every run (seeded by job index), as the Python side does, so runs differ only by machine noise.
     func throughput(_ name: String, jobs: Int, _ degrade: @escaping @Sendable (Image, inout DegradationRandom) throws -> Void) {
+        guard name.hasPrefix(only) else { return }
         var perImage: [Double] = []
         for _ in 0..<runs {
             let ms = milliseconds {
@@ -61,7 +64,7 @@ do {
         ("op_poisson_noise", { _ = Noise.poisson(image, scale: 0.3, gray: false, random: &random) }),
         ("op_jpeg_q75", { _ = try JPEGCompression.apply(image, quality: 75) }),
     ]
-    for (name, body) in cases {
+    for (name, body) in cases where name.hasPrefix(only) {
         try body()
         report(name, try (0..<max(runs, 5)).map { _ in try milliseconds(body) })
     }

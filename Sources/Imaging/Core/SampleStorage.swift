@@ -6,12 +6,12 @@ import Glibc
 ///
 /// On Linux, big buffers are advised `MADV_HUGEPAGE` before their first touch: a fresh 48 MB image otherwise costs
 /// ~12,000 page faults, which was most of the time of decoding a 4-megapixel JPEG into Float32 (29 → 18.5 ms).
-enum SampleStorage {
+package enum SampleStorage {
     /// Buffers at least this large ask the kernel for transparent huge pages.
     static let hugePageThreshold = 4 << 20
 
     /// A `count`-element array whose contents the caller must overwrite completely.
-    static func uninitialized(count: Int) -> [Float] {
+    package static func uninitialized(count: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
             if let base = buffer.baseAddress { adviseHugePages(base, bytes: count * MemoryLayout<Float>.stride) }
             initialised = count

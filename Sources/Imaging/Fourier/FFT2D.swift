@@ -1,7 +1,8 @@
 import CKissFFT
 
-/// A 2-D discrete Fourier transform of complex single-precision data through KissFFT (mixed radix, any size),
-/// with NumPy's conventions: forward unscaled, inverse scaled by 1/(rows·columns).
+/// A 2-D discrete Fourier transform of complex single-precision data through KissFFT (mixed radix, any size;
+/// lengths with large prime factors by Bluestein's algorithm, see `LineFFT`), with NumPy's conventions: forward
+/// unscaled, inverse scaled by 1/(rows·columns).
 ///
 /// The transform runs as 1-D KissFFT passes over contiguous rows, a cache-blocked transpose, passes over the
 /// former columns and a transpose back: KissFFT's own n-D routine walks columns with a stride of a whole row,
@@ -13,7 +14,7 @@ public final class FFT2D {
     /// Rows and columns of the transformed arrays.
     public let rows: Int
     public let columns: Int
-    private let plans: [(rows: kiss_fft_cfg, columns: kiss_fft_cfg)]  // [forward, inverse]
+    private let plans: [(rows: LineFFT, columns: LineFFT)]  // [forward, inverse]
     private var work: [kiss_fft_cpx]
     private var transposed: [kiss_fft_cpx]
     private var line: [kiss_fft_cpx]
@@ -26,29 +27,14 @@ public final class FFT2D {
         else {
             throw ImagingError.invalidParameter("FFT size must be positive, got \(rows)×\(columns)")
         }
-        var made: [(kiss_fft_cfg, kiss_fft_cfg)] = []
-        for inverse: Int32 in [0, 1] {
-            guard let r = kiss_fft_alloc(Int32(columns), inverse, nil, nil) else { break }
-            guard let c = kiss_fft_alloc(Int32(rows), inverse, nil, nil) else { free(UnsafeMutableRawPointer(r)); break }
-            made.append((r, c))
-        }
-        guard made.count == 2 else {
-            for (r, c) in made { free(UnsafeMutableRawPointer(r)); free(UnsafeMutableRawPointer(c)) }
-            throw ImagingError.invalidParameter("cannot plan a \(rows)×\(columns) FFT")
+        plans = try [false, true].map { inverse in
+            (rows: try LineFFT(length: columns, inverse: inverse), columns: try LineFFT(length: rows, inverse: inverse))
         }
         self.rows = rows
         self.columns = columns
-        plans = made.map { (rows: $0.0, columns: $0.1) }
         work = [kiss_fft_cpx](repeating: kiss_fft_cpx(), count: rows * columns)
         transposed = work
         line = [kiss_fft_cpx](repeating: kiss_fft_cpx(), count: max(rows, columns))
-    }
-
-    deinit {
-        for plan in plans {
-            free(UnsafeMutableRawPointer(plan.rows))
-            free(UnsafeMutableRawPointer(plan.columns))
-        }
     }
 
     /// Forward transform of row-major complex data (`real`, `imaginary`, each `rows × columns`), in place.
@@ -61,7 +47,7 @@ public final class FFT2D {
         transform(plans[1], &real, &imaginary, scale: 1 / Float(rows * columns))
     }
 
-    private func transform(_ plan: (rows: kiss_fft_cfg, columns: kiss_fft_cfg), _ real: inout [Float],
+    private func transform(_ plan: (rows: LineFFT, columns: LineFFT), _ real: inout [Float],
                            _ imaginary: inout [Float], scale: Float) {
         let n = rows * columns
         precondition(real.count == n && imaginary.count == n, "FFT2D: arrays must hold rows × columns values")
@@ -89,13 +75,9 @@ public final class FFT2D {
     }
 
     /// 1-D transforms of `count` contiguous lines of `length` values, each through the scratch `line`.
-    private static func transformLines(_ plan: kiss_fft_cfg, _ data: UnsafeMutablePointer<kiss_fft_cpx>, count: Int,
+    private static func transformLines(_ plan: LineFFT, _ data: UnsafeMutablePointer<kiss_fft_cpx>, count: Int,
                                        length: Int, _ line: UnsafeMutablePointer<kiss_fft_cpx>) {
-        for k in 0..<count {
-            let start = data + k * length
-            kiss_fft(plan, start, line)
-            start.update(from: line, count: length)
-        }
+        for k in 0..<count { plan.transform(data + k * length, scratch: line) }
     }
 
     /// `destination[c][r] = source[r][c]`, in 32 × 32 tiles so that both sides stay in cache.

@@ -1,5 +1,6 @@
 /// The taps of a 1-D resampling: for output index i, `indices[i·taps + k]` (already clamped or mirrored into the
-/// source) and `weights[i·taps + k]`. Unused taps carry weight 0 and index 0.
+/// source) and `weights[i·taps + k]`. Unused taps carry weight 0 and repeat the output's last index, so that the
+/// source rows an output needs stay a narrow range (the strip resize reads exactly that range).
 struct AxisWeights {
     let outputSize: Int
     let taps: Int
@@ -22,6 +23,7 @@ struct AxisWeights {
                 indices[i * taps + k] = Int32(index)
                 weights[i * taps + k] = Float(weight)
             }
+            for k in list.count..<taps { indices[i * taps + k] = Int32(list.last?.0 ?? 0) }
         }
     }
 

@@ -1,0 +1,22 @@
+// Hot inner loops of the degradation pipeline, compiled for AVX2 + FMA and chosen at run time.
+//
+// Why hand-written C: Swift compiles a whole module for one instruction set, so a portable build runs its SIMD
+// types on SSE2 (x86-64 baseline) and cannot hold fused multiply-adds. C can build one function for AVX2 + FMA
+// (`__attribute__((target))`) beside the portable code and let the caller ask the CPU first. Everything here is
+// a plain loop over caller-owned memory; the portable Swift implementations stay the reference and the fallback
+// (tests compare the two).
+#ifndef WILDIR_AVX2_KERNELS_H
+#define WILDIR_AVX2_KERNELS_H
+
+#include <stddef.h>
+
+/// 1 when this CPU and OS run AVX2 and FMA code, 0 otherwise (always 0 off x86-64).
+int wir_avx2_available(void);
+
+/// 2-D correlation of one padded plane with a kh × kw kernel, output rows [y0, y1):
+/// out[y·w + x] = Σ_{i < kh, j < kw} taps[i·kw + j] · padded[(y + i)·pw + x + j], for x < w (pw ≥ w + kw − 1).
+/// Only call when wir_avx2_available() returned 1.
+void wir_avx2_correlate(const float *padded, ptrdiff_t pw, const float *taps, int kh, int kw, float *out,
+                        ptrdiff_t w, ptrdiff_t y0, ptrdiff_t y1);
+
+#endif
