@@ -9,7 +9,7 @@ int wir_avx2_available(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-// Sums for `rows` (1 or 2) output rows of `lanes` vectors of 8 starting at column x: each padded input row is
+// Sums for `rows` (1 or 2) output rows of 32 columns (four vectors of 8) starting at column x: each padded input row is
 // loaded once per tap column and multiplied into every output row it contributes to, so two rows share loads.
 __attribute__((target("avx2,fma")))
 static inline void block(const float *padded, ptrdiff_t pw, const float *taps, int kh, int kw, float *out,

@@ -4,12 +4,13 @@ import CKissFFT
 /// unscaled; the caller scales), by KissFFT directly or by Bluestein's chirp-z algorithm.
 ///
 /// KissFFT has fast butterflies for the factors 2, 3, 4 and 5 only; any other prime factor p goes through a
-/// generic butterfly costing O(p) per value, so a length such as 2·509 costs hundreds of times a power of two.
-/// The degradation pipeline transforms images of whatever size a random resize left, so such lengths are common.
-/// Bluestein (L. Bluestein, 1970) rewrites a DFT of any length n as a circular convolution of a 5-smooth length
-/// m ≥ 2n − 1: with the chirp w_k = e^{∓πi·k²/n} and nk = (n² + k² − (k − n)²)/2,
-/// X_k = w_k · Σ_j (x_j·w_j)·conj(w_{k−j}), three KissFFT transforms of length m per line. KissFFT has no such
-/// path and Debian packages no permissively licensed FFT that has one, hence this file.
+/// generic butterfly costing O(p) per value, so a prime length such as 509 or 617 costs 70–120 times its
+/// neighbouring power of two. The degradation pipeline transforms images of whatever size a random resize left,
+/// so such lengths are common. Bluestein (L. Bluestein, 1970) rewrites a DFT of any length n as a circular
+/// convolution of a 5-smooth length m ≥ 2n − 1: with the chirp w_k = e^{∓πi·k²/n} and nk = (n² + k² − (k − n)²)/2,
+/// X_k = w_k · Σ_j (x_j·w_j)·conj(w_{k−j}), two KissFFT transforms of length m per line (the chirp's own is
+/// computed once per plan). KissFFT has no such path and Debian packages no permissively licensed FFT that has
+/// one, hence this file.
 final class LineFFT {
     /// The transformed length n.
     let length: Int
