@@ -40,6 +40,13 @@ final class OperationTests: XCTestCase {
         let dOdd = ImageComparison.maxDifference(odd, try NPYArray.fixture("degradation_ops", "wiener_prime_output.npy"))
         XCTAssertLessThanOrEqual(dOdd, 1e-4)
         print("Wiener vs SciPy float64, 89×71 padded (Bluestein): worst |Δ| = \(dOdd)")
+        // A gray image pairs its one channel with the kernel itself: the fixture's first channel, alone.
+        let plane = input.planeSize
+        let gray = try Image(width: input.width, height: input.height, channels: 1, samples: Array(input.samples[0..<plane]))
+        let grayOut = try WienerRinging.deconvolve(gray, kernel: kernel)
+        let reference = try NPYArray.fixture("degradation_ops", "wiener_output.npy").image()
+        let dGray = zip(grayOut.samples, reference.samples[0..<plane]).map { Double(abs($0 - $1)) }.max() ?? 1
+        XCTAssertLessThanOrEqual(dGray, 1e-4)
     }
 
     func testJPEGArtifactsMatchOpenCVExactly() throws {

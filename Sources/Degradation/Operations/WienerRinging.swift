@@ -34,7 +34,9 @@ public enum WienerRinging {
         // pairs and the kernel fills the last slot: 3 channels and the kernel take two forward transforms instead
         // of four, and the kernel's spectrum H and its partner's are separated by Hermitian symmetry. The filter W
         // is Hermitian too (its spatial response is real), so filtering a pair filters both halves, and the two
-        // inverse transforms give the three channels. One plan per pair and task (KissFFT plans keep scratch space).
+        // inverse transforms give the three channels (a gray image pairs its channel with the kernel). One plan per
+        // pair and task (KissFFT plans keep scratch space).
+        //
         // Separating the two halves cancels in float32 relative to the larger spectrum: an image's (DC term up to
         // rows·columns) dwarfs the kernel's (at most 1), which cost H about three digits. Scaled by
         // √(rows·columns), the kernel meets the image halfway: the result matched SciPy's float64 recipe to 1e-6
