@@ -70,8 +70,7 @@ public enum Noise {
             level.withUnsafeMutableBufferPointer { level in
                 for i in 0..<count {
                     let v = luma ? 0.299 * s[i] + 0.587 * s[n + i] + 0.114 * s[2 * n + i] : s[i]
-                    let t = (v > 0 ? (v < 1 ? v : 1) : 0) * 255
-                    level[i] = UInt8((t + 12_582_912) - 12_582_912)
+                    level[i] = UInt8(Image.level(v, maximum: 255))
                 }
             }
         }

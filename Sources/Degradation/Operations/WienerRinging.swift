@@ -62,10 +62,13 @@ public enum WienerRinging {
         }
         let kernelPair = channels / 2, kernelIsImaginary = channels % 2 == 1
         let (realHalf, imaginaryHalf) = Self.separate(spectra[kernelPair], rows: ph, columns: pw)
-        let zero = [Float](repeating: 0, count: ph * pw)
-        spectra[kernelPair] = kernelIsImaginary ? realHalf : (zero, zero)
-        let (hr, hi) = kernelIsImaginary ? imaginaryHalf : realHalf
-        let (fr, fi) = Self.wienerFilter((hr.map { $0 / kernelScale }, hi.map { $0 / kernelScale }), k: k)
+        let (fr, fi) = Self.wienerFilter(kernelIsImaginary ? imaginaryHalf : realHalf, k: k, scale: Double(kernelScale))
+        if kernelIsImaginary {
+            spectra[kernelPair] = realHalf
+        } else {
+            let zero = [Float](repeating: 0, count: ph * pw)
+            spectra[kernelPair] = (zero, zero)
+        }
         var deconvolved = [[Float]](repeating: [], count: 2 * pairs)
         deconvolved.withUnsafeMutableBufferPointer { results in
             let box = UncheckedSendableBox((plans, results.baseAddress!, spectra))
@@ -107,11 +110,11 @@ public enum WienerRinging {
         return ((xr, xi), (yr, yi))
     }
 
-    /// W = H* / (|H|² + K) from the kernel's spectrum H (computed in double precision).
-    static func wienerFilter(_ h: ([Float], [Float]), k: Double) -> ([Float], [Float]) {
+    /// W = H* / (|H|² + K) from the kernel's spectrum H, given as `scale`·H (computed in double precision).
+    static func wienerFilter(_ h: ([Float], [Float]), k: Double, scale: Double = 1) -> ([Float], [Float]) {
         var (fr, fi) = h
         for i in fr.indices {
-            let (a, b) = (Double(fr[i]), Double(fi[i]))
+            let (a, b) = (Double(fr[i]) / scale, Double(fi[i]) / scale)
             let d = a * a + b * b + k
             fr[i] = Float(a / d)
             fi[i] = Float(-b / d)

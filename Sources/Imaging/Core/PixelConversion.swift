@@ -27,14 +27,16 @@ extension Image {
     public var quantisedTo8Bit: Image {
         var out = self
         out.samples.withUnsafeMutableBufferPointer { v in
-            // Clamp first, then round with the 1.5·2²³ addition that `writeInterleaved` uses: branch-free, so the
-            // loop vectorises instead of calling `rintf` per sample.
-            for i in v.indices {
-                let t = (v[i] > 0 ? (v[i] < 1 ? v[i] : 1) : 0) * 255
-                v[i] = ((t + 12_582_912) - 12_582_912) / 255
-            }
+            for i in v.indices { v[i] = Self.level(v[i], maximum: 255) / 255 }
         }
         return out
+    }
+
+    /// round(`maximum` · clamp(v, 0, 1)) with ties to even, NaN as 0, as a Float (`maximum` < 2²²): clamping first
+    /// lets the 1.5·2²³ addition do the rounding without a branch or a `rintf` call, so loops over it vectorise.
+    @inlinable package static func level(_ v: Float, maximum: Float) -> Float {
+        let t = (v > 0 ? (v < 1 ? v : 1) : 0) * maximum
+        return (t + 12_582_912) - 12_582_912
     }
 
     /// Interleaved 8-bit samples, clamped and rounded to nearest (ties to even).
