@@ -11,16 +11,20 @@ let package = Package(
     name: "WildIR",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "Parallelism", targets: ["Parallelism"]),
+        .library(name: "Configuration", targets: ["Configuration"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Degradation", targets: ["Degradation"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "WildTensor", targets: ["WildTensor"]),
+        .library(name: "ImageTensors", targets: ["ImageTensors"]),
         .library(name: "SDE", targets: ["SDE"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Restoration", targets: ["Restoration"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "WildIR", targets: ["WildIR"]),
-        .executable(name: "wildir", targets: ["wildir"]),
+        .executable(name: "wildir", targets: ["WildIRTool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,41 +41,57 @@ let package = Package(
         system("CKissFFT", apt: ["libkissfft-dev"]),
         system("CFreeType", pkgConfig: "freetype2", apt: ["libfreetype-dev"]),
 
+        // The base: concurrency helpers (row-parallel loops, the thread count) and the environment.
+        .target(name: "Parallelism"),
+        // The one options loader: YAML within limits, over defaults, key paths in errors, unknown keys refused.
+        .target(name: "Configuration", dependencies: ["Yams"]),
         // libpng reports errors by longjmp, which must not cross Swift frames: the setjmp lives in this C file.
         .target(name: "PNGSupport", dependencies: ["CPNG"]),
-        .target(name: "Imaging", dependencies: ["CTurboJPEG", "PNGSupport", "CWebP", "CKissFFT", "CFreeType"]),
-        .target(name: "Metrics", dependencies: ["Imaging"]),
+        .target(name: "Imaging", dependencies: ["Parallelism", "CTurboJPEG", "PNGSupport", "CWebP", "CKissFFT", "CFreeType"]),
+        .target(name: "Metrics", dependencies: ["Imaging", "Parallelism"]),
         // AVX2 + FMA inner loops chosen at run time (Swift builds one instruction set per module).
         .target(name: "AVX2Kernels"),
-        .target(name: "Degradation", dependencies: ["Imaging", "AVX2Kernels"]),
+        .target(name: "Degradation", dependencies: ["Imaging", "Parallelism", "AVX2Kernels", "Configuration"]),
         // Weight files: safetensors and the restricted (never executing) PyTorch checkpoint reader.
         .target(name: "Checkpoints"),
-        // Tensors, autograd, layers and optimisers; heavy kernels from oneDNN and OpenBLAS.
-        .target(name: "WildTensor", dependencies: ["CDNNL", "CBLAS", "CGOMP", "Checkpoints", "Imaging"]),
+        // Tensors, autograd, layers and optimisers; heavy kernels from oneDNN and OpenBLAS. Knows nothing of images.
+        .target(name: "WildTensor", dependencies: ["CDNNL", "CBLAS", "CGOMP", "Checkpoints", "Parallelism"]),
+        // Images as NCHW tensors and back.
+        .target(name: "ImageTensors", dependencies: ["Imaging", "WildTensor"]),
         // The mean-reverting SDE (IR-SDE) and its samplers.
-        .target(name: "SDE", dependencies: ["WildTensor"]),
+        .target(name: "SDE", dependencies: ["WildTensor", "Configuration"]),
         // Networks of the two papers, with the official parameter names: ConditionalUNet and its blocks.
         .target(name: "Models", dependencies: ["WildTensor", "Checkpoints"]),
+        // The model file format (network + SDE), the restorer and its tiles: the one inference path.
+        .target(name: "Restoration", dependencies: ["Models", "SDE", "Imaging", "ImageTensors", "Checkpoints", "WildTensor",
+                                                    "Configuration"]),
         // Training IR-SDE networks: options, on-the-fly degraded data, the loop, checkpoints and resume.
-        .target(name: "Training", dependencies: ["WildTensor", "SDE", "Models", "Degradation", "Imaging", "Metrics", "Checkpoints", "Yams"]),
-        .target(name: "WildIR", dependencies: ["Imaging", "Metrics", "Degradation", "Checkpoints", "WildTensor", "SDE", "Models", "Training", "Yams"]),
+        .target(name: "Training", dependencies: ["Restoration", "WildTensor", "ImageTensors", "SDE", "Models", "Degradation",
+                                                 "Imaging", "Metrics", "Checkpoints", "Configuration"]),
+        // The public facade: re-exports and the user-facing helpers that span modules (evaluation, dataset degrading).
+        .target(name: "WildIR", dependencies: ["Parallelism", "Configuration", "Imaging", "Metrics", "Degradation", "Checkpoints",
+                                               "WildTensor", "ImageTensors", "SDE", "Models", "Restoration", "Training"]),
+        // The `wildir` command-line tool, one file per subcommand.
         .executableTarget(
-            name: "wildir",
+            name: "WildIRTool",
             dependencies: ["WildIR", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Shared helpers for tests: fixture paths and a NumPy `.npy` reader.
-        .target(name: "TestSupport", dependencies: ["Imaging", "Checkpoints"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Imaging", "Checkpoints", "Restoration", "Models", "SDE"], path: "Tests/TestSupport"),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CDNNL", "CBLAS"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "DegradationTests", dependencies: ["Degradation", "Imaging", "TestSupport"]),
+        .testTarget(name: "DegradationTests", dependencies: ["Degradation", "Imaging", "Configuration", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
         .testTarget(name: "WildTensorTests", dependencies: ["WildTensor", "Checkpoints", "TestSupport"]),
+        .testTarget(name: "ImageTensorsTests", dependencies: ["ImageTensors", "Imaging", "WildTensor"]),
         .testTarget(name: "SDETests", dependencies: ["SDE", "WildTensor", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "WildTensor", "SDE", "Models", "TestSupport"]),
+        .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Models", "SDE", "WildTensor", "Imaging", "Checkpoints", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Restoration", "Configuration", "WildTensor", "SDE", "Models", "Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.
-        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "TestSupport", "wildir", "Degradation"]),
+        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "TestSupport", "WildIRTool", "Degradation"]),
     ]
 )

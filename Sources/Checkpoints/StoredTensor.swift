@@ -61,6 +61,15 @@ public struct StoredTensor: Sendable, Equatable {
         return out
     }
 
+    /// Whether every value is finite (no NaN or ±infinity); integer tensors always are.
+    public var isFinite: Bool {
+        switch elementType {
+        case .float64: return doubleValues().allSatisfy(\.isFinite)
+        case .float32, .float16, .bfloat16: return floatValues().allSatisfy(\.isFinite)
+        case .int64, .int32, .int16, .int8, .uint8, .bool: return true
+        }
+    }
+
     /// The values as Float64 (exact for every stored type except 64-bit integers beyond 2^53).
     public func doubleValues() -> [Double] {
         if elementType == .float64 {

@@ -66,31 +66,10 @@ public struct MeanRevertingSDE: Sendable {
     /// The time value given to the network at step t (t·T/steps; the reference's `t * sample_scale`).
     public func networkTime(_ t: Int) -> Float { Float(t) * Float(trainingSteps) / Float(steps) }
 
-    // MARK: Forward process (eq. 2)
+    // MARK: Coefficients of the equations at step t (scalars; the tensor equations are in MeanRevertingSDE+Equations)
 
     /// e^{−θ̄_t dt}, the weight of x_0 − μ in the forward mean.
     public func meanDecay(_ t: Int) -> Float { Foundation.exp(-thetaBars[t] * dt) }
-
-    /// m_t = μ + (x_0 − μ) e^{−θ̄_t dt} (eq. 2).
-    public func forwardMean(x0: Tensor, mu: Tensor, t: Int) -> Tensor { mu + (x0 - mu) * meanDecay(t) }
-
-    /// A sample of x_t given x_0: m_t + √v_t·ε.
-    public func noisyState(x0: Tensor, mu: Tensor, t: Int, noise: Tensor) -> Tensor {
-        forwardMean(x0: x0, mu: mu, t: t) + noise * sigmaBars[t]
-    }
-
-    /// The noisy low-quality image the reverse process starts from: μ + λ·ε (the reference's `noise_state`).
-    public func initialState(mu: Tensor, noise: Tensor) -> Tensor { mu + noise * maxSigma }
-
-    // MARK: Reverse process
-
-    /// The score from predicted noise: −ε / √v_t.
-    public func score(fromNoise noise: Tensor, t: Int) -> Tensor { noise * (-1 / sigmaBars[t]) }
-
-    /// x̂_0 = e^{θ̄_t dt} (x_t − μ − √v_t ε̂) + μ (eq. 8).
-    public func estimatedInitialState(xt: Tensor, mu: Tensor, noise: Tensor, t: Int) -> Tensor {
-        (xt - mu - noise * sigmaBars[t]) * Foundation.exp(thetaBars[t] * dt) + mu
-    }
 
     /// The coefficients (of x_t − μ and x_0 − μ) of the optimal reverse state, eq. 4 in the reference's form
     /// (A = e^{−θ_t dt}, B = e^{−θ̄_t dt}, C = e^{−θ̄_{t−1} dt}), evaluated in double precision: in single
@@ -102,23 +81,6 @@ public struct MeanRevertingSDE: Sendable {
         return (Float(a * (1 - c * c) / (1 - b * b)), Float(c * (1 - a * a) / (1 - b * b)))
     }
 
-    /// x*_{t−1}, the optimal (maximum-likelihood) reverse state given x_t and x_0 (eq. 4); the training target.
-    public func optimalReverseState(xt: Tensor, x0: Tensor, mu: Tensor, t: Int) -> Tensor {
-        let (wt, w0) = optimalCoefficients(t)
-        return (xt - mu) * wt + (x0 - mu) * w0 + mu
-    }
-
-    /// The posterior mean μ̃_t(x_t, x_0) of eq. 6, in the paper's exponential form (used by the posterior sampler;
-    /// equal to eq. 4, which the tests check).
-    public func posteriorMean(xt: Tensor, x0: Tensor, mu: Tensor, t: Int) -> Tensor {
-        let d = Double(dt)
-        let barT = Double(thetaBars[t]) * d, barPrevious = Double(thetaBars[t - 1]) * d, step = Double(thetas[t]) * d
-        let denominator = 1 - Foundation.exp(-2 * barT)
-        let wt = (1 - Foundation.exp(-2 * barPrevious)) / denominator * Foundation.exp(-step)
-        let w0 = (1 - Foundation.exp(-2 * step)) / denominator * Foundation.exp(-barPrevious)
-        return (xt - mu) * Float(wt) + (x0 - mu) * Float(w0) + mu
-    }
-
     /// The posterior standard deviation λ√β̃_t (eq. 7), with the reference's clamp of the variance at 1e-20·dt.
     public func posteriorStandardDeviation(_ t: Int) -> Float {
         let a = Foundation.exp(-2 * thetas[t] * dt), b = Foundation.exp(-2 * thetaBars[t] * dt)
@@ -127,18 +89,11 @@ public struct MeanRevertingSDE: Sendable {
         return Foundation.exp(0.5 * Foundation.log(variance)) * maxSigma
     }
 
-    /// The mean of one Euler–Maruyama step of the reverse SDE (eq. 3): x − (θ_t(μ − x) − σ_t² score) dt.
-    public func reverseSDEMean(xt: Tensor, score: Tensor, mu: Tensor, t: Int) -> Tensor {
-        xt - ((mu - xt) * thetas[t] - score * (sigmas[t] * sigmas[t])) * dt
+    /// A `[B, 1, 1, 1]` tensor holding `value(t_b)` for each sample's time step (`[1, 1, 1, 1]` for one step,
+    /// which broadcasts over any batch).
+    func perSample(_ timesteps: [Int], _ value: (Int) -> Float) -> Tensor {
+        Tensor(shape: [timesteps.count, 1, 1, 1], values: timesteps.map(value))
     }
-
-    /// One step of the probability-flow ODE: x − (θ_t(μ − x) − ½σ_t² score) dt.
-    public func reverseODEStep(xt: Tensor, score: Tensor, mu: Tensor, t: Int) -> Tensor {
-        xt - ((mu - xt) * thetas[t] - score * (0.5 * sigmas[t] * sigmas[t])) * dt
-    }
-
-    /// The diffusion term of one step, σ_t √dt · ε.
-    public func dispersion(noise: Tensor, t: Int) -> Tensor { noise * (sigmas[t] * dt.squareRoot()) }
 }
 
 /// Invalid SDE options.

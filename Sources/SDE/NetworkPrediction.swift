@@ -1,8 +1,9 @@
+import Configuration
 import WildTensor
 
 /// What the restoration network's output stands for. The samplers and the training objective work with the
 /// noise ε̂; a `residual` output is turned into the noise it implies first.
-public enum NetworkPrediction: String, Codable, Sendable, CaseIterable {
+public enum NetworkPrediction: String, Codable, Sendable, NamedOption {
     /// ε̂, the noise of x_t (the official IR-SDE and DACLIP-IR networks).
     case noise
     /// r̂ = x̂_0 − μ, the restoration's correction of the LQ image (a WildIR option). It implies
@@ -12,20 +13,12 @@ public enum NetworkPrediction: String, Codable, Sendable, CaseIterable {
 }
 
 extension MeanRevertingSDE {
-    /// The noise ε̂ implied by the network's output at step t (the output itself for `noise` networks).
-    public func noise(fromNetworkOutput output: Tensor, xt: Tensor, mu: Tensor, t: Int) -> Tensor {
+    /// The noise ε̂ implied by the network's output for each sample at its step (the output itself for `noise`
+    /// networks; differentiable).
+    public func noise(fromNetworkOutput output: Tensor, xt: Tensor, mu: Tensor, timesteps: [Int]) -> Tensor {
         switch prediction {
         case .noise: return output
-        case .residual: return (xt - mu - output * meanDecay(t)) * (1 / sigmaBars[t])
-        }
-    }
-
-    /// ``noise(fromNetworkOutput:xt:mu:t:)`` for a batch with one time step per sample (differentiable).
-    public func noises(fromNetworkOutput output: Tensor, xt: Tensor, mu: Tensor, timesteps: [Int]) -> Tensor {
-        switch prediction {
-        case .noise: return output
-        case .residual:
-            return (xt - mu - output * perSample(timesteps, meanDecay)) * perSample(timesteps) { 1 / sigmaBars[$0] }
+        case .residual: return (xt - mu - output * perSample(timesteps, meanDecay)) * perSample(timesteps) { 1 / sigmaBars[$0] }
         }
     }
 }

@@ -1,7 +1,8 @@
+import Configuration
 import WildTensor
 
 /// The pixel loss L of the training objectives (`train.loss_type`).
-public enum PixelLoss: String, Codable, Sendable, CaseIterable, NamedOption {
+public enum PixelLoss: String, Codable, Sendable, NamedOption {
     /// Mean absolute error, PyTorch `F.l1_loss` (the official `loss_fn` default).
     case l1
     /// Mean squared error, PyTorch `F.mse_loss`.

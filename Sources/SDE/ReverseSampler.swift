@@ -1,7 +1,8 @@
+import Configuration
 import WildTensor
 
 /// How the reverse process is simulated from the noisy low-quality state to the restored image.
-public enum SamplingMethod: String, Codable, Sendable, CaseIterable {
+public enum SamplingMethod: String, Codable, Sendable, NamedOption {
     /// Optimal posterior sampling (DACLIP-IR §3.4, eqs. 5–8): x_{t−1} ~ N(μ̃_t(x_t, x̂_0), λ²β̃_t).
     case posterior
     /// Euler–Maruyama simulation of the reverse-time SDE (eq. 3).
@@ -47,17 +48,19 @@ public struct ReverseSampler: Sendable {
 
     /// One reverse step from x_t to x_{t−1}.
     public func step(_ x: Tensor, mu: Tensor, t: Int, random: inout TensorRandom, predictor: NoisePredictor) -> Tensor {
-        let noise = sde.noise(fromNetworkOutput: predictor(x, mu, sde.networkTime(t)), xt: x, mu: mu, t: t)
+        let at = [t]
+        let noise = sde.noise(fromNetworkOutput: predictor(x, mu, sde.networkTime(t)), xt: x, mu: mu, timesteps: at)
         switch method {
         case .posterior:
-            let x0 = sde.estimatedInitialState(xt: x, mu: mu, noise: noise, t: t)
-            let mean = sde.optimalReverseState(xt: x, x0: x0, mu: mu, t: t)
+            let x0 = sde.estimatedInitialState(xt: x, mu: mu, noise: noise, timesteps: at)
+            let mean = sde.optimalReverseState(xt: x, x0: x0, mu: mu, timesteps: at)
             return mean + random.normal(x.shape) * sde.posteriorStandardDeviation(t)
         case .sde:
-            let score = sde.score(fromNoise: noise, t: t)
-            return sde.reverseSDEMean(xt: x, score: score, mu: mu, t: t) - sde.dispersion(noise: random.normal(x.shape), t: t)
+            let score = sde.score(fromNoise: noise, timesteps: at)
+            return sde.reverseSDEMean(xt: x, score: score, mu: mu, timesteps: at)
+                - sde.dispersion(noise: random.normal(x.shape), timesteps: at)
         case .ode:
-            return sde.reverseODEStep(xt: x, score: sde.score(fromNoise: noise, t: t), mu: mu, t: t)
+            return sde.reverseODEStep(xt: x, score: sde.score(fromNoise: noise, timesteps: at), mu: mu, timesteps: at)
         }
     }
 }

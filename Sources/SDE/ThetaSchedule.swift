@@ -1,7 +1,8 @@
+import Configuration
 import Foundation
 
 /// The schedule of the mean-reversion rate θ_t of IR-SDE (`IRSDE._initialize` in the official `sde_utils.py`).
-public enum ThetaSchedule: String, Codable, Sendable, CaseIterable {
+public enum ThetaSchedule: String, Codable, Sendable, NamedOption {
     /// The cosine schedule (Nichol & Dhariwal 2021) with s = 0.008, truncated at both ends: θ_t = 1 − ᾱ_{t+1}/ᾱ_0
     /// over T + 2 steps, keeping indices 1…T + 1.
     case cosine

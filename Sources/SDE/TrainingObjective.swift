@@ -1,7 +1,8 @@
+import Configuration
 import WildTensor
 
 /// What a training step compares (`train.objective`).
-public enum TrainingObjective: String, Codable, Sendable, CaseIterable, NamedOption {
+public enum TrainingObjective: String, Codable, Sendable, NamedOption {
     /// The IR-SDE maximum-likelihood objective (eq. 4; the official `optimize_parameters`): the reverse-SDE mean
     /// implied by ε̂ against the optimal reverse state x*_{t−1}.
     case matching
@@ -13,11 +14,6 @@ public enum TrainingObjective: String, Codable, Sendable, CaseIterable, NamedOpt
 }
 
 extension MeanRevertingSDE {
-    /// x̂_0 = e^{θ̄_t dt}(x_t − μ − √v_t ε̂) + μ for each sample at its own t (eq. 8; differentiable).
-    public func estimatedInitialStates(xt: Tensor, predictedNoise: Tensor, mu: Tensor, timesteps: [Int]) -> Tensor {
-        (xt - mu - predictedNoise * perSample(timesteps) { sigmaBars[$0] }) * perSample(timesteps) { 1 / meanDecay($0) } + mu
-    }
-
     /// The weight w_t = σ_t² dt e^{−θ̄_t dt} / v_t that the matching objective puts on |x̂_0 − x_0| at step t: the
     /// reverse-SDE mean from ε̂ differs from the one from the true ε (which is x*_{t−1} up to the Euler step's
     /// discretisation error) by −σ_t² dt (ε̂ − ε)/√v_t, and ε̂ − ε = −e^{−θ̄_t dt}(x̂_0 − x_0)/√v_t (eq. 8).
@@ -29,7 +25,7 @@ extension MeanRevertingSDE {
     /// ``TrainingObjective/restoration`` objective.
     public func restorationLoss(predictedNoise: Tensor, xt: Tensor, x0: Tensor, mu: Tensor, timesteps: [Int],
                                 pixel: PixelLoss = .l1, weight: Float = 1) -> Tensor {
-        pixel(estimatedInitialStates(xt: xt, predictedNoise: predictedNoise, mu: mu, timesteps: timesteps), x0, weight: weight)
+        pixel(estimatedInitialState(xt: xt, mu: mu, noise: predictedNoise, timesteps: timesteps), x0, weight: weight)
     }
 
     /// The loss of one training step under `objective`.

@@ -1,5 +1,6 @@
 import Degradation
 import Foundation
+import ImageTensors
 import Imaging
 import WildTensor
 
@@ -18,7 +19,10 @@ public final class PatchSampler: @unchecked Sendable {
     private var cache: [Int: (gt: Image, lq: Image?)] = [:]  // by source: photo × scale
     private let lock = NSLock()
 
-    public init(options: TrainingOptions.TrainingSet, seed: UInt64) throws {
+    /// - Parameters:
+    ///   - pipeline: the degradation applied on the fly; nil builds it from `options` (`degradation`,
+    ///     `degradation_config`).
+    public init(options: TrainingOptions.TrainingSet, seed: UInt64, pipeline: DegradationPipeline? = nil) throws {
         self.options = options
         self.seed = seed
         let gt: [String]
@@ -38,11 +42,11 @@ public final class PatchSampler: @unchecked Sendable {
         } else {
             lowQualityPaths = nil
         }
-        switch options.degradation {
-        case "mild": pipeline = .mild(MildPipeline())
-        case "realesrgan": pipeline = .realESRGAN(RealESRGANPipeline(scale: 1))
-        default: pipeline = .wild(WildPipeline())
+        let chosen = try pipeline ?? options.pipeline(file: "<options>")
+        guard chosen.scale == 1 else {
+            throw TrainingError.invalidOptions("<options>", "datasets.train.degradation must keep the size (scale 1) to train a restorer")
         }
+        self.pipeline = chosen
     }
 
     /// Number of source photos.

@@ -1,9 +1,12 @@
 import Checkpoints
+import Configuration
 import Degradation
 import Foundation
+import ImageTensors
 import Imaging
 import Metrics
 import Models
+import Restoration
 import SDE
 import WildTensor
 
@@ -53,22 +56,33 @@ public final class Trainer {
     /// The validation pairs, decoded and degraded once, on the first validation.
     private var validationPairs: [ValidationSet.Pair]?
 
-    /// Builds the run; with `resume`, loads `checkpoints/latest.safetensors` if it exists.
-    public init(options: TrainingOptions, resume: Bool = false) throws {
-        try options.validate()
+    /// Builds the run; with `resume`, loads `checkpoints/latest.safetensors` if it exists. `optionsFile` names
+    /// the options in errors.
+    public init(options: TrainingOptions, resume: Bool = false, optionsFile: String = "<options>") throws {
+        do { try options.validate() } catch let violation as OptionViolation {
+            throw TrainingError.invalidOptions(optionsFile, violation.description)
+        }
         self.options = options
         directory = URL(fileURLWithPath: options.path.experiments ?? "experiments/\(options.name)")
         network = ConditionalUNet(options.networkG.configuration, seed: options.train.seed)
         sde = try options.sde.makeSDE()
         parameters = network.namedParameters()
         let t = options.train
-        optimiser = t.optimizer == "Adam"
-            ? Adam(parameters, learningRate: t.lrG, betas: (t.beta1, t.beta2), weightDecay: t.weightDecayG)
-            : AdamW(parameters, learningRate: t.lrG, betas: (t.beta1, t.beta2), weightDecay: t.weightDecayG)
-        scheduler = LearningRateScheduler(optimiser: optimiser, schedule: CosineAnnealing(
-            tMax: t.niter, etaMin: t.etaMin, warmUpSteps: max(t.warmupIter, 0)))
+        switch t.optimizer {
+        case .adam:
+            optimiser = Adam(parameters, learningRate: t.lrG, betas: (t.beta1, t.beta2), weightDecay: t.weightDecayG)
+        case .adamW:
+            optimiser = AdamW(parameters, learningRate: t.lrG, betas: (t.beta1, t.beta2), weightDecay: t.weightDecayG)
+        }
+        let schedule: any LearningRateSchedule
+        switch t.lrScheme {
+        case .trueCosineAnnealing: schedule = CosineAnnealing(tMax: t.niter, etaMin: t.etaMin, warmUpSteps: max(t.warmupIter, 0))
+        case .multiStep: schedule = MultiStepDecay(milestones: t.lrSteps, gamma: t.lrGamma)
+        }
+        scheduler = LearningRateScheduler(optimiser: optimiser, schedule: schedule)
         ema = ExponentialMovingAverage(parameters, decay: t.emaDecay)
-        prefetcher = BatchPrefetcher(sampler: try PatchSampler(options: options.datasets.train, seed: t.seed))
+        let pipeline = try options.datasets.train.pipeline(file: optionsFile)
+        prefetcher = BatchPrefetcher(sampler: try PatchSampler(options: options.datasets.train, seed: t.seed, pipeline: pipeline))
         try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         if resume, FileManager.default.fileExists(atPath: checkpointURL.path) { try loadCheckpoint() }
     }
@@ -84,7 +98,7 @@ public final class Trainer {
             let loss = try step()
             var validation: ValidationResult?
             if iteration % options.train.valFreq == 0 || iteration == options.train.niter, options.datasets.val != nil {
-                validation = try validate()
+                validation = try runValidation()
             }
             if iteration % options.train.checkpointFreq == 0 || iteration == end { try saveCheckpoint() }
             progress?(TrainingProgress(iteration: iteration, totalIterations: options.train.niter, loss: loss,
@@ -99,9 +113,9 @@ public final class Trainer {
         var random = TensorRandom(seed: options.train.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(iteration))
         let timesteps = Self.timesteps(count: lq.shape[0], steps: sde.steps,
                                        terminalProbability: options.train.terminalProbability, random: &random)
-        let xt = sde.noisyStates(x0: gt, mu: lq, timesteps: timesteps, noise: random.normal(gt.shape))
+        let xt = sde.noisyState(x0: gt, mu: lq, timesteps: timesteps, noise: random.normal(gt.shape))
         let time = Tensor(shape: [timesteps.count], values: timesteps.map(Float.init))
-        let predicted = sde.noises(fromNetworkOutput: network(xt, cond: lq, time: time), xt: xt, mu: lq, timesteps: timesteps)
+        let predicted = sde.noise(fromNetworkOutput: network(xt, cond: lq, time: time), xt: xt, mu: lq, timesteps: timesteps)
         let loss = sde.loss(options.train.objective, predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: timesteps,
                             pixel: options.train.lossType, weight: Float(options.train.weight))
         optimiser.zeroGrad()
@@ -137,22 +151,28 @@ public final class Trainer {
     public func saveCheckpoint() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let progress: [String: String] = [
-            "wildir.iteration": String(iteration),
-            "wildir.losses": String(decoding: try encoder.encode(losses), as: UTF8.self),
-            "wildir.validations": String(decoding: try encoder.encode(validations), as: UTF8.self),
-            "wildir.network": String(decoding: try encoder.encode(network.configuration), as: UTF8.self),
-            "wildir.sde": String(decoding: try encoder.encode(options.sde), as: UTF8.self),
-        ]
+        var progress = try RestorationModel.descriptionMetadata(network: network.configuration, sde: options.sde)
+        progress[ProgressKey.iteration] = String(iteration)
+        progress[ProgressKey.losses] = String(decoding: try encoder.encode(losses), as: UTF8.self)
+        progress[ProgressKey.validations] = String(decoding: try encoder.encode(validations), as: UTF8.self)
         try TrainingState.write(components, tensors: network.stateDict(), metadata: progress, to: checkpointURL)
-        // The EMA weights as a restorable model.
-        let averaged = ema.averages.compactMap { name, tensor in
-            (try? StoredTensor(shape: tensor.shape, float32: tensor.values)).map { (name: name, tensor: $0) }
-        }
-        let modelMetadata = ["format": "pt", "wildir.network": progress["wildir.network"]!, "wildir.sde": progress["wildir.sde"]!,
-                             "wildir.iterations": String(iteration)]
-        try SafeTensorsFile.write(averaged, metadata: modelMetadata, to: modelURL)
+        try averagedModel().write(to: modelURL, extraMetadata: [RestorationModel.MetadataKey.iterations: String(iteration)])
         try writeLossCurve()
+    }
+
+    /// Metadata keys of the resumable checkpoint's progress (beside the model description).
+    enum ProgressKey {
+        static let iteration = "wildir.iteration"
+        static let losses = "wildir.losses"
+        static let validations = "wildir.validations"
+    }
+
+    /// The EMA weights as a restoration model (what `model.safetensors` holds and validation restores with).
+    public func averagedModel() throws -> RestorationModel {
+        let averaged = ConditionalUNet(network.configuration)
+        try ema.copy(into: averaged.namedParameters())
+        averaged.eval()
+        return RestorationModel(network: averaged, sdeOptions: options.sde)
     }
 
     private func loadCheckpoint() throws {
@@ -162,13 +182,13 @@ public final class Trainer {
         }
         let weights = file.tensors.filter { !$0.key.contains("/") }
         try network.loadStateDict(weights, strict: true)
-        guard let done = file.metadata["wildir.iteration"].flatMap(Int.init) else {
+        guard let done = file.metadata[ProgressKey.iteration].flatMap(Int.init) else {
             throw TrainingError.checkpoint("\(checkpointURL.path) has no iteration count")
         }
         iteration = done
         let decoder = JSONDecoder()
-        losses = (try? decoder.decode([Double].self, from: Data((file.metadata["wildir.losses"] ?? "[]").utf8))) ?? []
-        validations = (try? decoder.decode([ValidationResult].self, from: Data((file.metadata["wildir.validations"] ?? "[]").utf8))) ?? []
+        losses = (try? decoder.decode([Double].self, from: Data((file.metadata[ProgressKey.losses] ?? "[]").utf8))) ?? []
+        validations = (try? decoder.decode([ValidationResult].self, from: Data((file.metadata[ProgressKey.validations] ?? "[]").utf8))) ?? []
     }
 
     private func writeLossCurve() throws {
@@ -193,27 +213,25 @@ public final class Trainer {
 
     // MARK: Validation
 
-    /// Restores the validation crops with the EMA weights and scores them; writes `validation/iter_N.png`.
+    /// Restores the validation crops with the EMA weights through ``Restorer`` (the inference path of
+    /// `wildir restore`, posterior sampling with `datasets.val.sample_T`, else `sde.sample_T`, else T steps) and
+    /// scores them; writes `validation/iter_N.png`.
     @discardableResult
-    public func validate() throws -> ValidationResult? {
+    public func runValidation() throws -> ValidationResult? {
         guard let set = options.datasets.val else { return nil }
         let pairs = try validationPairs ?? ValidationSet.load(set, seed: options.train.seed)
         validationPairs = pairs
-        let evaluation = ConditionalUNet(network.configuration)
-        try ema.copy(into: evaluation.namedParameters())
-        evaluation.eval()
-        let validationSDE = try options.sde.makeSDE(sampleSteps: set.sampleSteps ?? options.sde.sampleSteps)
-        let sampler = ReverseSampler(sde: validationSDE, method: .posterior)
+        let model = try averagedModel()
         var psnr = 0.0, ssim = 0.0, inputPSNR = 0.0, inputSSIM = 0.0
         var tiles: [ContactSheet.Tile] = []
         for (index, pair) in pairs.enumerated() {
-            var random = TensorRandom(seed: 1000 + UInt64(index))
-            let mu = Tensor(image: pair.lq)
-            let start = validationSDE.initialState(mu: mu, noise: random.normal(mu.shape))
-            let output = sampler.sample(from: start, mu: mu, random: &random) { x, m, time in
-                evaluation(x, cond: m, time: Tensor(shape: [1], values: [time]))
-            }
-            let restored = try output.clamped(0, 1).image()
+            var restoration = RestorationOptions()
+            restoration.sampler = .posterior
+            restoration.steps = set.sampleSteps
+            restoration.seed = 1000 + UInt64(index)
+            restoration.tileSize = max(pair.lq.width, pair.lq.height, 32)
+            restoration.overlap = 0
+            let restored = try Restorer(model: model, options: restoration).restore(pair.lq)
             let p = try PSNR().evaluate(restored: restored, reference: pair.gt), s = try SSIM().evaluate(restored: restored, reference: pair.gt)
             let ip = try PSNR().evaluate(restored: pair.lq, reference: pair.gt), iS = try SSIM().evaluate(restored: pair.lq, reference: pair.gt)
             psnr += p; ssim += s; inputPSNR += ip; inputSSIM += iS

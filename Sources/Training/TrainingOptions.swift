@@ -1,20 +1,23 @@
+import Configuration
+import Degradation
 import Foundation
-import Models
+import Restoration
 import SDE
-import Yams
 
 /// A training run's options, read from YAML with the official IR-SDE option names where they exist
-/// (`sde`, `datasets.train`, `network_G.setting`, `train.lr_G`, `niter`, `eta_min`, …). Unknown keys are errors.
-public struct TrainingOptions: Codable, Equatable, Sendable {
-    /// Run name; outputs go to `experiments/<name>/` unless `path.root` says otherwise.
+/// (`sde`, `datasets.train`, `network_G.setting`, `train.lr_G`, `lr_scheme`, `niter`, `eta_min`, …) through the
+/// one options loader (``ConfigurationLoader``): anything left out keeps its default, and unknown keys and
+/// out-of-range values are errors naming the key path.
+public struct TrainingOptions: Codable, Equatable, Sendable, DefaultedOptions, ValidatedOptions {
+    /// Run name; outputs go to `experiments/<name>/` unless `path.experiments` says otherwise. A name, not a path.
     public var name: String = "wildir"
     public var sde = SDEOptions()
     public var datasets = Datasets()
-    public var networkG = Network()
+    public var networkG = NetworkOptions()
     public var train = Schedule()
     public var path = Paths()
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    enum CodingKeys: String, CodingKey {
         case name, sde, datasets, networkG = "network_G", train, path
     }
 
@@ -23,15 +26,18 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         public var train = TrainingSet()
         public var val: ValidationSet?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case train, val }
+        enum CodingKeys: String, CodingKey { case train, val }
     }
 
     /// `datasets.train`: an HQ folder degraded on the fly (`dataroot_GT` alone), or an LQ/GT folder pair.
-    public struct TrainingSet: Codable, Equatable, Sendable {
+    public struct TrainingSet: Codable, Equatable, Sendable, DefaultedOptions {
         public var datarootGT: String = "data/photos/train"
         public var datarootLQ: String?
-        /// The pipeline applied on the fly when there is no LQ folder: `wild` (default), `mild` or `realesrgan`.
-        public var degradation: String = "wild"
+        /// The pipeline applied on the fly when there is no LQ folder.
+        public var degradation: DegradationPipelineName = .wild
+        /// The pipeline's settings over its published defaults: the path of a YAML file (as `wildir degrade
+        /// --config` takes) or an inline mapping of the same fields.
+        public var degradationConfig: ConfigurationValue?
         public var patchSize: Int = 128
         public var batchSize: Int = 4
         public var useFlip: Bool = true
@@ -47,15 +53,31 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case datarootGT = "dataroot_GT", datarootLQ = "dataroot_LQ", degradation, patchSize = "patch_size"
-            case batchSize = "batch_size", useFlip = "use_flip", useRot = "use_rot", scales
+        public static var defaults: TrainingSet { TrainingSet() }
+
+        enum CodingKeys: String, CodingKey {
+            case datarootGT = "dataroot_GT", datarootLQ = "dataroot_LQ", degradation, degradationConfig = "degradation_config"
+            case patchSize = "patch_size", batchSize = "batch_size", useFlip = "use_flip", useRot = "use_rot", scales
             case cleanProbability = "clean_probability"
+        }
+
+        /// The pipeline these options describe (`degradation` with `degradation_config`); `file` is the options
+        /// file, named in errors about inline settings.
+        public func pipeline(file: String) throws -> DegradationPipeline {
+            switch degradationConfig {
+            case nil:
+                return try DegradationPipeline(degradation, source: file)
+            case let .scalar(path)?:
+                let settings = try ConfigurationValue.parse(yaml: try ConfigurationLoader.text(contentsOf: path), source: path)
+                return try DegradationPipeline(degradation, settings: settings, source: path)
+            case let settings?:
+                return try DegradationPipeline(degradation, settings: settings, source: "\(file): datasets.train.degradation_config")
+            }
         }
     }
 
     /// `datasets.val`: held-out images, degraded once with a fixed seed when there is no LQ folder.
-    public struct ValidationSet: Codable, Equatable, Sendable {
+    public struct ValidationSet: Codable, Equatable, Sendable, DefaultedOptions {
         public var datarootGT: String
         public var datarootLQ: String?
         /// Centre crop side used for validation (keeps validation affordable on a CPU).
@@ -69,58 +91,26 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
         public init(datarootGT: String) { self.datarootGT = datarootGT }
 
-        enum CodingKeys: String, CodingKey, CaseIterable {
+        /// No default folder: `dataroot_GT` must be given.
+        public static var defaults: ValidationSet { ValidationSet(datarootGT: "") }
+
+        enum CodingKeys: String, CodingKey {
             case datarootGT = "dataroot_GT", datarootLQ = "dataroot_LQ", cropSize = "crop_size", count
             case sampleSteps = "sample_T", scale
         }
     }
 
-    /// `network_G:`.
-    public struct Network: Codable, Equatable, Sendable {
-        public var whichModelG: String = "ConditionalUNet"
-        public var setting = Setting()
-
-        enum CodingKeys: String, CodingKey, CaseIterable { case whichModelG = "which_model_G", setting }
-
-        /// `network_G.setting` (the `ConditionalUNet` constructor arguments).
-        public struct Setting: Codable, Equatable, Sendable {
-            public var inNc: Int = 3
-            public var outNc: Int = 3
-            public var nf: Int = 32
-            public var chMult: [Int] = [1, 2, 2]
-            public var contextDim: Int?
-            public var useDegraContext: Bool = false
-            public var useImageContext: Bool = false
-            public var scale: Double = 1
-
-            enum CodingKeys: String, CodingKey, CaseIterable {
-                case inNc = "in_nc", outNc = "out_nc", nf, chMult = "ch_mult", contextDim = "context_dim"
-                case useDegraContext = "use_degra_context", useImageContext = "use_image_context", scale
-            }
-        }
-
-        /// The network configuration these options describe.
-        public var configuration: ConditionalUNetConfiguration {
-            var c = ConditionalUNetConfiguration()
-            c.inChannels = setting.inNc
-            c.outChannels = setting.outNc
-            c.baseChannels = setting.nf
-            c.channelMultipliers = setting.chMult
-            c.contextDim = setting.contextDim
-            c.useDegradationContext = setting.useDegraContext
-            c.useImageContext = setting.useImageContext
-            c.scale = setting.scale
-            return c
-        }
-    }
-
     /// `train:`: optimiser, schedule, loss and bookkeeping.
     public struct Schedule: Codable, Equatable, Sendable {
-        public var optimizer: String = "AdamW"
+        public var optimizer: OptimiserName = .adamW
         public var lrG: Double = 2e-4
         public var beta1: Double = 0.9
         public var beta2: Double = 0.99
         public var weightDecayG: Double = 0
+        /// `TrueCosineAnnealingLR` (official wild-IR) or `MultiStepLR` (with `lr_steps`, `lr_gamma`).
+        public var lrScheme: LearningRateScheme = .trueCosineAnnealing
+        public var lrSteps: [Int] = []
+        public var lrGamma: Double = 0.5
         public var niter: Int = 1000
         public var warmupIter: Int = -1
         public var etaMin: Double = 1e-6
@@ -139,8 +129,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         public var checkpointFreq: Int = 200
         public var seed: UInt64 = 0
 
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case optimizer, lrG = "lr_G", beta1, beta2, weightDecayG = "weight_decay_G", niter, warmupIter = "warmup_iter"
+        enum CodingKeys: String, CodingKey {
+            case optimizer, lrG = "lr_G", beta1, beta2, weightDecayG = "weight_decay_G", lrScheme = "lr_scheme"
+            case lrSteps = "lr_steps", lrGamma = "lr_gamma", niter, warmupIter = "warmup_iter"
             case etaMin = "eta_min", lossType = "loss_type", weight, objective, terminalProbability = "terminal_probability"
             case emaDecay = "ema_decay", gradientClip = "gradient_clip"
             case valFreq = "val_freq", checkpointFreq = "checkpoint_freq", seed = "manual_seed"
@@ -152,121 +143,91 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         /// Folder for checkpoints, samples and logs (default `experiments/<name>`).
         public var experiments: String?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case experiments }
+        enum CodingKeys: String, CodingKey { case experiments }
     }
 
     public init() {}
 
-    /// Parses YAML over the defaults (an option left out keeps its default); keys this struct does not know
-    /// are reported, because a misspelt option must not be silently ignored.
+    public static var defaults: TrainingOptions { TrainingOptions() }
+
+    /// Parses YAML over the defaults; `file` names the source in errors.
     public init(yaml text: String, file: String = "<options>") throws {
-        do {
-            let given = try Yams.load(yaml: text) ?? [String: Any]()
-            guard let user = given as? [String: Any] else { throw TrainingError.invalidOptions(file, "the options are not a mapping") }
-            var defaults = try Self.plain(TrainingOptions())
-            if user["datasets"].flatMap({ ($0 as? [String: Any])?["val"] }) != nil,
-               var datasets = defaults["datasets"] as? [String: Any] {
-                datasets["val"] = try Self.plain(ValidationSet(datarootGT: ""))
-                defaults["datasets"] = datasets
-            }
-            let merged = Self.merge(user, over: defaults)
-            self = try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: merged))
-        } catch let error as TrainingError {
-            throw error
-        } catch {
-            throw TrainingError.invalidOptions(file, "\(error)")
-        }
-        let unknown = try Self.unknownKeys(in: text)
-        guard unknown.isEmpty else {
-            throw TrainingError.invalidOptions(file, "unknown option(s): \(unknown.joined(separator: ", "))")
-        }
-        try validate(file: file)
+        self = try ConfigurationLoader.load(TrainingOptions.self, yaml: text, source: file)
     }
 
     /// Reads a YAML options file.
     public init(contentsOf url: URL) throws {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw TrainingError.invalidOptions(url.path, "cannot read: \(error.localizedDescription)")
-        }
-        try self.init(yaml: text, file: url.path)
+        self = try ConfigurationLoader.load(TrainingOptions.self, contentsOf: url.path)
     }
 
-    /// Range checks with messages that name the option.
-    public func validate(file: String = "<options>") throws {
-        func check(_ ok: Bool, _ why: String) throws { if !ok { throw TrainingError.invalidOptions(file, why) } }
-        try check(train.niter >= 1, "train.niter must be at least 1")
-        try check(datasets.train.batchSize >= 1, "datasets.train.batch_size must be at least 1")
-        try check(datasets.train.patchSize >= 16, "datasets.train.patch_size must be at least 16")
-        try check(datasets.train.patchSize % (1 << networkG.setting.chMult.count) == 0,
-                  "datasets.train.patch_size must be a multiple of 2^len(ch_mult) = \(1 << networkG.setting.chMult.count)")
-        try check(["wild", "mild", "realesrgan"].contains(datasets.train.degradation),
-                  "datasets.train.degradation must be wild, mild or realesrgan")
-        try check(!datasets.train.scales.isEmpty && datasets.train.scales.allSatisfy { $0 > 0 && $0 <= 1 },
-                  "datasets.train.scales must be a non-empty list of factors in (0, 1]")
-        try check(datasets.train.datarootLQ == nil || datasets.train.scales == [1],
-                  "datasets.train.scales needs HQ-only data: shrinking an LQ folder would change its degradations")
-        try check((0...1).contains(datasets.train.cleanProbability), "datasets.train.clean_probability must lie in [0, 1]")
+    /// Range checks, each naming its key path. The degradation settings are checked by building the pipeline
+    /// (``TrainingSet/pipeline(file:)``) when the run starts.
+    public func validate() throws {
+        typealias V = OptionViolation
+        try V.check(!name.isEmpty && !name.contains("/") && !name.contains("\\") && name != "." && name != "..", "name",
+                    "must be a plain name (no '/', not '.' or '..'), got '\(name)'; set path.experiments for another folder")
+        try V.within("sde") { try sde.validate() }
+        try V.within("network_G") { try networkG.validate() }
+        let depth = networkG.setting.chMult.count
+        try V.check(networkG.setting.inNc == 3 && networkG.setting.outNc == 3, "network_G.setting.in_nc",
+                    "training takes RGB photos: in_nc and out_nc must be 3 (gray photos are trained as RGB)")
+        let set = datasets.train
+        try V.check((1...4096).contains(set.batchSize), "datasets.train.batch_size", "must lie in 1…4096, got \(set.batchSize)")
+        try V.check((16...4096).contains(set.patchSize), "datasets.train.patch_size", "must lie in 16…4096, got \(set.patchSize)")
+        try V.check(set.patchSize % (1 << depth) == 0, "datasets.train.patch_size",
+                    "must be a multiple of 2^len(ch_mult) = \(1 << depth), got \(set.patchSize)")
+        try V.check(set.batchSize * set.patchSize * set.patchSize <= 1 << 26, "datasets.train.batch_size",
+                    "× patch_size² must stay within 2^26 pixels per batch, got \(set.batchSize * set.patchSize * set.patchSize)")
+        try V.check(!set.scales.isEmpty && set.scales.count <= 16 && set.scales.allSatisfy { $0 > 0 && $0 <= 1 },
+                    "datasets.train.scales", "must be a list of 1…16 factors in (0, 1], got \(set.scales)")
+        try V.check(set.datarootLQ == nil || set.scales == [1], "datasets.train.scales",
+                    "needs HQ-only data: shrinking an LQ folder would change its degradations")
+        try V.check(set.datarootLQ == nil || set.degradationConfig == nil, "datasets.train.degradation_config",
+                    "applies only without dataroot_LQ (pairs from a folder are not degraded again)")
+        try V.check((0...1).contains(set.cleanProbability), "datasets.train.clean_probability", "must lie in [0, 1]")
         if let val = datasets.val {
-            try check(val.scale > 0 && val.scale <= 1, "datasets.val.scale must lie in (0, 1]")
-            try check(val.datarootLQ == nil || val.scale == 1, "datasets.val.scale needs HQ-only data (no dataroot_LQ)")
-        }
-        try check(sde.sampleSteps.map { $0 >= 1 && $0 <= sde.steps } ?? true, "sde.sample_T must lie in 1…T (\(sde.steps))")
-        try check((0...1).contains(train.terminalProbability), "train.terminal_probability must lie in [0, 1]")
-        try check(["AdamW", "Adam"].contains(train.optimizer), "train.optimizer must be AdamW or Adam")
-        try check(train.lrG > 0, "train.lr_G must be positive")
-        try check(train.emaDecay >= 0 && train.emaDecay < 1, "train.ema_decay must lie in [0, 1)")
-        try check(train.valFreq >= 1 && train.checkpointFreq >= 1, "train.val_freq and train.checkpoint_freq must be positive")
-        try check(networkG.whichModelG == "ConditionalUNet", "network_G.which_model_G must be ConditionalUNet")
-        try check(networkG.setting.nf % 32 == 0 || !networkG.setting.useImageContext,
-                  "network_G.setting.nf must be a multiple of 32 with image context (GroupNorm of 32 groups)")
-    }
-
-    /// A value encoded as JSON-compatible dictionaries.
-    static func plain<T: Encodable>(_ value: T) throws -> [String: Any] {
-        (try JSONSerialization.jsonObject(with: JSONEncoder().encode(value)) as? [String: Any]) ?? [:]
-    }
-
-    /// `user` over `defaults`, recursively for nested mappings.
-    static func merge(_ user: [String: Any], over defaults: [String: Any]) -> [String: Any] {
-        var out = defaults
-        for (key, value) in user {
-            if let nested = value as? [String: Any], let base = defaults[key] as? [String: Any] {
-                out[key] = merge(nested, over: base)
-            } else {
-                out[key] = value
+            try V.check(!val.datarootGT.isEmpty, "datasets.val.dataroot_GT", "is required")
+            try V.check(val.scale > 0 && val.scale <= 1, "datasets.val.scale", "must lie in (0, 1]")
+            try V.check(val.datarootLQ == nil || val.scale == 1, "datasets.val.scale", "needs HQ-only data (no dataroot_LQ)")
+            try V.check((16...4096).contains(val.cropSize), "datasets.val.crop_size", "must lie in 16…4096, got \(val.cropSize)")
+            try V.check((1...1000).contains(val.count), "datasets.val.count", "must lie in 1…1000, got \(val.count)")
+            if let steps = val.sampleSteps {
+                try V.check((1...sde.steps).contains(steps), "datasets.val.sample_T", "must lie in 1…T (\(sde.steps)), got \(steps)")
             }
         }
-        return out
+        let t = train
+        try V.check((1...100_000_000).contains(t.niter), "train.niter", "must lie in 1…10^8, got \(t.niter)")
+        try V.check(t.warmupIter < t.niter, "train.warmup_iter", "must be below train.niter (\(t.niter)), got \(t.warmupIter)")
+        try V.check(t.lrG > 0 && t.lrG < 1, "train.lr_G", "must lie in (0, 1), got \(t.lrG)")
+        try V.check((0..<1).contains(t.beta1), "train.beta1", "must lie in [0, 1), got \(t.beta1)")
+        try V.check((0..<1).contains(t.beta2), "train.beta2", "must lie in [0, 1), got \(t.beta2)")
+        try V.check(t.weightDecayG >= 0 && t.weightDecayG < 1, "train.weight_decay_G", "must lie in [0, 1), got \(t.weightDecayG)")
+        try V.check(t.etaMin >= 0 && t.etaMin <= t.lrG, "train.eta_min", "must lie in [0, lr_G], got \(t.etaMin)")
+        try V.check(t.lrGamma > 0 && t.lrGamma <= 1, "train.lr_gamma", "must lie in (0, 1], got \(t.lrGamma)")
+        try V.check(t.lrSteps.allSatisfy { $0 >= 1 } && t.lrSteps.count <= 1000, "train.lr_steps",
+                    "must be at most 1000 positive iterations, got \(t.lrSteps)")
+        try V.check(t.weight > 0 && t.weight.isFinite, "train.weight", "must be positive, got \(t.weight)")
+        try V.check((0...1).contains(t.terminalProbability), "train.terminal_probability", "must lie in [0, 1]")
+        try V.check(t.emaDecay >= 0 && t.emaDecay < 1, "train.ema_decay", "must lie in [0, 1)")
+        if let clip = t.gradientClip { try V.check(clip > 0, "train.gradient_clip", "must be positive, got \(clip)") }
+        try V.check(t.valFreq >= 1, "train.val_freq", "must be positive")
+        try V.check(t.checkpointFreq >= 1, "train.checkpoint_freq", "must be positive")
     }
+}
 
-    /// Dotted paths of mapping keys in `text` that the options do not define.
-    static func unknownKeys(in text: String) throws -> [String] {
-        guard let root = try Yams.load(yaml: text) as? [String: Any] else { return [] }
-        // The option names are the structs' coding keys, so that an option cannot be known to one and not the other.
-        func names<Key: CodingKey & CaseIterable>(_: Key.Type) -> Set<String> { Set(Key.allCases.map(\.stringValue)) }
-        let known: [String: Set<String>] = [
-            "": names(CodingKeys.self),
-            "sde": Set(SDEOptions.optionNames),
-            "datasets": names(Datasets.CodingKeys.self),
-            "datasets.train": names(TrainingSet.CodingKeys.self),
-            "datasets.val": names(ValidationSet.CodingKeys.self),
-            "network_G": names(Network.CodingKeys.self),
-            "network_G.setting": names(Network.Setting.CodingKeys.self),
-            "train": names(Schedule.CodingKeys.self),
-            "path": names(Paths.CodingKeys.self),
-        ]
-        var unknown: [String] = []
-        func walk(_ map: [String: Any], _ prefix: String) {
-            for (key, value) in map {
-                let path = prefix.isEmpty ? key : "\(prefix).\(key)"
-                guard known[prefix]?.contains(key) == true else { unknown.append(path); continue }
-                if let child = value as? [String: Any], known[path] != nil { walk(child, path) }
-            }
-        }
-        walk(root, "")
-        return unknown.sorted()
-    }
+/// The optimisers by their official names (`train.optimizer`).
+public enum OptimiserName: String, NamedOption, Codable, Sendable {
+    case adam = "Adam"
+    case adamW = "AdamW"
+}
+
+/// The learning-rate schemes by their official names (`train.lr_scheme`).
+public enum LearningRateScheme: String, NamedOption, Codable, Sendable {
+    /// Cosine annealing from `lr_G` to `eta_min` over `niter` (PyTorch `CosineAnnealingLR`), after an optional
+    /// linear warm-up of `warmup_iter` iterations.
+    case trueCosineAnnealing = "TrueCosineAnnealingLR"
+    /// `lr_G` multiplied by `lr_gamma` at each of `lr_steps` (PyTorch `MultiStepLR`).
+    case multiStep = "MultiStepLR"
 }
 
 /// Why training could not start or continue.

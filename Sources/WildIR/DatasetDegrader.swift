@@ -137,7 +137,7 @@ public struct DatasetDegrader: Sendable {
                 try groundTruth.write(to: gt.appendingPathComponent(name).path)
                 try degraded.write(to: lq.appendingPathComponent(name).path)
                 let entry = ManifestEntry(name: name, source: fileName, copy: copy, seed: options.seed,
-                                          pipeline: options.pipeline.name,
+                                          pipeline: options.pipeline.name.rawValue,
                                           text: record.text, degradations: record.degradationNames,
                                           operations: record.operations)
                 try state.record(entry, appendingTo: manifest)

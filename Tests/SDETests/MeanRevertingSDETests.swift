@@ -42,18 +42,18 @@ final class MeanRevertingSDETests: XCTestCase {
             XCTAssertEqual(Double(sde.networkTime(1)), p["scale"] as! Double, accuracy: 1e-9)
             for t in p["times"] as! [Int] {
                 let key = "\(name).t\(t)"
-                assertClose(sde.forwardMean(x0: x0, mu: mu, t: t).values, try tensor("\(key).mu_bar").values, 1e-5, "\(key) mean")
+                assertClose(sde.forwardMean(x0: x0, mu: mu, timesteps: [t]).values, try tensor("\(key).mu_bar").values, 1e-5, "\(key) mean")
                 // 1e-4: the reference evaluates 1 − C² in single precision, which costs it ~6e-5 at t = 2; ours
                 // is evaluated in double precision (and checked against eq. 6 to 1e-6 below).
-                assertClose(sde.optimalReverseState(xt: xt, x0: x0, mu: mu, t: t).values, try tensor("\(key).optimum").values,
+                assertClose(sde.optimalReverseState(xt: xt, x0: x0, mu: mu, timesteps: [t]).values, try tensor("\(key).optimum").values,
                             1e-4, "\(key) optimum")
                 assertClose([sde.posteriorStandardDeviation(t)], try tensor("\(key).std").values, 1e-4, "\(key) std")
-                assertClose(sde.estimatedInitialState(xt: xt, mu: mu, noise: noise, t: t).values,
+                assertClose(sde.estimatedInitialState(xt: xt, mu: mu, noise: noise, timesteps: [t]).values,
                             try tensor("\(key).x0_from_noise").values, 1e-4, "\(key) x0")
-                let score = sde.score(fromNoise: noise, t: t)
-                assertClose(sde.reverseSDEMean(xt: xt, score: score, mu: mu, t: t).values, try tensor("\(key).sde_mean").values,
+                let score = sde.score(fromNoise: noise, timesteps: [t])
+                assertClose(sde.reverseSDEMean(xt: xt, score: score, mu: mu, timesteps: [t]).values, try tensor("\(key).sde_mean").values,
                             1e-5, "\(key) sde mean")
-                assertClose(sde.reverseODEStep(xt: xt, score: score, mu: mu, t: t).values, try tensor("\(key).ode_step").values,
+                assertClose(sde.reverseODEStep(xt: xt, score: score, mu: mu, timesteps: [t]).values, try tensor("\(key).ode_step").values,
                             1e-5, "\(key) ode step")
             }
         }
@@ -64,25 +64,34 @@ final class MeanRevertingSDETests: XCTestCase {
         let timesteps = [1, 37, 100]
         let (x0, mu, noise, predicted) = (try tensor("batch.x0"), try tensor("batch.mu"), try tensor("batch.noise"),
                                           try tensor("batch.predicted"))
-        let xt = sde.noisyStates(x0: x0, mu: mu, timesteps: timesteps, noise: noise)
+        let xt = sde.noisyState(x0: x0, mu: mu, timesteps: timesteps, noise: noise)
         assertClose(xt.values, try tensor("batch.xt").values, 1e-5, "noisy states")
         let reference = try tensor("batch.xt")
-        assertClose(sde.reverseSDEMeans(xt: reference, predictedNoise: predicted, mu: mu, timesteps: timesteps).values,
+        assertClose(sde.reverseSDEMean(xt: reference, score: sde.score(fromNoise: predicted, timesteps: timesteps), mu: mu, timesteps: timesteps).values,
                     try tensor("batch.expectation").values, 1e-5, "reverse-SDE means")
-        assertClose(sde.optimalReverseStates(xt: reference, x0: x0, mu: mu, timesteps: timesteps).values,
+        assertClose(sde.optimalReverseState(xt: reference, x0: x0, mu: mu, timesteps: timesteps).values,
                     try tensor("batch.optimum").values, 1e-4, "optimal states")
         let loss = sde.matchingLoss(predictedNoise: predicted, xt: reference, x0: x0, mu: mu, timesteps: timesteps)
         assertClose([loss.scalar], try tensor("batch.l1").values, 1e-4, "L1 matching loss")
     }
 
-    func testPosteriorMeanOfEquation6EqualsOptimalReverseStateOfEquation4() throws {
+    func testOptimalReverseStateOfEquation4IsThePosteriorMeanOfEquation6() throws {
+        // Eq. 6 in the paper's exponential form, evaluated here in double precision, against eq. 4 as implemented.
         let sde = try MeanRevertingSDE()
         var random = TensorRandom(seed: 3)
         let (x0, mu, xt) = (random.normal([1, 3, 4, 4]), random.normal([1, 3, 4, 4]), random.normal([1, 3, 4, 4]))
         for t in [1, 2, 10, 50, 99, 100] {
-            let a = sde.posteriorMean(xt: xt, x0: x0, mu: mu, t: t).values
-            let b = sde.optimalReverseState(xt: xt, x0: x0, mu: mu, t: t).values
-            XCTAssertLessThanOrEqual(relativeError(a, b.map(Double.init)), 1e-6, "t = \(t)")
+            let d = Double(sde.dt)
+            let barT = Double(sde.thetaBars[t]) * d, barPrevious = Double(sde.thetaBars[t - 1]) * d, step = Double(sde.thetas[t]) * d
+            let denominator = 1 - exp(-2 * barT)
+            let wt = (1 - exp(-2 * barPrevious)) / denominator * exp(-step)
+            let w0 = (1 - exp(-2 * step)) / denominator * exp(-barPrevious)
+            let eq6 = (0..<xt.count).map { i -> Double in
+                let (x, m, z) = (Double(xt.values[i]), Double(mu.values[i]), Double(x0.values[i]))
+                return (x - m) * wt + (z - m) * w0 + m
+            }
+            let eq4 = sde.optimalReverseState(xt: xt, x0: x0, mu: mu, timesteps: [t]).values
+            XCTAssertLessThanOrEqual(relativeError(eq4, eq6), 1e-6, "t = \(t)")
         }
     }
 
@@ -93,12 +102,12 @@ final class MeanRevertingSDETests: XCTestCase {
             let x0 = random.normal([1, 3, 6, 5]) * 0.3 + 0.5
             let mu = x0 + random.normal([1, 3, 6, 5]) * 0.1
             for start in [1, 2, steps / 2, steps] {
-                let xt = sde.noisyState(x0: x0, mu: mu, t: start, noise: random.normal(x0.shape))
+                let xt = sde.noisyState(x0: x0, mu: mu, timesteps: [start], noise: random.normal(x0.shape))
                 // The oracle knows x0, so its "noise" is exactly (x_t − m_t)/√v_t at the step it is asked about.
                 let restored = ReverseSampler(sde: sde, method: .posterior).sample(from: xt, mu: mu, startingAt: start,
                                                                                   random: &random) { x, m, time in
                     let t = Int((time * Float(sde.steps) / Float(sde.trainingSteps)).rounded())
-                    return (x - sde.forwardMean(x0: x0, mu: m, t: t)) * (1 / sde.sigmaBars[t])
+                    return (x - sde.forwardMean(x0: x0, mu: m, timesteps: [t])) * (1 / sde.sigmaBars[t])
                 }
                 let difference = zip(restored.values, x0.values).map { abs($0 - $1) }.max() ?? .infinity
                 XCTAssertLessThanOrEqual(difference, 1e-5, "steps \(steps), start \(start)")
@@ -113,7 +122,7 @@ final class MeanRevertingSDETests: XCTestCase {
             let x0 = random.normal([1, 3, 6, 5]) * 0.3 + 0.5
             let mu = x0 + random.normal([1, 3, 6, 5]) * 0.1
             for start in [1, steps / 2, steps] {
-                let xt = sde.noisyState(x0: x0, mu: mu, t: start, noise: random.normal(x0.shape))
+                let xt = sde.noisyState(x0: x0, mu: mu, timesteps: [start], noise: random.normal(x0.shape))
                 let sampler = ReverseSampler(sde: sde, method: .posterior)
                 let restored = sampler.sample(from: xt, mu: mu, startingAt: start, random: &random) { _, m, _ in x0 - m }
                 let lq = sampler.sample(from: xt, mu: mu, startingAt: start, random: &random) { x, _, _ in x * 0 }
@@ -129,29 +138,29 @@ final class MeanRevertingSDETests: XCTestCase {
         var random = TensorRandom(seed: 13)
         let x0 = random.normal([3, 2, 4, 4]) * 0.2 + 0.5, mu = x0 + random.normal([3, 2, 4, 4]) * 0.05
         let noise = random.normal(x0.shape), timesteps = [1, 37, 100]
-        let xt = sde.noisyStates(x0: x0, mu: mu, timesteps: timesteps, noise: noise)
-        let batched = sde.noises(fromNetworkOutput: x0 - mu, xt: xt, mu: mu, timesteps: timesteps)
+        let xt = sde.noisyState(x0: x0, mu: mu, timesteps: timesteps, noise: noise)
+        let batched = sde.noise(fromNetworkOutput: x0 - mu, xt: xt, mu: mu, timesteps: timesteps)
         XCTAssertLessThanOrEqual(zip(batched.values, noise.values).map { abs($0 - $1) }.max() ?? .infinity, 2e-3)
         for (b, t) in timesteps.enumerated() {
             func sample(_ x: Tensor) -> Tensor { x.sliced(axis: 0, b..<(b + 1)) }
-            let one = sde.noise(fromNetworkOutput: sample(x0) - sample(mu), xt: sample(xt), mu: sample(mu), t: t)
+            let one = sde.noise(fromNetworkOutput: sample(x0) - sample(mu), xt: sample(xt), mu: sample(mu), timesteps: [t])
             let expected = Array(batched.values[(b * 32)..<((b + 1) * 32)])
             XCTAssertLessThanOrEqual(zip(one.values, expected).map { abs($0 - $1) }.max() ?? .infinity, 1e-6, "t = \(t)")
         }
         let official = try MeanRevertingSDE(maxSigma: 10, eps: 0.1)
-        XCTAssertEqual(official.noises(fromNetworkOutput: noise, xt: xt, mu: mu, timesteps: timesteps).values, noise.values)
+        XCTAssertEqual(official.noise(fromNetworkOutput: noise, xt: xt, mu: mu, timesteps: timesteps).values, noise.values)
     }
 
     func testBatchedX0EstimatesAreEquation8AtEachSamplesStep() throws {
         let sde = try MeanRevertingSDE()
         let timesteps = [1, 37, 100]
         let (mu, xt, predicted) = (try tensor("batch.mu"), try tensor("batch.xt"), try tensor("batch.predicted"))
-        let batched = sde.estimatedInitialStates(xt: xt, predictedNoise: predicted, mu: mu, timesteps: timesteps)
+        let batched = sde.estimatedInitialState(xt: xt, mu: mu, noise: predicted, timesteps: timesteps)
         let size = batched.count / timesteps.count
         for (b, t) in timesteps.enumerated() {
             func sample(_ x: Tensor) -> Tensor { x.sliced(axis: 0, b..<(b + 1)) }
             // The per-step x̂_0 is checked against the official IRSDE in testSchedulesAndCoefficientsMatchTheOfficialIRSDE.
-            let one = sde.estimatedInitialState(xt: sample(xt), mu: sample(mu), noise: sample(predicted), t: t)
+            let one = sde.estimatedInitialState(xt: sample(xt), mu: sample(mu), noise: sample(predicted), timesteps: [t])
             assertClose(Array(batched.values[(b * size)..<((b + 1) * size)]), one.values, 1e-6, "t = \(t)")
         }
     }
@@ -161,8 +170,8 @@ final class MeanRevertingSDETests: XCTestCase {
         var random = TensorRandom(seed: 14)
         let x0 = random.normal([3, 2, 4, 4]) * 0.2 + 0.5, mu = x0 + random.normal([3, 2, 4, 4]) * 0.05
         let residual = random.normal(x0.shape) * 0.05, timesteps = [1, 50, 100]
-        let xt = sde.noisyStates(x0: x0, mu: mu, timesteps: timesteps, noise: random.normal(x0.shape))
-        let predicted = sde.noises(fromNetworkOutput: residual, xt: xt, mu: mu, timesteps: timesteps)
+        let xt = sde.noisyState(x0: x0, mu: mu, timesteps: timesteps, noise: random.normal(x0.shape))
+        let predicted = sde.noise(fromNetworkOutput: residual, xt: xt, mu: mu, timesteps: timesteps)
         let expected = zip(zip(mu.values, residual.values), x0.values).map { Double(abs($0.0 + $0.1 - $1)) }
         let loss = sde.loss(.restoration, predictedNoise: predicted, xt: xt, x0: x0, mu: mu, timesteps: timesteps)
         XCTAssertEqual(Double(loss.scalar), expected.reduce(0, +) / Double(expected.count), accuracy: 1e-6)
@@ -175,10 +184,10 @@ final class MeanRevertingSDETests: XCTestCase {
         var random = TensorRandom(seed: 15)
         let x0 = random.normal([4, 1, 3, 3]) * 0.2 + 0.5, mu = x0 + random.normal([4, 1, 3, 3]) * 0.05
         let residual = random.normal(x0.shape) * 0.05, timesteps = [2, 10, 60, 100], noise = random.normal(x0.shape)
-        let xt = sde.noisyStates(x0: x0, mu: mu, timesteps: timesteps, noise: noise)
-        let predicted = sde.noises(fromNetworkOutput: residual, xt: xt, mu: mu, timesteps: timesteps)
-        let difference = sde.reverseSDEMeans(xt: xt, predictedNoise: predicted, mu: mu, timesteps: timesteps)
-            - sde.reverseSDEMeans(xt: xt, predictedNoise: noise, mu: mu, timesteps: timesteps)
+        let xt = sde.noisyState(x0: x0, mu: mu, timesteps: timesteps, noise: noise)
+        let predicted = sde.noise(fromNetworkOutput: residual, xt: xt, mu: mu, timesteps: timesteps)
+        let difference = sde.reverseSDEMean(xt: xt, score: sde.score(fromNoise: predicted, timesteps: timesteps), mu: mu, timesteps: timesteps)
+            - sde.reverseSDEMean(xt: xt, score: sde.score(fromNoise: noise, timesteps: timesteps), mu: mu, timesteps: timesteps)
         var expected = [Float](), weighted = 0.0
         for (b, t) in timesteps.enumerated() {
             for i in (b * 9)..<((b + 1) * 9) {

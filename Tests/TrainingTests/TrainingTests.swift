@@ -65,9 +65,9 @@ final class TrainingTests: XCTestCase {
             let noise = random.normal(gt.shape), steps = [4, 12]
             func loss() -> Float {
                 withNoGrad {
-                    let xt = trainer.sde.noisyStates(x0: gt, mu: lq, timesteps: steps, noise: noise)
+                    let xt = trainer.sde.noisyState(x0: gt, mu: lq, timesteps: steps, noise: noise)
                     let output = trainer.network(xt, cond: lq, time: Tensor(shape: [2], values: steps.map(Float.init)))
-                    let predicted = trainer.sde.noises(fromNetworkOutput: output, xt: xt, mu: lq, timesteps: steps)
+                    let predicted = trainer.sde.noise(fromNetworkOutput: output, xt: xt, mu: lq, timesteps: steps)
                     return trainer.sde.loss(objective, predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: steps).scalar
                 }
             }

@@ -97,26 +97,4 @@ final class DatasetDegraderTests: XCTestCase {
             XCTAssertEqual($0 as? DatasetError, .notADirectory("/no/such"))
         }
     }
-
-    func testYAMLOverridesDefaultsAndRefusesUnknownKeysAndBadValues() throws {
-        let pipeline = try PipelineConfiguration.wild(yaml: "noiseProbability: 0.9\nthirdBlur: { sincProbability: 0.25 }\nfirstJPEGQuality: [50, 70]\nnoise: { grayProbability: 0.1 }\n", source: "x.yml")
-        XCTAssertEqual(pipeline.noise.grayProbability, 0.1)
-        XCTAssertEqual(pipeline.noise.gaussianProbability, 0.6)
-        let mild = try PipelineConfiguration.mild(yaml: "noise: { gaussianSigma: [2, 8] }", source: "m.yml")
-        XCTAssertEqual(mild.noise.gaussianSigma, 2...8)
-        XCTAssertEqual(pipeline.noiseProbability, 0.9)
-        XCTAssertEqual(pipeline.thirdBlur.sincProbability, 0.25)
-        XCTAssertEqual(pipeline.thirdBlur.maxRadius, 10)
-        XCTAssertEqual(pipeline.firstJPEGQuality, 50...70)
-        XCTAssertEqual(pipeline.jpegProbability, WildPipeline().jpegProbability)
-        XCTAssertThrowsError(try PipelineConfiguration.wild(yaml: "noiseProbabilty: 0.9", source: "x.yml")) {
-            guard case let .unknownKey(_, key, _) = $0 as? ConfigurationError else { return XCTFail("\($0)") }
-            XCTAssertEqual(key, "noiseProbabilty")
-        }
-        XCTAssertThrowsError(try PipelineConfiguration.wild(yaml: "noiseProbability: 1.5", source: "x.yml")) {
-            XCTAssertTrue("\($0)".contains("noiseProbability must be a probability"), "\($0)")
-        }
-        XCTAssertThrowsError(try PipelineConfiguration.wild(yaml: "firstJPEGQuality: [90, 50]", source: "x.yml"))
-        XCTAssertThrowsError(try PipelineConfiguration.wild(yaml: "{{{", source: "x.yml"))
-    }
 }

@@ -1,4 +1,3 @@
-import Imaging
 import WildTensor
 import XCTest
 
@@ -60,14 +59,5 @@ final class AutogradTests: XCTestCase {
             held.append(BufferPoolProbe.heldBytes)
         }
         XCTAssertEqual(Set(held.suffix(40)).count, 1, "pooled memory changed between identical iterations: \(held)")
-    }
-
-    func testImageRoundTrip() throws {
-        let image = try Image(width: 3, height: 2, channels: 3, samples: (0..<18).map { Float($0) / 17 })
-        let t = Tensor(image: image)
-        XCTAssertEqual(t.shape, [1, 3, 2, 3])
-        XCTAssertEqual(try t.image().samples, image.samples)
-        XCTAssertThrowsError(try Tensor.zeros([1, 5, 2, 2]).image())
-        XCTAssertThrowsError(try Tensor.batch([image, try Image(width: 2, height: 2, channels: 3)]))
     }
 }

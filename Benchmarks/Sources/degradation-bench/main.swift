@@ -1,6 +1,7 @@
 // Times WildIR's degradation: the wild and Real-ESRGAN ×1 pipelines' throughput on 512×512 crops (both cores, one image per task)
 // and each operation alone on one crop. Prints JSON lines {"library": "wildir", "case": ..., "median_ms": ...}
 // for Benchmarks/compare.py; Benchmarks/degradation_reference.py times the official Python code the same way.
+import Parallelism
 import BenchSupport
 import Degradation
 import Dispatch

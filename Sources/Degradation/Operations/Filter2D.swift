@@ -1,3 +1,4 @@
+import Parallelism
 import AVX2Kernels
 import Imaging
 

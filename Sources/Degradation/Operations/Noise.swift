@@ -1,3 +1,4 @@
+import Parallelism
 import Imaging
 
 /// Additive noise as Real-ESRGAN and DACLIP-IR add it (BasicSR `add_gaussian_noise` / `add_poisson_noise`).

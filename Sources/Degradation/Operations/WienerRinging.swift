@@ -1,3 +1,4 @@
+import Parallelism
 import Imaging
 
 /// Wiener deconvolution of a blurred image with its own blur kernel, which leaves the natural ringing that

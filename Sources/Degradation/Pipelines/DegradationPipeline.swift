@@ -1,4 +1,16 @@
+import Configuration
 import Imaging
+
+/// The pipelines by name, as written in options files (`datasets.train.degradation`), manifests and on the
+/// command line (`--pipeline`).
+public enum DegradationPipelineName: String, NamedOption, Codable, Sendable {
+    /// DACLIP-IR's three-phase pipeline (``WildPipeline``).
+    case wild
+    /// Real-ESRGAN's second-order pipeline (``RealESRGANPipeline``).
+    case realesrgan
+    /// The robust DA-CLIP augmentation (``MildPipeline``).
+    case mild
+}
 
 /// The pipelines a dataset can be generated with.
 public enum DegradationPipeline: Sendable, Equatable {
@@ -9,12 +21,26 @@ public enum DegradationPipeline: Sendable, Equatable {
     /// The mild resize/noise/JPEG augmentation of the robust DA-CLIP (×1).
     case mild(MildPipeline)
 
-    /// The name used on the command line and in manifests.
-    public var name: String {
+    /// Pipeline `name` with `settings` over its published defaults: the fields of ``WildPipeline``,
+    /// ``RealESRGANPipeline`` or ``MildPipeline`` (any subset; unknown keys and out-of-range values are errors
+    /// that name `source`). `scale` is Real-ESRGAN's default scale, which `settings` may override.
+    public init(_ name: DegradationPipelineName, settings: ConfigurationValue = .mapping([:]), scale: Int = 1,
+                source: String) throws {
+        switch name {
+        case .wild: self = .wild(try ConfigurationLoader.decode(WildPipeline.self, from: settings, source: source))
+        case .mild: self = .mild(try ConfigurationLoader.decode(MildPipeline.self, from: settings, source: source))
+        case .realesrgan:
+            let tree = ConfigurationValue.mapping(["scale": .scalar("\(scale)")]).overlaid(with: settings)
+            self = .realESRGAN(try ConfigurationLoader.decode(RealESRGANPipeline.self, from: tree, source: source))
+        }
+    }
+
+    /// The name used on the command line, in options files and in manifests.
+    public var name: DegradationPipelineName {
         switch self {
-        case .wild: return "wild"
-        case .realESRGAN: return "realesrgan"
-        case .mild: return "mild"
+        case .wild: return .wild
+        case .realESRGAN: return .realesrgan
+        case .mild: return .mild
         }
     }
 
@@ -40,4 +66,14 @@ public enum DegradationPipeline: Sendable, Equatable {
             return (image.droppingAlpha, lq, record)
         }
     }
+}
+
+/// One step of a pipeline phase, drawn in a random order (``WildPipeline/permutation(_:_:)``).
+enum PipelineStep { case blur, resize, noise, jpeg }
+
+// Settings files give any subset of a pipeline's fields over its published defaults, and are range-checked.
+extension WildPipeline: DefaultedOptions, ValidatedOptions { public static var defaults: WildPipeline { WildPipeline() } }
+extension MildPipeline: DefaultedOptions, ValidatedOptions { public static var defaults: MildPipeline { MildPipeline() } }
+extension RealESRGANPipeline: DefaultedOptions, ValidatedOptions {
+    public static var defaults: RealESRGANPipeline { RealESRGANPipeline() }
 }

@@ -34,18 +34,16 @@ public struct MildPipeline: Sendable, Equatable, Codable {
         var record = DegradationRecord()
         var img = image.droppingAlpha
         let (width, height) = (img.width, img.height)
-        var steps = ["resize", "noise", "jpeg"]
-        steps.shuffle(using: &random)
-        for step in steps {
+        for step in WildPipeline.permutation([.resize, .noise, .jpeg], &random) {
             switch step {
-            case "resize" where random.bernoulli(resizeProbability):
+            case .resize where random.bernoulli(resizeProbability):
                 let (out, filter) = try RandomResize.apply(img, scaleRange: resizeScale, random: &random)
                 img = out
                 record.append(.init("resize", ["width": .number(Double(out.width)), "height": .number(Double(out.height)),
                                                "filter": .text(filter.rawValue)]), names: [DegradationName.blur])
-            case "noise" where random.bernoulli(noiseProbability):
+            case .noise where random.bernoulli(noiseProbability):
                 img = noise.apply(img, &record, &random)
-            case "jpeg" where random.bernoulli(jpegProbability):
+            case .jpeg where random.bernoulli(jpegProbability):
                 let quality = JPEGCompression.randomQuality(in: jpegQuality, random: &random)
                 record.append(.init("jpeg", ["quality": .number(Double(quality))]), names: [DegradationName.jpeg])
                 img = try JPEGCompression.apply(img, quality: min(max(quality, 1), 100))

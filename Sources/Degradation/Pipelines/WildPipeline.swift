@@ -80,35 +80,35 @@ public struct WildPipeline: Sendable, Equatable, Codable {
         let (width, height) = (img.width, img.height)
         let resize = random.bernoulli(resizeProbability)
 
-        for step in Self.permutation(["blur", "resize", "noise", "jpeg"], &random) {
+        for step in Self.permutation([.blur, .resize, .noise, .jpeg], &random) {
             switch step {
-            case "blur" where random.bernoulli(blurProbability):
+            case .blur where random.bernoulli(blurProbability):
                 img = try blur(img, firstBlur, &record, &random)
-            case "resize" where resize:
+            case .resize where resize:
                 img = try resized(img, to: nil, &record, &random)
-            case "noise" where random.bernoulli(noiseProbability):
+            case .noise where random.bernoulli(noiseProbability):
                 img = noise.apply(img, &record, &random)
-            case "jpeg" where random.bernoulli(jpegProbability):
+            case .jpeg where random.bernoulli(jpegProbability):
                 img = try jpeg(img, quality: firstJPEGQuality, &record, &random)
             default: break
             }
         }
-        for step in Self.permutation(["blur", "noise"], &random) {
+        for step in Self.permutation([.blur, .noise], &random) {
             switch step {
-            case "blur" where random.bernoulli(blurProbability * 0.5):
+            case .blur where random.bernoulli(blurProbability * 0.5):
                 img = try blur(img, secondBlur, &record, &random)
-            case "noise" where random.bernoulli(noiseProbability * 0.5):
+            case .noise where random.bernoulli(noiseProbability * 0.5):
                 img = noise.apply(img, &record, &random)
             default: break
             }
         }
-        for step in Self.permutation(["blur", "resize", "jpeg"], &random) {
+        for step in Self.permutation([.blur, .resize, .jpeg], &random) {
             switch step {
-            case "blur" where random.bernoulli(blurProbability):
+            case .blur where random.bernoulli(blurProbability):
                 img = try blur(img, thirdBlur, &record, &random)
-            case "resize" where resize:
+            case .resize where resize:
                 img = try resized(img, to: (width, height), &record, &random)
-            case "jpeg" where random.bernoulli(jpegProbability):
+            case .jpeg where random.bernoulli(jpegProbability):
                 img = try jpeg(img, quality: thirdJPEGQuality, &record, &random)
             default: break
             }
@@ -117,7 +117,7 @@ public struct WildPipeline: Sendable, Equatable, Codable {
     }
 
     /// A uniformly random order of `steps` (Fisher–Yates).
-    static func permutation(_ steps: [String], _ random: inout DegradationRandom) -> [String] {
+    static func permutation(_ steps: [PipelineStep], _ random: inout DegradationRandom) -> [PipelineStep] {
         var out = steps
         out.shuffle(using: &random)
         return out

@@ -1,3 +1,4 @@
+import Parallelism
 /// Conversions between `Image`'s planar Float32 samples and the interleaved integer rows codecs use.
 ///
 /// 8-bit: v = b / 255, back as round(255·clamp(v, 0, 1)) with ties to even — NumPy's and PyTorch's `round()`,

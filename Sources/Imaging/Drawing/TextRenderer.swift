@@ -1,3 +1,4 @@
+import Parallelism
 import CFreeType
 
 /// Renders single-line or wrapped captions with FreeType into a coverage mask, for contact sheets and plots.

@@ -1,3 +1,4 @@
+import Parallelism
 extension Image {
     /// Largest output accepted by the resize functions (1 gigapixel per channel plane).
     public static let maximumResizePixels = 1 << 30

@@ -1,3 +1,4 @@
+import Parallelism
 import Imaging
 
 /// Structural similarity (Wang et al. 2004) as BasicSR `calculate_ssim`: an 11×11 Gaussian window with σ = 1.5

@@ -44,3 +44,45 @@ public struct ConditionalUNetConfiguration: Codable, Equatable, Sendable {
     var depth: Int { channelMultipliers.count }
     var timeDim: Int { baseChannels * 4 }
 }
+
+extension ConditionalUNetConfiguration {
+    /// Largest width a level may have (`nf · ch_mult`), far above any published network; it bounds the memory a
+    /// configuration from a file or checkpoint metadata can ask for.
+    public static let maximumWidth = 4096
+
+    /// Checks that the configuration describes a network that can be built: positive, bounded widths and levels,
+    /// GroupNorm's 32 groups where the image-context transformers use it, a known `scale`.
+    /// - Throws: ``ModelConfigurationError`` naming the official option (`nf`, `ch_mult`, …) and the allowed range.
+    public func validate() throws {
+        func check(_ ok: Bool, _ option: String, _ reason: String) throws {
+            if !ok { throw ModelConfigurationError(option: option, reason: reason) }
+        }
+        try check((1...4).contains(inChannels), "in_nc", "must lie in 1…4, got \(inChannels)")
+        try check((1...4).contains(outChannels), "out_nc", "must lie in 1…4, got \(outChannels)")
+        try check(baseChannels >= 8 && baseChannels <= 1024 && baseChannels % 8 == 0, "nf",
+                  "must be a multiple of 8 in 8…1024, got \(baseChannels)")
+        try check((1...6).contains(channelMultipliers.count), "ch_mult", "must have 1…6 levels, got \(channelMultipliers.count)")
+        try check(channelMultipliers.allSatisfy { (1...64).contains($0) }, "ch_mult",
+                  "entries must lie in 1…64, got \(channelMultipliers)")
+        let widest = baseChannels * (channelMultipliers.max() ?? 1)
+        try check(widest <= Self.maximumWidth, "ch_mult", "nf · ch_mult reaches \(widest), more than \(Self.maximumWidth)")
+        if let contextDim, contextDim > 0 {
+            try check(contextDim <= 8192, "context_dim", "must lie in 1…8192, got \(contextDim)")
+        }
+        if hasContext && useImageContext {
+            let deepest = [baseChannels * (channelMultipliers.last ?? 1), baseChannels * (channelMultipliers.dropLast().last ?? 1)]
+            try check(deepest.allSatisfy { $0 % 32 == 0 }, "nf",
+                      "with image context the deepest levels' widths (\(deepest)) must be multiples of 32 (GroupNorm of 32 groups)")
+        }
+        try check(scale == 1 || scale == 0.5, "scale", "must be 1 or 0.5, got \(scale)")
+    }
+}
+
+/// A network configuration that cannot be built, naming the official option.
+public struct ModelConfigurationError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The option's official name (`nf`, `ch_mult`, …).
+    public let option: String
+    public let reason: String
+
+    public var description: String { "\(option) \(reason)" }
+}

@@ -1,4 +1,4 @@
-import Imaging
+import Parallelism
 
 /// Vectorised sums over contiguous Float runs and a block-parallel loop for reductions that need one partial
 /// result per thread (gradients of per-channel parameters, loss totals).

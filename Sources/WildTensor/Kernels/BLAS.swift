@@ -1,5 +1,5 @@
 import CBLAS
-import Imaging
+import Parallelism
 
 /// Row-major single-precision GEMM through OpenBLAS: `C = alpha·op(A)·op(B) + beta·C`.
 ///

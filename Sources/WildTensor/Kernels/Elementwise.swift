@@ -1,4 +1,4 @@
-import Imaging
+import Parallelism
 
 /// Parallel elementwise loops over contiguous buffers, generic over the function type (a struct conforming to
 /// `UnaryPointwise`/`BinaryPointwise`), so each use is specialised, the function inlined and the loop vectorised;

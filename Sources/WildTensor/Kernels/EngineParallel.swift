@@ -1,5 +1,5 @@
 import CGOMP
-import Imaging
+import Parallelism
 
 /// Splits loops over the cores on the OpenMP thread team that oneDNN's primitives use.
 ///

@@ -1,4 +1,4 @@
-import Imaging
+import Parallelism
 
 /// A pointwise function of one Float, as a value type so the loops below are specialised for it.
 protocol UnaryPointwise { func callAsFunction(_ x: Float) -> Float }

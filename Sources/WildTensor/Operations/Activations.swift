@@ -1,5 +1,5 @@
 import Foundation
-import Imaging
+import Parallelism
 
 // Pointwise activations (PyTorch `torch.nn.functional`), each forward next to its derivative. The loops are the
 // generic kernels of `Pointwise` with the branch-free exp and normal CDF of `FastMath`, so they vectorise;

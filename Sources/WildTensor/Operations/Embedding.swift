@@ -1,4 +1,4 @@
-import Imaging
+import Parallelism
 
 extension Tensor {
     /// Rows of an embedding table (PyTorch `F.embedding`): `weight` is `[vocabulary, dim]`; the result has shape

@@ -1,4 +1,4 @@
-import Imaging
+import Parallelism
 
 // Pixel losses between a prediction and a target of the same shape, reduced to a scalar tensor. Both operands
 // receive gradients (the target's is the negation), as in PyTorch.

@@ -1,4 +1,4 @@
-import Imaging
+import Parallelism
 
 // Matrix products (PyTorch `matmul` for rank ≥ 2 operands with broadcast batch axes) and `linear`.
 

@@ -1,5 +1,5 @@
 import Foundation
-import Imaging
+import Parallelism
 
 // Group normalisation, layer normalisation over the last axis, and the channel-wise LayerNorm of the IR-SDE
 // U-Net. All use biased variances and save only the per-group (per-row, per-pixel) mean and 1/σ for backward.

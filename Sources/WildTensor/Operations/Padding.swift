@@ -1,4 +1,4 @@
-import Imaging
+import Parallelism
 
 // Spatial padding of the last two axes (PyTorch `F.pad(x, (left, right, top, bottom), mode)`).
 //

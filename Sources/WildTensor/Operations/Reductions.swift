@@ -1,4 +1,4 @@
-import Imaging
+import Parallelism
 
 // Sums, means and variances over axes.
 

@@ -1,4 +1,4 @@
-import Imaging
+import Parallelism
 
 // Reshaping, permuting, concatenating, slicing and padding (copies into contiguous storage; `reshaped` shares).
 

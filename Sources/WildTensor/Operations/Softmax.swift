@@ -1,5 +1,5 @@
 import Foundation
-import Imaging
+import Parallelism
 
 // SoftmaxKernel and log-softmax over one axis, numerically stable (the maximum is subtracted before exp).
 //

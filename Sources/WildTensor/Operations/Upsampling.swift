@@ -1,5 +1,5 @@
 import Foundation
-import Imaging
+import Parallelism
 
 // Spatial upsampling of NCHW tensors (PyTorch `F.interpolate`): nearest by an integer factor, and bilinear.
 // Forward loops run over output rows of all planes; backward gathers (nearest) or scatters within one plane

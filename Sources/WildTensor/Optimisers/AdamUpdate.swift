@@ -1,5 +1,5 @@
 import Foundation
-import Imaging
+import Parallelism
 
 /// The elementwise Adam / AdamW update of one parameter tensor, as PyTorch's `_single_tensor_adam` computes it
 /// in float32 (`torch/optim/adam.py`; the path `torch.optim.Adam` and `AdamW` take on the CPU).

@@ -1,5 +1,5 @@
 import Checkpoints
-import Imaging
+import Parallelism
 
 /// An exponential moving average of model parameters, as BasicSR's `BaseModel.model_ema(decay=0.999)`:
 /// after each optimiser step, for every parameter,

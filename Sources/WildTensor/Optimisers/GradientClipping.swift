@@ -1,5 +1,5 @@
 import Foundation
-import Imaging
+import Parallelism
 
 /// Scales the gradients of `parameters` so that their total norm is at most `maxNorm`, with the semantics of
 /// PyTorch's `torch.nn.utils.clip_grad_norm_(parameters, max_norm, norm_type)`; returns the total norm before

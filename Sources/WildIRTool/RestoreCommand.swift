@@ -32,11 +32,11 @@ struct RestoreCommand: ParsableCommand {
     @Option(help: "'default' or the path of a checkpoint (.safetensors or .pth).")
     var model = "default"
 
-    @Option(help: "A training options file (YAML) whose network_G and sde blocks describe the checkpoint, for official weights whose configuration cannot be read from their tensors.")
+    @Option(help: "An options file (YAML) whose network_G and sde blocks describe the checkpoint, for official weights whose configuration cannot be read from their tensors.")
     var config: String?
 
-    @Option(help: "Sampler: posterior (optimal posterior sampling), sde (reverse SDE) or ode.")
-    var sampler: SamplingMethod = .posterior
+    @Option(help: "Sampler: posterior (optimal posterior sampling), sde (reverse SDE) or ode (default: the model's sampling_mode, posterior unless it says otherwise).")
+    var sampler: SamplingMethod?
 
     @Option(help: "Sampling steps (at most the model's T; default: the sample_T stored with the model, else T).")
     var steps: Int?
@@ -61,12 +61,11 @@ struct RestoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let modelURL = try ModelLocator.resolve(model)
         let restorationModel: RestorationModel
         do {
-            let options = try config.map { try TrainingOptions(contentsOf: URL(fileURLWithPath: $0)) }
-            restorationModel = try RestorationModel(contentsOf: modelURL, configuration: options?.networkG.configuration,
-                                                    sdeOptions: options?.sde)
+            let modelURL = try ModelLocator().resolve(model)
+            let description = try config.map { try ModelDescription(optionsFile: $0) }
+            restorationModel = try RestorationModel(contentsOf: modelURL, description: description)
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
@@ -115,28 +114,3 @@ struct RestoreCommand: ParsableCommand {
 }
 
 extension SamplingMethod: ExpressibleByArgument {}
-
-/// Finds model files: 'default' is `models/default.safetensors` under `WILDIR_HOME`, or in the first folder above
-/// the executable that has one (so a built checkout finds its bundled model).
-enum ModelLocator {
-    static let defaultRelativePath = "models/default.safetensors"
-
-    static func resolve(_ name: String) throws -> URL {
-        guard name == "default" else {
-            guard FileManager.default.fileExists(atPath: name) else { throw ValidationError("--model \(name): no such file") }
-            return URL(fileURLWithPath: name)
-        }
-        var candidates: [URL] = []
-        if let home = ProcessInfo.processInfo.environment["WILDIR_HOME"] {
-            candidates.append(URL(fileURLWithPath: home).appendingPathComponent(defaultRelativePath))
-        }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            candidates.append(directory.appendingPathComponent(defaultRelativePath))
-            directory.deleteLastPathComponent()
-        }
-        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(defaultRelativePath))
-        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return found }
-        throw ValidationError("the default model (\(defaultRelativePath)) was not found; set WILDIR_HOME to the WildIR checkout or pass --model PATH")
-    }
-}

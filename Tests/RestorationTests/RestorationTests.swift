@@ -1,9 +1,14 @@
+import Checkpoints
 import Foundation
+import Imaging
+import Models
+import Restoration
+import SDE
 import TestSupport
-import WildIR
+import WildTensor
 import XCTest
 
-/// The restoration facade: official checkpoints load by inference of their configuration, tiles blend without
+/// The restoration layer: official checkpoints load by inference of their configuration, tiles blend without
 /// seams, any channel layout comes back as it went in, and a seed fixes the output.
 final class RestorationTests: XCTestCase {
     /// A small random network without image context (as the default model) in a temporary WildIR checkpoint.
@@ -117,18 +122,36 @@ final class RestorationTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: bogus) }
         XCTAssertThrowsError(try RestorationModel(contentsOf: bogus))
     }
-}
 
-extension RestorationModel {
-    /// A random 2-level network of width 8 without context, for tests of everything but restoration quality.
-    static func tiny(steps: Int) -> RestorationModel {
-        var configuration = ConditionalUNetConfiguration()
-        configuration.baseChannels = 8
-        configuration.channelMultipliers = [1, 2]
-        configuration.contextDim = nil
-        configuration.useDegradationContext = false
-        var options = SDEOptions()
-        options.steps = steps
-        return RestorationModel(network: ConditionalUNet(configuration, seed: 3), sdeOptions: options)
+    /// The bundled model is found next to an installed executable first, then under WILDIR_HOME, then in the
+    /// checkout the executable was built in, then under the current directory.
+    func testBundledModelLookupOrder() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wildir-lookup-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        let prefix = root.appendingPathComponent("prefix"), home = root.appendingPathComponent("home")
+        let checkout = root.appendingPathComponent("checkout"), cwd = root.appendingPathComponent("cwd")
+        let installed = prefix.appendingPathComponent("share/wildir/models/default.safetensors")
+        let inHome = home.appendingPathComponent("models/default.safetensors")
+        let inCheckout = checkout.appendingPathComponent("models/default.safetensors")
+        let inCwd = cwd.appendingPathComponent("models/default.safetensors")
+        for file in [installed, inHome, inCheckout, inCwd] {
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data().write(to: file)
+        }
+        // An installed binary sits in PREFIX/bin; a built one in CHECKOUT/.build/release.
+        let installedLocator = ModelLocator(executable: prefix.appendingPathComponent("bin/wildir"), home: home.path, currentDirectory: cwd)
+        XCTAssertEqual(try installedLocator.resolve("default").path, installed.path)
+        let built = ModelLocator(executable: checkout.appendingPathComponent(".build/release/wildir"), home: home.path, currentDirectory: cwd)
+        XCTAssertEqual(try built.resolve("default").path, inHome.path)
+        try FileManager.default.removeItem(at: inHome)
+        XCTAssertEqual(try built.resolve("default").path, inCheckout.path)
+        try FileManager.default.removeItem(at: inCheckout)
+        XCTAssertEqual(try built.resolve("default").path, inCwd.path)
+        try FileManager.default.removeItem(at: inCwd)
+        XCTAssertThrowsError(try built.resolve("default")) { error in
+            XCTAssertTrue("\(error)".contains("WILDIR_HOME"), "\(error)")
+        }
+        XCTAssertThrowsError(try built.resolve(root.appendingPathComponent("missing.safetensors").path))
+        XCTAssertEqual(try built.resolve(installed.path).path, installed.path)
     }
 }

@@ -1,5 +1,8 @@
 import Imaging
+import WildTensor
 
+/// Images as tensors and back: `Image`'s planar Float32 samples are exactly an NCHW tensor's layout, so the
+/// conversion is one copy each way. Kept outside the engine, which knows nothing of images.
 extension Tensor {
     /// A `[1, C, H, W]` tensor holding the image's planar samples (values unchanged, normally in [0, 1]).
     public convenience init(image: Image) {
@@ -23,7 +26,7 @@ extension Tensor {
             throw TensorError.invalidShape("tensor \(shape) has no image \(index) with 1–4 channels")
         }
         let plane = dims[1] * dims[2] * dims[3]
-        let samples = Array(storage.buffer[(index * plane)..<((index + 1) * plane)])
+        let samples = withUnsafeBufferPointer { Array($0[(index * plane)..<((index + 1) * plane)]) }
         return try Image(width: dims[3], height: dims[2], channels: dims[1], samples: samples)
     }
 }

@@ -28,10 +28,8 @@ struct DegradeCommand: ParsableCommand {
             """
     )
 
-    enum Pipeline: String, ExpressibleByArgument, CaseIterable { case wild, realesrgan, mild }
-
-    @Option(help: "Degradation pipeline: wild, realesrgan or mild.")
-    var pipeline: Pipeline = .wild
+    @Option(help: "Degradation pipeline: \(DegradationPipelineName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var pipeline: DegradationPipelineName = .wild
 
     @Option(help: "Super-resolution scale for realesrgan: 1, 2 or 4.")
     var scale = 1
@@ -74,14 +72,9 @@ struct DegradeCommand: ParsableCommand {
     func run() throws {
         let pipeline: DegradationPipeline
         do {
-            let yaml = try config.map { try PipelineConfiguration.text(of: $0) } ?? ""
-            let source = config ?? "<defaults>"
-            switch self.pipeline {
-            case .wild: pipeline = .wild(try PipelineConfiguration.wild(yaml: yaml, source: source))
-            case .realesrgan:
-                pipeline = .realESRGAN(try PipelineConfiguration.realESRGAN(yaml: yaml, scale: scale, source: source))
-            case .mild: pipeline = .mild(try PipelineConfiguration.mild(yaml: yaml, source: source))
-            }
+            let settings = try config.map { try ConfigurationValue.parse(yaml: try ConfigurationLoader.text(contentsOf: $0), source: $0) }
+            pipeline = try DegradationPipeline(self.pipeline, settings: settings ?? .mapping([:]), scale: scale,
+                                               source: config ?? "<defaults>")
         } catch let error as ConfigurationError {
             printError("error: \(error)")
             throw ExitCode(64)
@@ -110,6 +103,8 @@ struct DegradeCommand: ParsableCommand {
         if !summary.failures.isEmpty { throw ExitCode(1) }
     }
 }
+
+extension DegradationPipelineName: ExpressibleByArgument {}
 
 /// Creates the progress bar on the first report, when the total is known.
 final class ProgressBarBox: @unchecked Sendable {

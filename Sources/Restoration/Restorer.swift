@@ -1,4 +1,5 @@
 import Foundation
+import ImageTensors
 import Imaging
 import Models
 import SDE
@@ -6,8 +7,9 @@ import WildTensor
 
 /// Options of a restoration run (the flags of `wildir restore`).
 public struct RestorationOptions: Sendable, Equatable {
-    /// The reverse process: optimal posterior sampling (default), reverse SDE or ODE.
-    public var sampler: SamplingMethod = .posterior
+    /// The reverse process: optimal posterior sampling, reverse SDE or ODE; nil uses the model's `sampling_mode`
+    /// (posterior unless the model says otherwise).
+    public var sampler: SamplingMethod?
     /// Sampling steps; nil uses the model's `sample_T` if it stores one, else its training T.
     public var steps: Int?
     /// Seed of the initial noise and of the sampler's noise; the same seed gives the same output.
@@ -66,7 +68,7 @@ public final class Restorer {
     public func restore(_ image: Image, progress: ((RestorationProgress) -> Void)? = nil) throws -> Image {
         let colour = try Self.networkInput(image, channels: model.network.configuration.inChannels)
         let plan = TilePlan(width: image.width, height: image.height, tileSize: options.tileSize, overlap: options.overlap)
-        let sampler = ReverseSampler(sde: sde, method: options.sampler)
+        let sampler = ReverseSampler(sde: sde, method: options.sampler ?? model.sdeOptions.samplingMode)
         let restored = try plan.blend(colour) { tile, index in
             try restoreTile(tile, index: index, sampler: sampler) { step, steps in
                 progress?(RestorationProgress(tile: index, tiles: plan.tiles.count, step: step, steps: steps))

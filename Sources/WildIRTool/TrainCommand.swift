@@ -32,7 +32,7 @@ struct TrainCommand: ParsableCommand {
         let trainer: Trainer
         do {
             options = try TrainingOptions(contentsOf: URL(fileURLWithPath: config))
-            trainer = try Trainer(options: options, resume: resume)
+            trainer = try Trainer(options: options, resume: resume, optionsFile: config)
         } catch {
             printError("error: \(error)")
             throw ExitCode(64)

@@ -1,0 +1,132 @@
+"""The reference side of the quality benchmark (`run-quality.sh`): held-out pairs degraded by the official DACLIP-IR
+`random_degrade`, and the plain unsharp mask a user would otherwise reach for.
+
+  quality_reference.py pairs HELDOUT OUT SEEDS     # OUT/GT, OUT/LQ: 512² crops, degraded by the official pipeline
+  quality_reference.py crops HELDOUT OUT           # OUT/*.png: the same 512² crops, clean (for WildIR's own pipeline)
+  quality_reference.py usm LQ_DIR OUT              # Pillow ImageFilter.UnsharpMask(radius=2, percent=80, threshold=2)
+  quality_reference.py table LABEL=JSON...         # the table from `wildir evaluate --format json` reports
+
+Crops: the two most detailed non-overlapping 512² crops of each photo at its native resolution (see `crops`);
+names `<photo>_<0|1>_s<seed>.png`. Each pair has its own seed (Python `random` and NumPy) from (seed, photo, crop), so a pair never depends on which others were made. The official file is loaded as the wild
+fixture does (`Tools/fixtures/wild_reference.py`: restricted unpickler for the measured PSFs, no under-display
+PSFs); images are BGR uint8 read by OpenCV, as the official training code reads them.
+"""
+import json
+import os
+import random
+import sys
+import zlib
+
+import cv2
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "Tools", "fixtures"))
+CROP = 512
+
+
+def detail(image):
+    """Mean gradient magnitude of the gray image per pixel (Sobel), the measure crops are chosen by."""
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    return np.hypot(cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1))
+
+
+def crops(heldout):
+    """(name, BGR uint8 crop) for the two most detailed non-overlapping 512² crops of every photo at its native
+    resolution (windows on a 64-pixel grid, ranked by mean Sobel gradient magnitude of the clean photo), in name
+    order. Flat crops (sky, out-of-focus backgrounds) are left out: their PSNR measures the noise floor (inputs at
+    60–70 dB), not restoration."""
+    for file in sorted(os.listdir(heldout)):
+        if not file.lower().endswith((".jpg", ".jpeg", ".png")):
+            continue
+        image = cv2.imread(os.path.join(heldout, file), cv2.IMREAD_COLOR)
+        if image is None:
+            raise SystemExit(f"cannot read {file}")
+        h, w = image.shape[:2]
+        if h < CROP or w < CROP:
+            raise SystemExit(f"{file} is {w}×{h}, smaller than a {CROP}² crop")
+        integral = cv2.integral(detail(image).astype(np.float64))
+        windows = []
+        for y in range(0, h - CROP + 1, 64):
+            for x in range(0, w - CROP + 1, 64):
+                total = integral[y + CROP, x + CROP] - integral[y, x + CROP] - integral[y + CROP, x] + integral[y, x]
+                windows.append((-total, y, x))
+        chosen = []
+        for _, y, x in sorted(windows):
+            if all(abs(y - cy) >= CROP or abs(x - cx) >= CROP for cy, cx in chosen):
+                chosen.append((y, x))
+            if len(chosen) == 2:
+                break
+        stem = os.path.splitext(file)[0]
+        for index, (y, x) in enumerate(chosen):
+            yield f"{stem}_{index}", image[y:y + CROP, x:x + CROP]
+
+
+def write_pairs(heldout, out, seeds):
+    from wild_reference import load_official  # the official file, loaded without executing its pickles' code
+    official = load_official(os.environ["DACLIP_REPO"])
+    for folder in ("GT", "LQ"):
+        os.makedirs(os.path.join(out, folder), exist_ok=True)
+    for name, crop in crops(heldout):
+        for seed in seeds:
+            pair = f"{name}_s{seed}.png"
+            stream = zlib.crc32(f"{seed}-{name}".encode())
+            random.seed(stream)
+            np.random.seed(stream)
+            lq = official["random_degrade"](crop.astype(np.float32) / 255.0)
+            lq = np.clip((lq * 255.0).round(), 0, 255).astype(np.uint8)
+            cv2.imwrite(os.path.join(out, "GT", pair), crop)
+            cv2.imwrite(os.path.join(out, "LQ", pair), lq)
+
+
+def write_crops(heldout, out):
+    os.makedirs(out, exist_ok=True)
+    for name, crop in crops(heldout):
+        cv2.imwrite(os.path.join(out, f"{name}.png"), crop)
+
+
+def unsharp(lq_dir, out):
+    from PIL import Image, ImageFilter
+    os.makedirs(out, exist_ok=True)
+    for file in sorted(os.listdir(lq_dir)):
+        if file.endswith(".png"):
+            image = Image.open(os.path.join(lq_dir, file)).convert("RGB")
+            image.filter(ImageFilter.UnsharpMask(radius=2, percent=80, threshold=2)).save(os.path.join(out, file))
+
+
+def table(reports):
+    """Rows: mean PSNR-Y and SSIM-Y, share of pairs above their input, worst Δ on near-clean inputs (LQ ≥ 40 dB)."""
+    loaded = {}
+    for item in reports:
+        label, path = item.split("=", 1)
+        with open(path) as handle:
+            report = json.load(handle)
+        loaded[label] = {entry["name"]: entry for entry in report["images"]}
+    first = next(iter(loaded.values()))
+    lq = loaded.get("LQ", first)
+    print("| method | mean PSNR-Y dB | mean SSIM-Y | Δ PSNR-Y vs LQ | better than LQ | worst Δ where LQ ≥ 40 dB (pairs) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, scores in loaded.items():
+        names = sorted(scores)
+        psnr = np.array([scores[n]["psnr"] for n in names])
+        ssim = np.array([scores[n]["ssim"] for n in names])
+        base = np.array([lq[n]["psnr"] for n in names])
+        delta = psnr - base
+        clean = base >= 40
+        better = "—" if label == "LQ" else f"{(delta > 0).sum()}/{len(names)} ({100 * (delta > 0).mean():.0f} %)"
+        worst = "—" if label == "LQ" or not clean.any() else f"{delta[clean].min():+.2f} ({clean.sum()})"
+        print(f"| {label} | {psnr.mean():.2f} | {ssim.mean():.4f} | {delta.mean():+.2f} | {better} | {worst} |")
+
+
+if __name__ == "__main__":
+    command, arguments = sys.argv[1], sys.argv[2:]
+    if command == "pairs":
+        write_pairs(arguments[0], arguments[1], [int(s) for s in arguments[2].split(",")])
+    elif command == "crops":
+        write_crops(arguments[0], arguments[1])
+    elif command == "usm":
+        unsharp(arguments[0], arguments[1])
+    elif command == "table":
+        table(arguments)
+    else:
+        raise SystemExit(__doc__)
