@@ -2,7 +2,9 @@
 SWIFT        ?= swift
 RELEASE_TEST := -c release -Xswiftc -enable-testing
 
-.PHONY: setup demo test test-debug fuzz fixtures python-tools photos bench bench-tensor train-default clean
+PREFIX       ?= /usr/local
+
+.PHONY: setup demo test test-debug install uninstall fuzz fixtures python-tools photos bench bench-tensor bench-quality train-default clean
 
 ## Installs the Debian libraries WildIR links against (only what is missing).
 setup:
@@ -19,6 +21,18 @@ test: setup
 ## The same suite in a debug build.
 test-debug: setup
 	$(SWIFT) test
+
+## Installs wildir in PREFIX/bin and the bundled model in PREFIX/share/wildir/models (found there by the binary).
+install: setup
+	$(SWIFT) build -c release --product wildir
+	install -d "$(PREFIX)/bin" "$(PREFIX)/share/wildir/models"
+	install -m 755 "$$($(SWIFT) build -c release --show-bin-path)/wildir" "$(PREFIX)/bin/wildir"
+	install -m 644 models/default.safetensors models/MODEL_CARD.md "$(PREFIX)/share/wildir/models/"
+	@echo "installed $(PREFIX)/bin/wildir ($$("$(PREFIX)/bin/wildir" --version))"
+
+uninstall:
+	rm -f "$(PREFIX)/bin/wildir"
+	rm -rf "$(PREFIX)/share/wildir"
 
 ## A long fuzz run of the image decoders and the checkpoint readers (one million mutated files each).
 fuzz: setup
@@ -49,6 +63,10 @@ bench: setup python-tools photos
 bench-tensor: setup python-tools
 	@bash Benchmarks/run-tensor.sh
 	@if [ -n "$$DACLIP_REPO" ]; then bash Benchmarks/run-unet.sh; else echo "set DACLIP_REPO for the network benchmark"; fi
+
+## Quality against the input and a plain unsharp mask on the held-out photos (needs DACLIP_REPO, see Benchmarks/).
+bench-quality: setup python-tools photos
+	@bash Benchmarks/run-quality.sh
 
 clean:
 	rm -rf .build Benchmarks/.build

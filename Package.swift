@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "ImageTensorsTests", dependencies: ["ImageTensors", "Imaging", "WildTensor"]),
         .testTarget(name: "SDETests", dependencies: ["SDE", "WildTensor", "TestSupport"]),
         .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Models", "SDE", "WildTensor", "Imaging", "Checkpoints", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Restoration", "Configuration", "WildTensor", "SDE", "Models", "Imaging", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Restoration", "Configuration", "Degradation", "WildTensor", "SDE", "Models", "Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.

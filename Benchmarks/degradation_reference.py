@@ -1,7 +1,8 @@
 """The reference side of the degradation benchmark: DACLIP-IR's official `random_degrade` (and its operations)
 on the same 512×512 crops as degradation-bench, two worker processes (one per core); and Real-ESRGAN's own
 degradation at ×1 (dataset kernels + `RealESRNetModel.feed_data` on CPU PyTorch, released code from PyPI, see
-Tools/fixtures/_realesrgan_reference.py), two processes of one PyTorch thread, one image per `feed_data` call
+Tools/fixtures/_realesrgan_reference.py), measured twice: two processes of one PyTorch thread (as a two-worker
+DataLoader would), and one process with PyTorch on every core (as users run it); one image per `feed_data` call
 (BasicSR's `filter2D` fails on batches of CPU tensors after `DiffJPEG` under PyTorch 2.x: a `.view` of a
 non-contiguous result).
 
@@ -74,6 +75,26 @@ def realesrgan_throughput(crops, runs):
     return per_image
 
 
+def realesrgan_one_process(crops, runs):
+    """Per-image milliseconds of Real-ESRGAN's ×1 degradation as users run it: one process, PyTorch on every core."""
+    global REALESRGAN, CROPS
+    import torch
+    torch.set_num_threads(os.cpu_count() or 1)
+    REALESRGAN, CROPS = _realesrgan_reference.load(scale=1), crops
+    if REALESRGAN is None:
+        return None
+    batches = len(crops) * 2 // BATCH
+    for index in range(2):
+        realesrgan_batch(index)  # warm-up
+    per_image = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        for index in range(batches):
+            realesrgan_batch(index)
+        per_image.append((time.perf_counter() - start) * 1e3 / (batches * BATCH))
+    return per_image
+
+
 def degrade(index):
     random.seed(index)
     np.random.seed(index)
@@ -102,6 +123,9 @@ def main():
     per_image = realesrgan_throughput(crops, runs)
     if per_image:
         report("realesrgan_x1_pipeline_per_image", per_image)
+    per_image = realesrgan_one_process(crops, runs)
+    if per_image:
+        report("realesrgan_x1_one_process_per_image", per_image)
     # Load the official code here first: if it fails in the pool's initializer instead, multiprocessing replaces the
     # dying workers forever and the benchmark hangs rather than reporting the error.
     wild_reference.load_official(repo)

@@ -19,7 +19,9 @@ public struct ModelLocator: Sendable {
 
     /// A locator for this process.
     public init() {
-        self.init(executable: URL(fileURLWithPath: CommandLine.arguments.first ?? "wildir").resolvingSymlinksInPath(),
+        // The executable's own path (/proc/self/exe on Linux), which stays right when it was found through PATH.
+        let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments.first ?? "wildir")
+        self.init(executable: executable.resolvingSymlinksInPath(),
                   home: ProcessInfo.processInfo.environment["WILDIR_HOME"],
                   currentDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
     }

@@ -37,8 +37,8 @@ public struct ValidationResult: Sendable, Codable, Equatable {
 ///
 /// Outputs go to the experiment folder: `checkpoints/latest.safetensors` (weights, optimiser, schedule, EMA and
 /// progress, written atomically every `checkpoint_freq` iterations), `model.safetensors` (the EMA weights as a
-/// restorable WildIR model), `loss.png`, `validation/iter_N.png` and `log.jsonl`. A run started with `resume`
-/// continues from `latest.safetensors` bit for bit: every random draw depends only on (seed, iteration).
+/// restorable WildIR model), `loss.png`, `validation/iter_N.png` and `log.jsonl` (``TrainingLog``). A run started
+/// with `resume` continues from `latest.safetensors` bit for bit: every random draw depends only on (seed, iteration).
 public final class Trainer {
     public let options: TrainingOptions
     public let directory: URL
@@ -55,6 +55,7 @@ public final class Trainer {
     private let parameters: [(name: String, tensor: Tensor)]
     /// The validation pairs, decoded and degraded once, on the first validation.
     private var validationPairs: [ValidationSet.Pair]?
+    private var log: TrainingLog?
 
     /// Builds the run; with `resume`, loads `checkpoints/latest.safetensors` if it exists. `optionsFile` names
     /// the options in errors.
@@ -85,6 +86,7 @@ public final class Trainer {
         prefetcher = BatchPrefetcher(sampler: try PatchSampler(options: options.datasets.train, seed: t.seed, pipeline: pipeline))
         try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         if resume, FileManager.default.fileExists(atPath: checkpointURL.path) { try loadCheckpoint() }
+        log = try TrainingLog(url: directory.appendingPathComponent("log.jsonl"), keepingThrough: iteration)
     }
 
     var checkpointURL: URL { directory.appendingPathComponent("checkpoints/latest.safetensors") }
@@ -100,9 +102,11 @@ public final class Trainer {
             if iteration % options.train.valFreq == 0 || iteration == options.train.niter, options.datasets.val != nil {
                 validation = try runValidation()
             }
+            let report = TrainingProgress(iteration: iteration, totalIterations: options.train.niter, loss: loss,
+                                          learningRate: optimiser.learningRate, validation: validation)
+            log?.append(report)
             if iteration % options.train.checkpointFreq == 0 || iteration == end { try saveCheckpoint() }
-            progress?(TrainingProgress(iteration: iteration, totalIterations: options.train.niter, loss: loss,
-                                       learningRate: optimiser.learningRate, validation: validation))
+            progress?(report)
         }
     }
 

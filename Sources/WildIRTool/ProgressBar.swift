@@ -1,13 +1,14 @@
 import Foundation
 
 /// A progress line on standard error: bar, count, rate and ETA. Redrawn in place on a terminal; on a pipe or
-/// file, printed about every 10% so logs stay short.
+/// file, printed at every tenth of the work and at least once a minute, so logs stay short but never go quiet.
 final class ProgressBar: @unchecked Sendable {
     private let total: Int
     private let unit: String
     private let interactive = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()
     private var lastPrintedDecile = -1
+    private var lastPrinted = Date.distantPast
     /// Time and count of the first report: rates are measured from there, because the first report often comes
     /// right after a step that finished almost at once (a resumed item, a cached primitive), which would show an
     /// absurd rate.
@@ -40,8 +41,9 @@ final class ProgressBar: @unchecked Sendable {
                 if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }
             } else {
                 let decile = 10 * done / total
-                if decile != lastPrintedDecile {
+                if decile != lastPrintedDecile || now.timeIntervalSince(lastPrinted) >= 60 {
                     lastPrintedDecile = decile
+                    lastPrinted = now
                     FileHandle.standardError.write(Data((line + "\n").utf8))
                 }
             }

@@ -40,13 +40,6 @@ struct TrainCommand: ParsableCommand {
         let parameters = trainer.network.parameterCount
         printError("training \(options.name): \(parameters) parameters, \(options.train.niter) iterations, "
                    + "from iteration \(trainer.iteration); outputs in \(trainer.directory.path)")
-        let log = trainer.directory.appendingPathComponent("log.jsonl")
-        if !FileManager.default.fileExists(atPath: log.path), !FileManager.default.createFile(atPath: log.path, contents: nil) {
-            printError("error: cannot create the training log \(log.path)")
-            throw ExitCode(73)
-        }
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
         let bar = ProgressBar(total: options.train.niter, unit: "it")
         var recent: [Double] = []
         do {
@@ -55,22 +48,15 @@ struct TrainCommand: ParsableCommand {
                 if recent.count > 50 { recent.removeFirst() }
                 let mean = recent.reduce(0, +) / Double(recent.count)
                 bar.update(p.iteration, note: String(format: "loss %.4g  lr %.2e", mean, p.learningRate))
-                var entry: [String: Any] = ["iteration": p.iteration, "loss": p.loss, "lr": p.learningRate]
                 if let v = p.validation {
-                    entry["val_psnr"] = v.psnr
-                    entry["val_ssim"] = v.ssim
                     printError(String(format: "\nvalidation at %d: PSNR %.2f dB (input %.2f), SSIM %.4f (input %.4f)",
                                       v.iteration, v.psnr, v.inputPSNR, v.ssim, v.inputSSIM))
-                }
-                if let data = try? JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys]) {
-                    handle.write(data + Data("\n".utf8))
                 }
             }
         } catch {
             printError("\nerror: \(error)")
             throw ExitCode(1)
         }
-        try? handle.close()
         printError("done: \(trainer.modelURL.path)")
     }
 }

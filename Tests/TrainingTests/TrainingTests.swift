@@ -1,3 +1,4 @@
+import Degradation
 import Foundation
 import Imaging
 import Models
@@ -184,5 +185,68 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(fromFull + fromShrunk, 12, "every patch is a crop of a photo at one of the scales")
         XCTAssertGreaterThan(fromShrunk, 0)
         XCTAssertGreaterThan(fromFull, 0)
+    }
+
+    /// `datasets.train.degradation_config` takes a settings file's path or an inline mapping; bad settings stop the
+    /// run before its first iteration, naming the key.
+    func testDegradationSettingsComeFromAFileOrInlineAndAreCheckedBeforeTraining() throws {
+        let inline = try TrainingOptions(yaml: "datasets:\n  train:\n    degradation: mild\n    degradation_config: { noiseProbability: 1 }\n")
+        guard case let .mild(mild) = try inline.datasets.train.pipeline(file: "x.yml") else { return XCTFail("not mild") }
+        XCTAssertEqual(mild.noiseProbability, 1)
+        XCTAssertEqual(mild.jpegProbability, MildPipeline().jpegProbability)
+        let settings = try temporaryDirectory().appendingPathComponent("lighter.yml")
+        try "jpegProbability: 0\nthirdBlur: { sincProbability: 0.5 }\n".write(to: settings, atomically: true, encoding: .utf8)
+        let fromFile = try TrainingOptions(yaml: "datasets:\n  train:\n    degradation_config: \(settings.path)\n")
+        guard case let .wild(wild) = try fromFile.datasets.train.pipeline(file: "x.yml") else { return XCTFail("not wild") }
+        XCTAssertEqual(wild.jpegProbability, 0)
+        XCTAssertEqual(wild.thirdBlur.sincProbability, 0.5)
+        var bad = try tinyOptions(try temporaryDirectory(), iterations: 2)
+        bad.datasets.train.degradationConfig = .mapping(["noiseProbabilty": .scalar("1")])
+        XCTAssertThrowsError(try Trainer(options: bad, optionsFile: "run.yml")) { error in
+            XCTAssertTrue("\(error)".contains("run.yml: datasets.train.degradation_config"), "\(error)")
+            XCTAssertTrue("\(error)".contains("noiseProbabilty"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainingOptions(yaml: "datasets:\n  train:\n    degradation: blurry\n")) { error in
+            XCTAssertTrue("\(error)".contains("datasets.train.degradation: blurry is not one of: wild, realesrgan, mild"), "\(error)")
+        }
+    }
+
+    /// The log holds one line per iteration: a resumed run first drops what the interrupted run logged after its
+    /// last checkpoint.
+    func testLogHasOneLinePerIterationAcrossAResume() throws {
+        let directory = try temporaryDirectory()
+        var options = try tinyOptions(directory, iterations: 5)
+        options.train.checkpointFreq = 2
+        try Trainer(options: options).run(stopAfter: 3)   // checkpoints at 2 and 3
+        // As if the run had been killed after logging iteration 4 but before its checkpoint.
+        let log = try FileHandle(forWritingTo: directory.appendingPathComponent("log.jsonl"))
+        try log.seekToEnd()
+        log.write(Data("{\"iteration\":4,\"loss\":1,\"lr\":0}\n".utf8))
+        try log.close()
+        let resumed = try Trainer(options: options, resume: true)
+        XCTAssertEqual(resumed.iteration, 3)
+        try resumed.run()
+        let lines = try String(contentsOf: directory.appendingPathComponent("log.jsonl"), encoding: .utf8).split(separator: "\n")
+        let iterations = try lines.map { line -> Int in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return (object?["iteration"] as? NSNumber)?.intValue ?? -1
+        }
+        XCTAssertEqual(iterations, [1, 2, 3, 4, 5])
+    }
+
+    /// The optimiser and the learning-rate scheme are chosen by their official names.
+    func testOptimiserAndScheduleAreChosenByName() throws {
+        let options = try TrainingOptions(yaml: "train:\n  optimizer: Adam\n  lr_scheme: MultiStepLR\n  lr_steps: [2]\n  lr_gamma: 0.5\n  lr_G: 0.001\n")
+        XCTAssertEqual(options.train.optimizer, .adam)
+        XCTAssertEqual(options.train.lrScheme, .multiStep)
+        var run = try tinyOptions(try temporaryDirectory(), iterations: 3)
+        run.train = options.train
+        run.train.niter = 3
+        var rates: [Double] = []
+        try Trainer(options: run).run { rates.append($0.learningRate) }
+        XCTAssertEqual(rates, [0.001, 0.0005, 0.0005])
+        XCTAssertThrowsError(try TrainingOptions(yaml: "train:\n  optimizer: SGD\n")) { error in
+            XCTAssertTrue("\(error)".contains("SGD is not one of: Adam, AdamW"), "\(error)")
+        }
     }
 }

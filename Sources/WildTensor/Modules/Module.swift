@@ -83,8 +83,7 @@ open class Module {
         var missing: [String] = [], wrongShape: [String] = []
         for (name, tensor) in params {
             guard let stored = state[name] else { missing.append(name); continue }
-            // PyTorch stores scalars and 1-element tensors interchangeably in a few places; shapes must match
-            // up to leading or trailing unit dimensions only where the element counts agree exactly.
+            // Shapes must match exactly, as PyTorch's `load_state_dict` requires.
             if stored.shape != tensor.shape {
                 wrongShape.append("\(name) (model \(tensor.shape), file \(stored.shape))")
             }

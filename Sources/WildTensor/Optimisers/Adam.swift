@@ -13,7 +13,7 @@ import Checkpoints
 /// exact float32 operation order, which follows PyTorch's. Parameters whose `grad` is nil are skipped, and their
 /// step count does not advance. Defaults are PyTorch's: lr 1e-3, betas (0.9, 0.999), eps 1e-8, no weight decay.
 ///
-/// Large tensors are updated in chunks on all cores (`parallelChunks`); the result does not depend on the
+/// Large tensors are updated in chunks on the engine's threads (`Elementwise.forEachChunk`); the result does not depend on the
 /// number of threads.
 public class Adam: Optimiser {
     public let parameters: [(name: String, tensor: Tensor)]
