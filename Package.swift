@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "ImageTensors", targets: ["ImageTensors"]),
         .library(name: "SDE", targets: ["SDE"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "CLIPTokenizer", targets: ["CLIPTokenizer"]),
+        .library(name: "DACLIP", targets: ["DACLIP"]),
         .library(name: "Restoration", targets: ["Restoration"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "WildIR", targets: ["WildIR"]),
@@ -40,6 +42,7 @@ let package = Package(
         system("CWebP", pkgConfig: "libwebp", apt: ["libwebp-dev"]),
         system("CKissFFT", apt: ["libkissfft-dev"]),
         system("CFreeType", pkgConfig: "freetype2", apt: ["libfreetype-dev"]),
+        system("CZlib", pkgConfig: "zlib", apt: ["zlib1g-dev"]),
 
         // The base: concurrency helpers (row-parallel loops, the thread count) and the environment.
         .target(name: "Parallelism"),
@@ -62,6 +65,10 @@ let package = Package(
         .target(name: "SDE", dependencies: ["WildTensor", "Configuration"]),
         // Networks of the two papers, with the official parameter names: ConditionalUNet and its blocks.
         .target(name: "Models", dependencies: ["WildTensor", "Checkpoints"]),
+        // OpenCLIP's byte-level BPE tokenizer (the text side of CLIP and DA-CLIP).
+        .target(name: "CLIPTokenizer", dependencies: ["CZlib"]),
+        // DA-CLIP: the degradation-aware CLIP of DACLIP-IR (vision and text towers, controller, checkpoints).
+        .target(name: "DACLIP", dependencies: ["WildTensor", "Checkpoints", "Configuration", "Imaging", "ImageTensors", "CLIPTokenizer"]),
         // The model file format (network + SDE), the restorer and its tiles: the one inference path.
         .target(name: "Restoration", dependencies: ["Models", "SDE", "Imaging", "ImageTensors", "Checkpoints", "WildTensor",
                                                     "Configuration"]),
@@ -89,6 +96,8 @@ let package = Package(
         .testTarget(name: "SDETests", dependencies: ["SDE", "WildTensor", "TestSupport"]),
         .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Models", "SDE", "WildTensor", "Imaging", "Checkpoints", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Restoration", "Configuration", "Degradation", "WildTensor", "SDE", "Models", "Imaging", "TestSupport"]),
+        .testTarget(name: "CLIPTokenizerTests", dependencies: ["CLIPTokenizer", "TestSupport"]),
+        .testTarget(name: "DACLIPTests", dependencies: ["DACLIP", "CLIPTokenizer", "WildTensor", "Checkpoints", "Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.

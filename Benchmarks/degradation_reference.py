@@ -123,9 +123,6 @@ def main():
     per_image = realesrgan_throughput(crops, runs)
     if per_image:
         report("realesrgan_x1_pipeline_per_image", per_image)
-    per_image = realesrgan_one_process(crops, runs)
-    if per_image:
-        report("realesrgan_x1_one_process_per_image", per_image)
     # Load the official code here first: if it fails in the pool's initializer instead, multiprocessing replaces the
     # dying workers forever and the benchmark hangs rather than reporting the error.
     wild_reference.load_official(repo)
@@ -168,6 +165,13 @@ def main():
             fn()
             times.append((time.perf_counter() - start) * 1e3)
         report(name, times)
+
+    # In a fresh interpreter: this one has PyTorch stubbed out by the official file's loader, and PyTorch's
+    # OpenMP team must not start in a process that forks worker pools afterwards.
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        per_image = pool.apply(realesrgan_one_process, (crops, runs))
+    if per_image:
+        report("realesrgan_x1_one_process_per_image", per_image)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ for line in sys.stdin:
     record = json.loads(line)
     if record["case"] == "realesrgan_x1_pipeline_per_image":
         print(json.dumps({**record, "case": "realesrgan_x1_one_process_per_image"}, sort_keys=True))'
-  DACLIP_REPO="$DACLIP_REPO" "$root/Tools/.venv/bin/python" "$root/Benchmarks/degradation_reference.py" "$root/data/photos" "$runs" 2>/dev/null
+  DACLIP_REPO="$DACLIP_REPO" "$root/Tools/.venv/bin/python" "$root/Benchmarks/degradation_reference.py" "$root/data/photos" "$runs"
 } > "$results/degradation.jsonl"
 {
   echo "512×512 crops of data/photos; median of $runs runs; $(nproc) cores; $(date -u +%Y-%m-%d)."

@@ -11,6 +11,7 @@ packages=(
   libwebp-dev          # WebP codec
   libkissfft-dev       # KissFFT (BSD-3): 2-D FFTs for Wiener deconvolution
   libfreetype-dev      # FreeType (FreeType License): captions on contact sheets
+  zlib1g-dev           # zlib (zlib License): the gzip'd CLIP tokenizer vocabulary
   fonts-dejavu-core    # the DejaVu Sans font those captions use
   pkg-config
 )

@@ -1,0 +1,2 @@
+// System-library shim: declarations only, no logic.
+#include <zlib.h>

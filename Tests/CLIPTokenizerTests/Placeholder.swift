@@ -1,0 +1,2 @@
+import XCTest
+final class CLIPTokenizerPlaceholderTests: XCTestCase { func testTargetBuilds() {} }

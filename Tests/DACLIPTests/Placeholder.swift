@@ -1,0 +1,2 @@
+import XCTest
+final class DACLIPPlaceholderTests: XCTestCase { func testTargetBuilds() {} }
