@@ -73,7 +73,7 @@ let package = Package(
         .target(name: "Restoration", dependencies: ["Models", "SDE", "Imaging", "ImageTensors", "Checkpoints", "WildTensor",
                                                     "Configuration"]),
         // Training IR-SDE networks: options, on-the-fly degraded data, the loop, checkpoints and resume.
-        .target(name: "Training", dependencies: ["Restoration", "WildTensor", "ImageTensors", "SDE", "Models", "Degradation",
+        .target(name: "Training", dependencies: ["Restoration", "Parallelism", "WildTensor", "ImageTensors", "SDE", "Models", "Degradation",
                                                  "Imaging", "Metrics", "Checkpoints", "Configuration"]),
         // The public facade: re-exports and the user-facing helpers that span modules (evaluation, dataset degrading).
         .target(name: "WildIR", dependencies: ["Parallelism", "Configuration", "Imaging", "Metrics", "Degradation", "Checkpoints",

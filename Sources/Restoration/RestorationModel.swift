@@ -89,6 +89,8 @@ public enum RestorationError: Error, CustomStringConvertible, Equatable {
     case invalidOption(String)
     /// The default model was looked for and not found.
     case modelNotFound(String)
+    /// The network produced NaN or infinity: its weights or the input are broken.
+    case nonFiniteOutput
 
     public var description: String {
         switch self {
@@ -96,6 +98,8 @@ public enum RestorationError: Error, CustomStringConvertible, Equatable {
         case let .invalidModel(file, why): return "\(file): not a usable restoration model: \(why)"
         case let .invalidOption(why): return "invalid restoration option: \(why)"
         case let .modelNotFound(why): return why
+        case .nonFiniteOutput:
+            return "the network produced values that are not finite (NaN or ±inf); the model's weights are probably broken"
         }
     }
 }

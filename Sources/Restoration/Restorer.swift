@@ -74,6 +74,7 @@ public final class Restorer {
                 progress?(RestorationProgress(tile: index, tiles: plan.tiles.count, step: step, steps: steps))
             }
         }
+        guard restored.samples.allSatisfy(\.isFinite) else { throw RestorationError.nonFiniteOutput }
         return try Self.outputImage(restored: restored.clamped, like: image)
     }
 

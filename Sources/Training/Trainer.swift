@@ -6,6 +6,7 @@ import ImageTensors
 import Imaging
 import Metrics
 import Models
+import Parallelism
 import Restoration
 import SDE
 import WildTensor
@@ -57,14 +58,16 @@ public final class Trainer {
     private var validationPairs: [ValidationSet.Pair]?
     private var log: TrainingLog?
 
-    /// Builds the run; with `resume`, loads `checkpoints/latest.safetensors` if it exists. `optionsFile` names
-    /// the options in errors.
-    public init(options: TrainingOptions, resume: Bool = false, optionsFile: String = "<options>") throws {
-        do { try options.validate() } catch let violation as OptionViolation {
-            throw TrainingError.invalidOptions(optionsFile, violation.description)
-        }
-        self.options = options
-        directory = URL(fileURLWithPath: options.path.experiments ?? "experiments/\(options.name)")
+    /// Builds the run from a checked plan (``TrainingPlan``); with `resume`, loads `checkpoints/latest.safetensors`
+    /// if it exists. `optionsFile` names the options in errors.
+    public convenience init(options: TrainingOptions, resume: Bool = false, optionsFile: String = "<options>") throws {
+        try self.init(plan: try TrainingPlan(options: options, resume: resume, optionsFile: optionsFile))
+    }
+
+    /// Builds the run `plan` describes (the network, optimiser, schedule, EMA, prefetching, log).
+    public init(plan: TrainingPlan) throws {
+        options = plan.options
+        directory = plan.directory
         network = ConditionalUNet(options.networkG.configuration, seed: options.train.seed)
         sde = try options.sde.makeSDE()
         parameters = network.namedParameters()
@@ -82,19 +85,23 @@ public final class Trainer {
         }
         scheduler = LearningRateScheduler(optimiser: optimiser, schedule: schedule)
         ema = ExponentialMovingAverage(parameters, decay: t.emaDecay)
-        let pipeline = try options.datasets.train.pipeline(file: optionsFile)
-        prefetcher = BatchPrefetcher(sampler: try PatchSampler(options: options.datasets.train, seed: t.seed, pipeline: pipeline))
+        prefetcher = BatchPrefetcher(sampler: plan.sampler)
+        validationPairs = plan.validationPairs
         try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if resume, FileManager.default.fileExists(atPath: checkpointURL.path) { try loadCheckpoint() }
+        if plan.resumes { try loadCheckpoint() }
         log = try TrainingLog(url: directory.appendingPathComponent("log.jsonl"), keepingThrough: iteration)
     }
 
-    var checkpointURL: URL { directory.appendingPathComponent("checkpoints/latest.safetensors") }
+    var checkpointURL: URL { TrainingPlan.checkpointURL(in: directory) }
     /// The EMA weights as a WildIR model file (`wildir restore --model` takes it).
     public var modelURL: URL { directory.appendingPathComponent("model.safetensors") }
 
     /// Runs until `train.niter` iterations are done (or `stopAfter` more, for tests), then writes a checkpoint.
+    /// The experiment folder is locked meanwhile (``FolderLock``): a second run into it is refused.
     public func run(stopAfter: Int? = nil, progress: ((TrainingProgress) -> Void)? = nil) throws {
+        let lock: FolderLock
+        do { lock = try FolderLock(folder: directory.path) } catch { throw TrainingError.checkpoint("\(error)") }
+        defer { lock.release() }
         let end = min(options.train.niter, stopAfter.map { iteration + $0 } ?? .max)
         while iteration < end {
             let loss = try step()

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Parallelism
 
 /// Turns a folder of clean photos into LQ/GT training pairs with a degradation pipeline, in the official
 /// DACLIP-IR folder layout: `OUT/GT/name.png`, `OUT/LQ/name.png` and `OUT/manifest.jsonl` (one JSON record per
@@ -9,6 +10,11 @@ import Foundation
 /// not depend on `jobs` or on processing order; the manifest is rewritten sorted by name at the end. Resumable:
 /// pairs already in the manifest whose two files exist are skipped; files are written atomically and a pair enters
 /// the manifest only after both files are complete. A bad input is reported and does not stop the batch.
+///
+/// Safe to point at the wrong folder: the output folder records the settings that made it (`run.json`), and a run
+/// with other settings is refused; two sources that would write the same pair (`x.png` and `x.jpg`) are refused
+/// before anything is written; files in `GT/` or `LQ/` that no run of this folder made are never replaced; and the
+/// folder is locked while a run writes to it, so a second process is refused instead of interleaving its pairs.
 public struct DatasetDegrader: Sendable {
     /// Options of a run.
     public struct Options: Sendable {
@@ -58,22 +64,61 @@ public struct DatasetDegrader: Sendable {
 
     public let options: Options
 
+    /// The most degraded copies per photo a run makes.
+    public static let maximumCopies = 10_000
+
     public init(options: Options) { self.options = options }
 
     /// Degrades every image of `input` into `output`; `progress(done, total)` is called after each source image.
     /// - Throws: ``DatasetError`` when the folders cannot be used (a bad image is a failure in the summary instead).
     public func run(input: String, output: String, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in })
         throws -> Summary {
+        guard (1...Self.maximumCopies).contains(options.copies) else {
+            throw DatasetError.invalidOption("copies must lie in 1…\(Self.maximumCopies), got \(options.copies)")
+        }
+        if let crop = options.crop, !(8...65536).contains(crop) {
+            throw DatasetError.invalidOption("crop must lie in 8…65536, got \(crop)")
+        }
         let sources = try Self.imageFiles(in: input)
+        let collisions = Dictionary(grouping: sources) { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+            .filter { $0.value.count > 1 }
+        if !collisions.isEmpty { throw DatasetError.collidingNames(collisions) }
         let manager = FileManager.default
-        let gt = URL(fileURLWithPath: output).appendingPathComponent("GT"), lq = URL(fileURLWithPath: output).appendingPathComponent("LQ")
+        let root = URL(fileURLWithPath: output)
+        let gt = root.appendingPathComponent("GT"), lq = root.appendingPathComponent("LQ")
         do {
             for dir in [gt, lq] { try manager.createDirectory(at: dir, withIntermediateDirectories: true) }
         } catch {
             throw DatasetError.unwritable(output, error.localizedDescription)
         }
-        let manifestURL = URL(fileURLWithPath: output).appendingPathComponent("manifest.jsonl")
-        let state = RunState(existing: Self.readManifest(manifestURL).filter {
+        let lock: FolderLock
+        do { lock = try FolderLock(folder: output) } catch { throw DatasetError.busy("\(error)") }
+        defer { lock.release() }
+        let manifestURL = root.appendingPathComponent("manifest.jsonl")
+        let manifest = Self.readManifest(manifestURL)
+        let record = try DegradationRun(options)
+        let recordURL = root.appendingPathComponent(DegradationRun.fileName)
+        if let previous = try DegradationRun.read(recordURL) {
+            let differences = record.differences(from: previous)
+            if !differences.isEmpty { throw DatasetError.settingsChanged(output, differences) }
+        } else {
+            // A folder from before run records existed: its manifest says which seed and pipeline made it.
+            let foreign = manifest.filter { $0.seed != self.options.seed || $0.pipeline != self.options.pipeline.name.rawValue }
+            if let entry = foreign.first {
+                throw DatasetError.settingsChanged(output, ["the manifest's pairs were made with seed \(entry.seed) and pipeline "
+                                                            + "\(entry.pipeline), this run asks for seed \(self.options.seed) and \(self.options.pipeline.name.rawValue)"])
+            }
+            // Files no run of this folder wrote are the user's: refuse rather than replace them.
+            let known = Set(manifest.map(\.name))
+            let targets = Set(sources.flatMap { Self.pairNames(source: $0, copies: self.options.copies) })
+            let stray = [gt, lq].flatMap { folder in
+                ((try? manager.contentsOfDirectory(atPath: folder.path)) ?? []).filter { targets.contains($0) && !known.contains($0) }
+                    .map { folder.appendingPathComponent($0).path }
+            }
+            if !stray.isEmpty { throw DatasetError.foreignFiles(output, stray.sorted()) }
+            try record.write(to: recordURL)
+        }
+        let state = RunState(existing: manifest.filter {
             manager.fileExists(atPath: gt.appendingPathComponent($0.name).path)
                 && manager.fileExists(atPath: lq.appendingPathComponent($0.name).path)
         })
@@ -121,8 +166,7 @@ public struct DatasetDegrader: Sendable {
 
     static func process(_ source: String, options: Options, gt: URL, lq: URL, manifest: URL, state: RunState) {
         let fileName = URL(fileURLWithPath: source).lastPathComponent
-        let stem = URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent
-        let names = (0..<options.copies).map { options.copies == 1 ? "\(stem).png" : "\(stem)_\($0).png" }
+        let names = pairNames(source: source, copies: options.copies)
         if names.allSatisfy({ state.isDone($0) }) {
             state.skip(names.count)
             return
@@ -145,6 +189,12 @@ public struct DatasetDegrader: Sendable {
         } catch {
             state.fail(source, "\(error)")
         }
+    }
+
+    /// The pair file names of a source: `stem.png`, or `stem_0.png`, `stem_1.png`, … for several copies.
+    static func pairNames(source: String, copies: Int) -> [String] {
+        let stem = URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent
+        return (0..<copies).map { copies == 1 ? "\(stem).png" : "\(stem)_\($0).png" }
     }
 
     /// A random `size × size` crop (position from the image's stream), or the image itself if it is smaller.
@@ -228,9 +278,33 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case notADirectory(String)
     case noImages(String)
     case unwritable(String, String)
+    case invalidOption(String)
+    /// Sources whose pairs would have the same name (`x.png` and `x.jpg` both give `x.png`).
+    case collidingNames([String: [String]])
+    /// The output folder was made with other settings; what differs.
+    case settingsChanged(String, [String])
+    /// Files in `GT/` or `LQ/` that no run of this folder wrote.
+    case foreignFiles(String, [String])
+    /// Another process is writing to the folder.
+    case busy(String)
+    case unreadableRecord(String, String)
 
     public var description: String {
         switch self {
+        case let .invalidOption(why): return "invalid option: \(why)"
+        case let .collidingNames(map):
+            let lines = map.keys.sorted().map { "  \($0).png ← \(map[$0]?.sorted().joined(separator: ", ") ?? "")" }
+            return "several photos would write the same pair, and one would replace the other:\n" + lines.joined(separator: "\n")
+                + "\nrename them, or degrade them into separate folders"
+        case let .settingsChanged(path, differences):
+            return "\(path) was made by a run with other settings, and resuming would mix the two:\n"
+                + differences.map { "  \($0)" }.joined(separator: "\n") + "\nuse another output folder, or the folder's settings to resume"
+        case let .foreignFiles(path, files):
+            let shown = files.prefix(10).map { "  \($0)" }.joined(separator: "\n")
+            return "\(path) holds files that no degrade run of this folder wrote, and they would be replaced:\n\(shown)"
+                + (files.count > 10 ? "\n  … and \(files.count - 10) more" : "") + "\nuse an empty or new output folder"
+        case let .busy(why): return why
+        case let .unreadableRecord(path, why): return "\(path): not a degrade run record: \(why)"
         case let .notADirectory(path): return "\(path): not a readable directory"
         case let .noImages(path): return "\(path): contains no .png, .jpg, .jpeg or .webp files"
         case let .unwritable(path, reason): return "\(path): cannot write: \(reason)"

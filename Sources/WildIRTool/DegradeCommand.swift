@@ -62,9 +62,11 @@ struct DegradeCommand: ParsableCommand {
 
     func validate() throws {
         if let preview, !(1...32).contains(preview) { throw ValidationError("--preview takes 1…32 samples, got \(preview)") }
-        guard copies >= 1 else { throw ValidationError("--copies must be at least 1, got \(copies)") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
-        if let crop, crop < 8 { throw ValidationError("--crop must be at least 8 pixels, got \(crop)") }
+        guard (1...DatasetDegrader.maximumCopies).contains(copies) else {
+            throw ValidationError("--copies must lie in 1…\(DatasetDegrader.maximumCopies), got \(copies)")
+        }
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must lie in 1…256, got \(jobs)") }
+        if let crop, !(8...65536).contains(crop) { throw ValidationError("--crop must lie in 8…65536 pixels, got \(crop)") }
         guard [1, 2, 4].contains(scale) else { throw ValidationError("--scale must be 1, 2 or 4, got \(scale)") }
         if scale != 1, pipeline != .realesrgan { throw ValidationError("--scale applies to --pipeline realesrgan only") }
     }

@@ -13,9 +13,12 @@ struct RestoreCommand: ParsableCommand {
             (its configuration is read from the tensor names and shapes, or taken from --config, a YAML options \
             file with the official network_G and sde blocks).
 
-            Images of any size are restored in overlapping tiles (--tile, --overlap) with blended seams. Gray \
-            images come back gray, alpha is kept, and the output has the input's size. Outputs are PNG files \
-            named after the inputs; with --compare an input|output side-by-side PNG is written too.
+            Images of any size are restored in overlapping tiles (--tile, --overlap) with blended seams; a tile \
+            whose estimated memory exceeds --max-memory is refused (the default tile shrinks to fit). Gray images \
+            come back gray, alpha is kept, 16-bit PNGs stay 16-bit, and the output has the input's size. Outputs \
+            are PNG files named after the inputs; with --compare an input|output side-by-side PNG is written too. \
+            Nothing is written when two inputs would write the same file or an output exists already (an input \
+            among them), unless --overwrite is given.
 
             Examples:
               wildir restore photo.jpg -o restored/
@@ -53,10 +56,20 @@ struct RestoreCommand: ParsableCommand {
     @Flag(help: "Also write an input|output side-by-side PNG per image.")
     var compare = false
 
+    @Flag(help: "Replace output files that exist already (never done otherwise, and never an input unless this is given).")
+    var overwrite = false
+
+    @Option(help: "Memory (GiB) a tile may take; a larger --tile is refused, and the default tile shrinks to fit (default: three quarters of this machine's memory).")
+    var maxMemory: Double?
+
+    /// The largest tile side accepted (the memory estimate bounds it further).
+    static let maximumTile = 8192
+
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("no input images") }
         if let steps, steps < 1 { throw ValidationError("--steps must be positive, got \(steps)") }
-        guard tile >= 32 else { throw ValidationError("--tile must be at least 32, got \(tile)") }
+        guard (32...Self.maximumTile).contains(tile) else { throw ValidationError("--tile must lie in 32…\(Self.maximumTile), got \(tile)") }
+        if let maxMemory, !(maxMemory > 0 && maxMemory <= 1_048_576) { throw ValidationError("--max-memory must be a positive number of GiB") }
         guard overlap >= 0 && overlap < tile / 2 else { throw ValidationError("--overlap must lie in 0..<\(tile / 2)") }
     }
 
@@ -74,17 +87,29 @@ struct RestoreCommand: ParsableCommand {
         options.sampler = sampler
         options.steps = steps
         options.seed = seed
-        options.tileSize = tile
-        options.overlap = overlap
+        options.tileSize = try tileSize(for: restorationModel)
+        options.overlap = min(overlap, options.tileSize / 2 - 1)
         let restorer: Restorer
         do { restorer = try Restorer(model: restorationModel, options: options) } catch {
             printError("error: \(error)")
             throw ExitCode(64)
         }
+        let plan: OutputPlan
+        do {
+            plan = try OutputPlan(inputs: inputs, overwrite: overwrite) { path in
+                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+                let folder = URL(fileURLWithPath: output)
+                return [folder.appendingPathComponent("\(name).png").path]
+                    + (compare ? [folder.appendingPathComponent("\(name)_compare.png").path] : [])
+            }
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(73)
+        }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var failures: [String] = []
-        for path in inputs {
-            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        for entry in plan.entries {
+            let path = entry.input, target = entry.outputs[0]
             do {
                 let image = try Image(contentsOf: path)
                 var bar: ProgressBar?
@@ -92,13 +117,13 @@ struct RestoreCommand: ParsableCommand {
                     if bar == nil { bar = ProgressBar(total: p.tiles * p.steps, unit: "steps") }
                     bar?.update(p.tile * p.steps + p.step)
                 }
-                let target = (output as NSString).appendingPathComponent("\(name).png")
-                try restored.write(to: target)
+                // A 16-bit PNG comes back 16-bit; everything else as 8-bit PNG.
+                try restored.write(to: target, options: EncodeOptions(pngBitDepth: ImageCodec.storedBitDepth(path) == 16 ? 16 : 8))
                 if compare {
                     let sheet = try ContactSheet.render([.init(image: image, caption: "input"), .init(image: restored, caption: "restored")],
                                                         columns: 2, tileSize: max(image.width, image.height), captionLines: 1,
                                                         renderer: try TextRenderer())
-                    try sheet.write(to: (output as NSString).appendingPathComponent("\(name)_compare.png"))
+                    try sheet.write(to: entry.outputs[1])
                 }
                 print("\(path) → \(target)")
             } catch {
@@ -111,6 +136,27 @@ struct RestoreCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
+
+    /// `--tile`, checked against the memory the model needs per tile: an explicit tile over the limit is refused; the
+    /// default one shrinks to fit, with a note.
+    func tileSize(for model: RestorationModel) throws -> Int {
+        let limit = Int((maxMemory ?? 0.75 * Double(ProcessInfo.processInfo.physicalMemory) / Double(1 << 30)) * Double(1 << 30))
+        let memory = TileMemory(network: model.network)
+        let needed = memory.peakBytes(width: tile, height: tile)
+        guard needed > limit else { return tile }
+        let gib = { (bytes: Int) in String(format: "%.1f GiB", Double(bytes) / Double(1 << 30)) }
+        let fitting = memory.largestTile(within: limit)
+        if tileWasGiven {
+            printError("error: a \(tile)-pixel tile needs about \(gib(needed)) with this model, more than the \(gib(limit)) allowed; "
+                       + "use --tile \(fitting) or less, or raise --max-memory")
+            throw ExitCode(64)
+        }
+        printError("note: tiles of \(fitting) pixels (a \(tile)-pixel tile would need about \(gib(needed)), more than \(gib(limit)))")
+        return fitting
+    }
+
+    /// Whether `--tile` was on the command line (rather than its default).
+    var tileWasGiven: Bool { CommandLine.arguments.contains { $0 == "--tile" || $0.hasPrefix("--tile=") } }
 }
 
 extension SamplingMethod: ExpressibleByArgument {}

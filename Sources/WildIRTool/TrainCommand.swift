@@ -27,12 +27,21 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the experiment's latest checkpoint.")
     var resume = false
 
+    @Flag(help: "Check everything the run would read (options, data folders, degradation settings, validation crops) and stop before training.")
+    var check = false
+
     func run() throws {
         let options: TrainingOptions
         let trainer: Trainer
         do {
             options = try TrainingOptions(contentsOf: URL(fileURLWithPath: config))
-            trainer = try Trainer(options: options, resume: resume, optionsFile: config)
+            let plan = try TrainingPlan(options: options, resume: resume, optionsFile: config)
+            if check {
+                print("\(config): ok — \(plan.sampler.imageCount) training photo(s), \(plan.pipeline.name.rawValue) degradation, "
+                      + "\(plan.validationCount) validation pair(s), \(plan.resumes ? "resumes" : "starts") \(plan.directory.path)")
+                return
+            }
+            trainer = try Trainer(plan: plan)
         } catch {
             printError("error: \(error)")
             throw ExitCode(64)

@@ -4,38 +4,7 @@ import WildIR
 import XCTest
 
 /// The `wildir` executable, run as a user would.
-final class CLITests: XCTestCase {
-    /// The built `wildir` next to the test bundle.
-    var executable: URL {
-        #if os(macOS)
-        Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }!.bundleURL.deletingLastPathComponent().appendingPathComponent("wildir")
-        #else
-        Bundle.main.bundleURL.appendingPathComponent("wildir")
-        #endif
-    }
-
-    struct Result { let status: Int32, stdout: String, stderr: String }
-
-    func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
-    func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("wildir-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
+final class CLITests: CLITestCase {
     func testRestoreWritesSameSizedOutputsAndComparisonsAndReportsBadInputs() throws {
         let root = try folder()
         // A tiny random model (restoration quality is not the point here: the command's behaviour is).
@@ -50,7 +19,8 @@ final class CLITests: XCTestCase {
         XCTAssertEqual([restored.width, restored.height], [40, 30])
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("small_compare.png").path))
         // A missing input fails that image only, with a message and exit status 1.
-        r = try run(["restore", input.path, root.appendingPathComponent("missing.png").path, "-o", out.path, "--model", modelPath.path])
+        let second = root.appendingPathComponent("second")
+        r = try run(["restore", input.path, root.appendingPathComponent("missing.png").path, "-o", second.path, "--model", modelPath.path])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("missing.png") && r.stderr.contains("1 of 2"), r.stderr)
         // A file that is not a checkpoint, and too many steps, are clear errors.

@@ -41,6 +41,10 @@ public struct DecodeOptions: Sendable, Equatable {
     /// Apply the EXIF orientation tag of JPEG files (default `true`), so pixels come out upright.
     public var applyOrientation: Bool
 
+    /// The largest file read: 8 bytes per pixel of the pixel limit (16-bit RGBA stored uncompressed) plus 64 MiB
+    /// for metadata. A larger file cannot be an image within the limit, only padding (a decompression-bomb cousin).
+    public var maxFileBytes: Int { max(0, maxPixels).multipliedReportingOverflow(by: 8).partialValue + (64 << 20) }
+
     /// Options with a pixel limit and the orientation choice.
     public init(maxPixels: Int = 100_000_000, applyOrientation: Bool = true) {
         self.maxPixels = maxPixels

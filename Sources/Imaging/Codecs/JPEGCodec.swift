@@ -7,7 +7,7 @@ import CTurboJPEG
 /// Any libjpeg warning (for example "premature end of data") is treated as an error, so a truncated file never
 /// comes back as a silently half-grey picture.
 enum JPEGCodec {
-    static func decode(_ bytes: [UInt8], source: String, options: DecodeOptions) throws -> Image {
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, source: String, options: DecodeOptions) throws -> Image {
         guard let handle = tjInitDecompress() else {
             throw ImagingError.corruptData(source: source, format: .jpeg, reason: "cannot initialise the decoder")
         }

@@ -8,7 +8,7 @@ struct JPEGMarkers {
     /// `true` when an APP14 "Adobe" segment is present.
     var hasAdobeSegment = false
 
-    init(_ bytes: [UInt8]) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         var offset = 2  // after SOI
         while offset + 4 <= bytes.count {
             guard bytes[offset] == 0xFF else { return }

@@ -5,14 +5,12 @@ import PNGSupport
 /// Palette images come out as RGB (RGBA with a tRNS chunk), 1/2/4-bit gray as 8-bit gray, Adam7 interlacing is
 /// undone; gray stays one channel and gray+alpha two.
 enum PNGCodec {
-    static func decode(_ bytes: [UInt8], source: String, options: DecodeOptions) throws -> Image {
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, source: String, options: DecodeOptions) throws -> Image {
         var info = WIRPNGInfo()
         var pixels: UnsafeMutableRawPointer?
         var message = [CChar](repeating: 0, count: 256)
-        let status = bytes.withUnsafeBufferPointer { buffer in
-            wir_png_decode(buffer.baseAddress, buffer.count, UInt64(max(0, options.maxPixels)), &info, &pixels,
-                           &message, message.count)
-        }
+        let status = wir_png_decode(bytes.baseAddress, bytes.count, UInt64(max(0, options.maxPixels)), &info, &pixels,
+                                    &message, message.count)
         defer { wir_png_free(pixels) }
         let width = Int(info.width), height = Int(info.height), channels = Int(info.channels)
         switch status {

@@ -4,7 +4,7 @@ import CWebP
 ///
 /// Decoded images are RGB, or RGBA when the file has alpha. Gray images are written as RGB (WebP has no gray mode).
 enum WebPCodec {
-    static func decode(_ bytes: [UInt8], source: String, options: DecodeOptions) throws -> Image {
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, source: String, options: DecodeOptions) throws -> Image {
         var features = WebPBitstreamFeatures()
         let status = bytes.withUnsafeBufferPointer {
             WebPGetFeaturesInternal($0.baseAddress, $0.count, &features, WEBP_DECODER_ABI_VERSION)

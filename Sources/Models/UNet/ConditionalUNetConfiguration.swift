@@ -75,6 +75,28 @@ extension ConditionalUNetConfiguration {
                       "with image context the deepest levels' widths (\(deepest)) must be multiples of 32 (GroupNorm of 32 groups)")
         }
         try check(scale == 1 || scale == 0.5, "scale", "must be 1 or 0.5, got \(scale)")
+        let parameters = approximateParameterCount
+        try check(parameters <= Self.maximumParameters, "nf",
+                  "and ch_mult describe about \(parameters / 1_000_000) M parameters, more than \(Self.maximumParameters / 1_000_000) M")
+    }
+
+    /// The largest network accepted (about 2 GB of Float32 weights; the official wild-IR network has 49 M).
+    public static let maximumParameters = 500_000_000
+
+    /// The weights of the 3×3 convolutions of the levels and the middle, which dominate the parameter count
+    /// (within a few per cent), computed before anything is allocated.
+    public var approximateParameterCount: Int {
+        let widths = ([1] + channelMultipliers).map { baseChannels * $0 }
+        var total = 0
+        for level in 0..<channelMultipliers.count {
+            let dimIn = widths[level], dimOut = widths[level + 1]
+            total += 2 * 18 * dimIn * dimIn                          // two down ResBlocks
+            total += 16 * dimIn * dimOut                             // down-sampling convolution
+            total += 2 * 9 * ((dimIn + dimOut) * dimOut + dimOut * dimOut)   // two up ResBlocks
+            total += 9 * dimOut * dimIn                              // up-sampling convolution
+        }
+        let middle = widths.last ?? baseChannels
+        return total + 2 * 18 * middle * middle
     }
 }
 

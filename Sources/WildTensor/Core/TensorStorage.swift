@@ -37,6 +37,9 @@ final class BufferPool: @unchecked Sendable {
 
     private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
     private var pooledBytes = 0
+    /// Bytes of buffers handed out and not yet returned, and the most there have been since the last reset.
+    private var liveBytes = 0
+    private var peakBytes = 0
     private let lock = NSLock()
     private let budgetBytes: Int = {
         if let text = ProcessInfo.processInfo.environment["WILDIR_POOL_MB"], let mb = Int(text), mb >= 0 { return mb << 20 }
@@ -47,6 +50,8 @@ final class BufferPool: @unchecked Sendable {
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         let n = max(count, 1)
         lock.lock()
+        liveBytes += n * 4
+        peakBytes = max(peakBytes, liveBytes)
         if var list = free[n], let p = list.popLast() {
             free[n] = list
             pooledBytes -= n * 4
@@ -62,6 +67,7 @@ final class BufferPool: @unchecked Sendable {
     func recycle(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
         let n = max(count, 1)
         lock.lock()
+        liveBytes -= n * 4
         if pooledBytes + n * 4 <= budgetBytes {
             free[n, default: []].append(pointer)
             pooledBytes += n * 4
@@ -84,6 +90,15 @@ final class BufferPool: @unchecked Sendable {
 
     /// Bytes currently held for reuse.
     var heldBytes: Int { lock.lock(); defer { lock.unlock() }; return pooledBytes }
+
+    /// Tensor bytes in use now.
+    var inUseBytes: Int { lock.lock(); defer { lock.unlock() }; return liveBytes }
+
+    /// The most tensor bytes in use at once since the last ``resetPeak()``.
+    var peakInUseBytes: Int { lock.lock(); defer { lock.unlock() }; return peakBytes }
+
+    /// Starts a new peak measurement from the bytes in use now.
+    func resetPeak() { lock.lock(); peakBytes = liveBytes; lock.unlock() }
 }
 
 /// Read-only view of the buffer pool for diagnostics and tests.
@@ -92,4 +107,10 @@ public enum BufferPoolProbe {
     public static var heldBytes: Int { BufferPool.shared.heldBytes }
     /// Frees every pooled buffer.
     public static func drain() { BufferPool.shared.drain() }
+    /// Tensor bytes in use now (pooled buffers excluded).
+    public static var inUseBytes: Int { BufferPool.shared.inUseBytes }
+    /// The most tensor bytes in use at once since the last ``resetPeak()``: how much a computation needed.
+    public static var peakInUseBytes: Int { BufferPool.shared.peakInUseBytes }
+    /// Starts a new peak measurement.
+    public static func resetPeak() { BufferPool.shared.resetPeak() }
 }

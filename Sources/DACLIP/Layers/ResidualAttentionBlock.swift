@@ -1,0 +1,46 @@
+import WildTensor
+
+/// The MLP of a transformer block, OpenCLIP's `mlp` `Sequential(c_fc, gelu, c_proj)`: `c_proj(GELU(c_fc(x)))` with
+/// the exact (erf) GELU of `nn.GELU` (DA-CLIP's configs do not ask for QuickGELU).
+public final class TransformerMLP: Module {
+    public let cFc: Linear
+    public let cProj: Linear
+
+    public init(width: Int, hidden: Int, generator: inout TensorRandom) {
+        cFc = Linear(width, hidden, generator: &generator)
+        cProj = Linear(hidden, width, generator: &generator)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { cProj(cFc(x).gelu()) }
+}
+
+/// A pre-LN transformer block, OpenCLIP `ResidualAttentionBlock` (no layer scale):
+/// `x ← x + attn(ln_1(x), mask)`, then `x ← x + mlp(ln_2(x))`, LayerNorm ε = 1e-5.
+public final class ResidualAttentionBlock: Module {
+    public let ln1: LayerNorm
+    public let attn: MultiheadAttention
+    public let ln2: LayerNorm
+    public let mlp: TransformerMLP
+
+    public init(width: Int, heads: Int, mlpWidth: Int, generator: inout TensorRandom) {
+        ln1 = LayerNorm(width, eps: 1e-5)
+        attn = MultiheadAttention(width: width, heads: heads, generator: &generator)
+        ln2 = LayerNorm(width, eps: 1e-5)
+        mlp = TransformerMLP(width: width, hidden: mlpWidth, generator: &generator)
+    }
+
+    /// `ln_1`, `ln_2`: the official names keep the underscore before the digit.
+    override public func stateKey(forProperty name: String) -> String? {
+        switch name {
+        case "ln1": return "ln_1"
+        case "ln2": return "ln_2"
+        default: return super.stateKey(forProperty: name)
+        }
+    }
+
+    /// The block over tokens `x` `[B, L, W]`.
+    public func callAsFunction(_ x: Tensor, mask: Tensor? = nil) -> Tensor {
+        let h = x + attn(ln1(x), mask: mask)
+        return h + mlp(ln2(h))
+    }
+}

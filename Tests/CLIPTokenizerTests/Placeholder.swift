@@ -1,2 +1,0 @@
-import XCTest
-final class CLIPTokenizerPlaceholderTests: XCTestCase { func testTargetBuilds() {} }

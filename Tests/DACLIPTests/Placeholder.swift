@@ -1,2 +1,0 @@
-import XCTest
-final class DACLIPPlaceholderTests: XCTestCase { func testTargetBuilds() {} }
