@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "DACLIP", targets: ["DACLIP"]),
         .library(name: "Restoration", targets: ["Restoration"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "DACLIPTraining", targets: ["DACLIPTraining"]),
         .library(name: "WildIR", targets: ["WildIR"]),
         .executable(name: "wildir", targets: ["WildIRTool"]),
     ],
@@ -51,7 +52,7 @@ let package = Package(
         // libpng reports errors by longjmp, which must not cross Swift frames: the setjmp lives in this C file.
         .target(name: "PNGSupport", dependencies: ["CPNG"]),
         .target(name: "Imaging", dependencies: ["Parallelism", "CTurboJPEG", "PNGSupport", "CWebP", "CKissFFT", "CFreeType"]),
-        .target(name: "Metrics", dependencies: ["Imaging", "Parallelism"]),
+        .target(name: "Metrics", dependencies: ["Imaging", "Parallelism", "CBLAS"]),
         // AVX2 + FMA inner loops chosen at run time (Swift builds one instruction set per module).
         .target(name: "AVX2Kernels"),
         .target(name: "Degradation", dependencies: ["Imaging", "Parallelism", "AVX2Kernels", "Configuration"]),
@@ -71,13 +72,18 @@ let package = Package(
         .target(name: "DACLIP", dependencies: ["WildTensor", "Checkpoints", "Configuration", "Imaging", "ImageTensors", "CLIPTokenizer"]),
         // The model file format (network + SDE), the restorer and its tiles: the one inference path.
         .target(name: "Restoration", dependencies: ["Models", "SDE", "Imaging", "ImageTensors", "Checkpoints", "WildTensor",
-                                                    "Configuration"]),
+                                                    "Configuration", "DACLIP"]),
         // Training IR-SDE networks: options, on-the-fly degraded data, the loop, checkpoints and resume.
         .target(name: "Training", dependencies: ["Restoration", "Parallelism", "WildTensor", "ImageTensors", "SDE", "Models", "Degradation",
                                                  "Imaging", "Metrics", "Checkpoints", "Configuration"]),
+        // Training the robust DA-CLIP (DACLIP-IR §3.3, §4): options, on-the-fly wild LQ crops and degradation texts, the
+        // contrastive + fidelity loss, zero-shot validation, the loop, checkpoints and resume.
+        .target(name: "DACLIPTraining", dependencies: ["DACLIP", "CLIPTokenizer", "Degradation", "Imaging", "WildTensor",
+                                                       "Configuration", "Checkpoints", "Parallelism"]),
         // The public facade: re-exports and the user-facing helpers that span modules (evaluation, dataset degrading).
         .target(name: "WildIR", dependencies: ["Parallelism", "Configuration", "Imaging", "Metrics", "Degradation", "Checkpoints",
-                                               "WildTensor", "ImageTensors", "SDE", "Models", "Restoration", "Training"]),
+                                               "WildTensor", "ImageTensors", "SDE", "Models", "Restoration", "Training",
+                                               "DACLIPTraining"]),
         // The `wildir` command-line tool, one file per subcommand.
         .executableTarget(
             name: "WildIRTool",
@@ -94,13 +100,15 @@ let package = Package(
         .testTarget(name: "WildTensorTests", dependencies: ["WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "ImageTensorsTests", dependencies: ["ImageTensors", "Imaging", "WildTensor"]),
         .testTarget(name: "SDETests", dependencies: ["SDE", "WildTensor", "TestSupport"]),
-        .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Models", "SDE", "WildTensor", "Imaging", "Checkpoints", "TestSupport"]),
+        .testTarget(name: "RestorationTests", dependencies: ["Restoration", "DACLIP", "Models", "SDE", "WildTensor", "Imaging", "Checkpoints", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Restoration", "Configuration", "Degradation", "WildTensor", "SDE", "Models", "Imaging", "TestSupport"]),
         .testTarget(name: "CLIPTokenizerTests", dependencies: ["CLIPTokenizer", "TestSupport"]),
         .testTarget(name: "DACLIPTests", dependencies: ["DACLIP", "CLIPTokenizer", "WildTensor", "Checkpoints", "Imaging", "TestSupport"]),
+        .testTarget(name: "DACLIPTrainingTests", dependencies: ["DACLIPTraining", "DACLIP", "CLIPTokenizer", "Configuration",
+                                                                "Degradation", "WildTensor", "Checkpoints", "Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.
-        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "TestSupport", "WildIRTool", "Degradation"]),
+        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "DACLIP", "TestSupport", "WildIRTool", "Degradation"]),
     ]
 )

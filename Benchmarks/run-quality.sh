@@ -6,7 +6,8 @@
 # Rows: LQ, Pillow's UnsharpMask(radius=2, percent=80, threshold=2), the model (`wildir restore` with its defaults:
 # the sampler and steps stored with the model, 512-pixel tiles). PSNR/SSIM on Y (BasicSR conventions, crop border 0).
 # Usage: DACLIP_REPO=/path/to/daclip-uir Benchmarks/run-quality.sh [MODEL] [extra `wildir restore` options…]
-# Writes Benchmarks/results/quality.md (and keeps the images in out/quality/).
+# Writes Benchmarks/results/quality.md (and keeps the images in out/quality/). QUALITY_PHOTOS=data/validation (and
+# QUALITY_OUT, QUALITY_RESULT) measure on another folder, for model selection: the held-out set stays for reporting.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=${1:-$root/models/default.safetensors}
@@ -16,14 +17,19 @@ py="$root/Tools/.venv/bin/python"
 bash "$root/Tools/setup-python.sh"
 bash "$root/scripts/fetch-photos.sh"
 cd "$root"
-swift build -c release --product wildir >&2
-wildir="$(swift build -c release --show-bin-path)/wildir"
-work="$root/out/quality"
+if [ -z "${WILDIR:-}" ]; then
+  swift build -c release --product wildir >&2
+  WILDIR="$(swift build -c release --show-bin-path)/wildir"
+fi
+wildir=$WILDIR
+photos=${QUALITY_PHOTOS:-data/heldout}
+work=${QUALITY_OUT:-$root/out/quality}
+result=${QUALITY_RESULT:-$root/Benchmarks/results/quality.md}
 mkdir -p "$work"
 
-[ -d "$work/official/LQ" ] || "$py" Benchmarks/quality_reference.py pairs data/heldout "$work/official" 1,2
+[ -d "$work/official/LQ" ] || "$py" Benchmarks/quality_reference.py pairs "$photos" "$work/official" 1,2
 if [ ! -d "$work/wildir/LQ" ]; then
-  "$py" Benchmarks/quality_reference.py crops data/heldout "$work/crops"
+  "$py" Benchmarks/quality_reference.py crops "$photos" "$work/crops"
   "$wildir" degrade --input "$work/crops" --output "$work/wildir" --seed 1 --copies 2 >/dev/null
 fi
 
@@ -51,9 +57,9 @@ report() {  # report SET
 
 shift_args=("$@")
 {
-  echo "Quality on held-out photos ($(date -u +%Y-%m-%d)): \`Benchmarks/run-quality.sh ${model#$root/} ${shift_args[*]:-}\`,"
+  echo "Quality on $photos ($(date -u +%Y-%m-%d)): \`Benchmarks/run-quality.sh ${model#$root/} ${shift_args[*]:-}\`,"
   echo "$(nproc) cores. PSNR/SSIM on Y (BT.601, BasicSR), crop border 0."
   echo
   report official "${shift_args[@]}"
   report wildir "${shift_args[@]}"
-} | tee "$root/Benchmarks/results/quality.md"
+} | tee "$result"

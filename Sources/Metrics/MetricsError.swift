@@ -8,6 +8,12 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidCropBorder(Int)
     /// `crop_border` leaves nothing (or too little for the metric's window) to compare.
     case cropTooLarge(cropBorder: Int, width: Int, height: Int, minimum: Int)
+    /// The image is too small for the metric.
+    case imageTooSmall(width: Int, height: Int, minimum: String)
+    /// A metric's parameter file is missing or malformed.
+    case invalidParameters(String, String)
+    /// The metric is not defined for this input (the reason says why).
+    case undefined(String)
 
     public var description: String {
         switch self {
@@ -17,6 +23,9 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable, Sendable {
             return "crop border must be zero or positive, got \(crop)"
         case let .cropTooLarge(crop, w, h, minimum):
             return "crop border \(crop) leaves less than \(minimum)×\(minimum) pixels of a \(w)×\(h) image"
+        case let .imageTooSmall(w, h, minimum): return "a \(w)×\(h) image is too small: the metric needs at least \(minimum)"
+        case let .invalidParameters(path, why): return "\(path): not usable metric parameters: \(why)"
+        case let .undefined(why): return "the metric is undefined here: \(why)"
         }
     }
 }
