@@ -7,7 +7,7 @@ DataLoader would), and one process with PyTorch on every core (as users run it);
 non-contiguous result).
 
 Needs a checkout of the official repository (github.com/Algolzw/daclip-uir, MIT): DACLIP_REPO=/path. It is loaded
-as Tools/fixtures/wild_reference.py loads it (PyTorch imports stubbed, PSF pickle read NumPy-only).
+as Tools/fixtures/_official.py loads it (PyTorch imports stubbed, PSF pickle read NumPy-only).
 Prints JSON lines {"library": "official", "case": ..., "median_ms": ...}.
 
 Run: DACLIP_REPO=/path Tools/.venv/bin/python Benchmarks/degradation_reference.py PHOTO_DIR [RUNS]
@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tools", "fixtures"))
-import wild_reference  # noqa: E402
+from _official import deg_util as load_official  # noqa: E402
 import _realesrgan_reference  # noqa: E402
 
 OFFICIAL = None
@@ -34,7 +34,7 @@ CROPS = None
 def init(repo, crops):
     global OFFICIAL, CROPS
     cv2.setNumThreads(1)  # one image per process, as in a DataLoader worker
-    OFFICIAL = wild_reference.load_official(repo)
+    OFFICIAL = load_official(repo)
     CROPS = crops
 
 
@@ -125,7 +125,7 @@ def main():
         report("realesrgan_x1_pipeline_per_image", per_image)
     # Load the official code here first: if it fails in the pool's initializer instead, multiprocessing replaces the
     # dying workers forever and the benchmark hangs rather than reporting the error.
-    wild_reference.load_official(repo)
+    load_official(repo)
     jobs = len(crops) * 8
     with multiprocessing.Pool(2, initializer=init, initargs=(repo, crops)) as pool:
         pool.map(degrade, range(4))  # warm-up
@@ -136,7 +136,7 @@ def main():
             per_image.append((time.perf_counter() - start) * 1e3 / jobs)
     report("wild_pipeline_per_image", per_image)
 
-    official = wild_reference.load_official(repo)
+    official = load_official(repo)
     cv2.setNumThreads(2)
     image = crops[0]
     d = official

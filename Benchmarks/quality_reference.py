@@ -8,7 +8,7 @@
 
 Crops: the two most detailed non-overlapping 512² crops of each photo at its native resolution (see `crops`);
 names `<photo>_<0|1>_s<seed>.png`. Each pair has its own seed (Python `random` and NumPy) from (seed, photo, crop), so a pair never depends on which others were made. The official file is loaded as the wild
-fixture does (`Tools/fixtures/wild_reference.py`: restricted unpickler for the measured PSFs, no under-display
+fixture does (`Tools/fixtures/_official.py`: restricted unpickler for the measured PSFs, no under-display
 PSFs); images are BGR uint8 read by OpenCV, as the official training code reads them.
 """
 import json
@@ -63,7 +63,7 @@ def crops(heldout):
 
 
 def write_pairs(heldout, out, seeds):
-    from wild_reference import load_official  # the official file, loaded without executing its pickles' code
+    from _official import deg_util as load_official  # the official file, its pickles read without executing code
     official = load_official(os.environ["DACLIP_REPO"])
     for folder in ("GT", "LQ"):
         os.makedirs(os.path.join(out, folder), exist_ok=True)

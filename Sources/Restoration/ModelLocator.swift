@@ -32,20 +32,38 @@ public struct ModelLocator: Sendable {
         self.currentDirectory = currentDirectory
     }
 
+    /// The CLIP tokenizer's vocabulary, bundled under `models/` (``bundledFile(_:)``).
+    public static let clipVocabulary = "clip/bpe_simple_vocab_16e6.txt.gz"
+
     /// Where the bundled model is looked for, in order.
-    public var defaultModelCandidates: [URL] {
+    public var defaultModelCandidates: [URL] { candidates(for: Self.defaultFileName) }
+
+    /// Where the bundled file `relativePath` (relative to `models/`) is looked for, in order: the four places of the
+    /// bundled model.
+    public func candidates(for relativePath: String) -> [URL] {
         let bin = executable.deletingLastPathComponent()
-        var candidates = [bin.deletingLastPathComponent().appendingPathComponent("share/wildir/models/\(Self.defaultFileName)")]
+        var candidates = [bin.deletingLastPathComponent().appendingPathComponent("share/wildir/models/\(relativePath)")]
         if let home, !home.isEmpty {
-            candidates.append(URL(fileURLWithPath: home).appendingPathComponent("models/\(Self.defaultFileName)"))
+            candidates.append(URL(fileURLWithPath: home).appendingPathComponent("models/\(relativePath)"))
         }
         var folder = bin
         for _ in 0..<6 {
-            candidates.append(folder.appendingPathComponent("models/\(Self.defaultFileName)"))
+            candidates.append(folder.appendingPathComponent("models/\(relativePath)"))
             folder.deleteLastPathComponent()
         }
-        candidates.append(currentDirectory.appendingPathComponent("models/\(Self.defaultFileName)"))
+        candidates.append(currentDirectory.appendingPathComponent("models/\(relativePath)"))
         return candidates
+    }
+
+    /// The first existing bundled file `relativePath` (relative to `models/`, such as ``clipVocabulary``).
+    /// - Throws: ``RestorationError/modelNotFound(_:)`` listing the folders searched.
+    public func bundledFile(_ relativePath: String) throws -> URL {
+        let candidates = candidates(for: relativePath)
+        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return found }
+        throw RestorationError.modelNotFound(
+            "the bundled file models/\(relativePath) was not found; looked in "
+                + candidates.map { $0.deletingLastPathComponent().path }.joined(separator: ", ")
+                + ". Set WILDIR_HOME to the WildIR checkout, or give the file's path")
     }
 
     /// The file `name` stands for.

@@ -91,6 +91,10 @@ public enum RestorationError: Error, CustomStringConvertible, Equatable {
     case modelNotFound(String)
     /// The network produced NaN or infinity: its weights or the input are broken.
     case nonFiniteOutput
+    /// The network is conditioned on DA-CLIP and no DA-CLIP model was given.
+    case daclipRequired(String)
+    /// The DA-CLIP model given cannot condition this network (no context, or another embedding width).
+    case incompatibleDACLIP(String)
 
     public var description: String {
         switch self {
@@ -100,6 +104,8 @@ public enum RestorationError: Error, CustomStringConvertible, Equatable {
         case let .modelNotFound(why): return why
         case .nonFiniteOutput:
             return "the network produced values that are not finite (NaN or ±inf); the model's weights are probably broken"
+        case let .daclipRequired(why): return why
+        case let .incompatibleDACLIP(why): return "these DA-CLIP weights cannot condition the network: \(why)"
         }
     }
 }

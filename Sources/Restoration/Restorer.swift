@@ -1,3 +1,4 @@
+import DACLIP
 import Foundation
 import ImageTensors
 import Imaging
@@ -38,21 +39,40 @@ public struct RestorationProgress: Sendable {
 ///
 /// Any size and aspect ratio; gray images are restored as RGB and converted back (BT.601 luma); alpha is kept
 /// unchanged; the output has the input's size and channel count, values clamped to [0, 1].
+///
+/// Networks conditioned on DA-CLIP (the official wild-IR and daclip-sde networks) need a ``DACLIPConditioner``: as
+/// the official `test.py`, the embeddings come from the whole image (its colour planes), once per image, and every
+/// tile and sampling step receives the same ones — the content embedding as `image_context`, the degradation
+/// embedding as `text_context`.
 public final class Restorer {
     public let model: RestorationModel
     public let options: RestorationOptions
+    /// The DA-CLIP that conditions the network, if it needs one.
+    public let conditioner: DACLIPConditioner?
     private let sde: MeanRevertingSDE
+    /// Test seam (package access, not an option): the Gaussian draws of tile `index` (its initial noise, then one per
+    /// step), so the parity tests can replay the official loops' draws; nil draws from ``tileRandom(seed:tile:)``.
+    package var tileNoise: ((_ index: Int) -> any GaussianNoiseSource)?
 
-    public init(model: RestorationModel, options: RestorationOptions = RestorationOptions()) throws {
+    /// - Throws: ``RestorationError/invalidOption(_:)`` for bad tiles or steps, ``RestorationError/daclipRequired(_:)``
+    ///   when the network needs DA-CLIP and `conditioner` is nil, ``RestorationError/incompatibleDACLIP(_:)`` when
+    ///   the network cannot take the conditioner's embeddings.
+    public init(model: RestorationModel, options: RestorationOptions = RestorationOptions(),
+                conditioner: DACLIPConditioner? = nil) throws {
         guard options.tileSize >= 32 else { throw RestorationError.invalidOption("tile size must be at least 32, got \(options.tileSize)") }
         guard options.overlap >= 0 && options.overlap < options.tileSize / 2 else {
             throw RestorationError.invalidOption("overlap must lie in 0..<\(options.tileSize / 2), got \(options.overlap)")
         }
         let configuration = model.network.configuration
-        if configuration.useImageContext && configuration.hasContext {
-            throw RestorationError.invalidOption(
-                "this network is conditioned on the DA-CLIP image embedding, which WildIR cannot compute yet; "
-                + "use a network without image context (such as the default model)")
+        if let conditioner {
+            try conditioner.check(network: configuration)
+        } else if configuration.takesDACLIPContext {
+            let reads = [configuration.useImageContext ? "its content embedding (image context)" : nil,
+                         configuration.useDegradationContext ? "its degradation embedding (prompt)" : nil].compactMap { $0 }
+            throw RestorationError.daclipRequired(
+                "this network is conditioned on DA-CLIP (\(reads.joined(separator: " and ")), context_dim "
+                + "\(configuration.contextDim ?? 0)): give the DA-CLIP weights it was trained with (`wildir restore --daclip "
+                + "FILE`; wild-daclip_ViT-L-14.pt for the official wild-IR network)")
         }
         // Without an explicit step count, the model's own `sample_T` (if it stores one), else all T steps.
         let steps = options.steps ?? model.sdeOptions.sampleSteps
@@ -61,16 +81,19 @@ public final class Restorer {
         }
         self.model = model
         self.options = options
+        self.conditioner = conditioner
         self.sde = try model.sdeOptions.makeSDE(sampleSteps: steps)
     }
 
     /// Restores one image.
     public func restore(_ image: Image, progress: ((RestorationProgress) -> Void)? = nil) throws -> Image {
         let colour = try Self.networkInput(image, channels: model.network.configuration.inChannels)
+        // The whole image's embedding, once, shared by every tile.
+        let conditioning = try conditioner?.conditioning(for: colour)
         let plan = TilePlan(width: image.width, height: image.height, tileSize: options.tileSize, overlap: options.overlap)
         let sampler = ReverseSampler(sde: sde, method: options.sampler ?? model.sdeOptions.samplingMode)
         let restored = try plan.blend(colour) { tile, index in
-            try restoreTile(tile, index: index, sampler: sampler) { step, steps in
+            try restoreTile(tile, index: index, sampler: sampler, conditioning: conditioning) { step, steps in
                 progress?(RestorationProgress(tile: index, tiles: plan.tiles.count, step: step, steps: steps))
             }
         }
@@ -78,17 +101,26 @@ public final class Restorer {
         return try Self.outputImage(restored: restored.clamped, like: image)
     }
 
-    /// Runs the sampler on one tile; its random stream depends only on the seed and the tile's index.
-    private func restoreTile(_ tile: Image, index: Int, sampler: ReverseSampler,
+    /// Runs the sampler on one tile; its random stream depends only on the seed and the tile's index
+    /// (``tileRandom(seed:tile:)``), the initial noise being its first draws.
+    private func restoreTile(_ tile: Image, index: Int, sampler: ReverseSampler, conditioning: ImageConditioning?,
                              progress: @escaping (Int, Int) -> Void) throws -> Image {
-        var random = TensorRandom(seed: options.seed &+ 0x9E37_79B9 &* UInt64(index + 1))
+        var random: any GaussianNoiseSource = tileNoise?(index) ?? Self.tileRandom(seed: options.seed, tile: index)
         let mu = Tensor(image: tile)
         let state = sde.initialState(mu: mu, noise: random.normal(mu.shape))
         let network = model.network
-        let output = sampler.sample(from: state, mu: mu, random: &random, progress: progress) { x, mu, time in
-            network(x, cond: mu, time: Tensor(shape: [1], values: [time]))
+        let output = sampler.sample(from: state, mu: mu, noise: &random, progress: progress) { x, mu, time in
+            network(x, cond: mu, time: Tensor(shape: [1], values: [time]), textContext: conditioning?.degradation,
+                    imageContext: conditioning?.content)
         }
         return try output.image()
+    }
+
+    /// The random stream of tile `tile` (0-based, in ``TilePlan`` order) under `seed`: SplitMix64 seeded with
+    /// `seed + 0x9E3779B9 · (tile + 1)` (wrapping). Its first C·H·W normals, in NCHW order, are the tile's initial
+    /// noise ε of x_T = μ + λε; the sampler's own noise follows.
+    public static func tileRandom(seed: UInt64, tile: Int) -> TensorRandom {
+        TensorRandom(seed: seed &+ 0x9E37_79B9 &* UInt64(tile + 1))
     }
 
     /// The colour planes the network sees: alpha dropped, gray replicated to the network's channel count.

@@ -16,6 +16,16 @@ public enum SamplingMethod: String, Codable, Sendable, NamedOption {
 /// network (t·T/sample_T).
 public typealias NoisePredictor = (_ state: Tensor, _ mu: Tensor, _ time: Float) -> Tensor
 
+/// Where the Gaussian draws of a restoration come from: the initial noise of μ + λε and one draw per posterior or
+/// reverse-SDE step, in that order. `TensorRandom` in use; a test seam (package access, not a user option) through
+/// which the parity tests replay the draws recorded from the official loops.
+package protocol GaussianNoiseSource {
+    /// A tensor of independent standard normal samples.
+    mutating func normal(_ shape: [Int]) -> Tensor
+}
+
+extension TensorRandom: GaussianNoiseSource {}
+
 /// Runs the reverse process of a `MeanRevertingSDE` (the official `reverse_posterior`, `reverse_sde`,
 /// `reverse_ode`), without recording gradients.
 public struct ReverseSampler: Sendable {
@@ -35,11 +45,18 @@ public struct ReverseSampler: Sendable {
     ///   - predictor: the noise prediction.
     public func sample(from state: Tensor, mu: Tensor, startingAt start: Int? = nil, random: inout TensorRandom,
                        progress: ((Int, Int) -> Void)? = nil, predictor: NoisePredictor) -> Tensor {
+        sample(from: state, mu: mu, startingAt: start, noise: &random, progress: progress, predictor: predictor)
+    }
+
+    /// `sample(from:mu:startingAt:random:progress:predictor:)` with the per-step draws taken from `noise`.
+    package func sample<Noise: GaussianNoiseSource>(from state: Tensor, mu: Tensor, startingAt start: Int? = nil,
+                                                    noise: inout Noise, progress: ((Int, Int) -> Void)? = nil,
+                                                    predictor: NoisePredictor) -> Tensor {
         let first = min(max(start ?? sde.steps, 1), sde.steps)
         return withNoGrad {
             var x = state
             for (done, t) in (1...first).reversed().enumerated() {
-                x = step(x, mu: mu, t: t, random: &random, predictor: predictor)
+                x = step(x, mu: mu, t: t, noise: &noise, predictor: predictor)
                 progress?(done + 1, first)
             }
             return x
@@ -48,6 +65,12 @@ public struct ReverseSampler: Sendable {
 
     /// One reverse step from x_t to x_{t−1}.
     public func step(_ x: Tensor, mu: Tensor, t: Int, random: inout TensorRandom, predictor: NoisePredictor) -> Tensor {
+        step(x, mu: mu, t: t, noise: &random, predictor: predictor)
+    }
+
+    /// One reverse step from x_t to x_{t−1}, its draw (posterior and reverse SDE) taken from `random`.
+    package func step<Noise: GaussianNoiseSource>(_ x: Tensor, mu: Tensor, t: Int, noise random: inout Noise,
+                                                  predictor: NoisePredictor) -> Tensor {
         let at = [t]
         let noise = sde.noise(fromNetworkOutput: predictor(x, mu, sde.networkTime(t)), xt: x, mu: mu, timesteps: at)
         switch method {

@@ -1,5 +1,6 @@
 @_exported import Checkpoints
 @_exported import Configuration
+@_exported import DACLIPTraining
 @_exported import Degradation
 @_exported import ImageTensors
 @_exported import Imaging

@@ -13,6 +13,12 @@ struct RestoreCommand: ParsableCommand {
             (its configuration is read from the tensor names and shapes, or taken from --config, a YAML options \
             file with the official network_G and sde blocks).
 
+            Networks conditioned on DA-CLIP (the official wild-IR network wild-ir.pth, daclip-sde networks) need \
+            the DA-CLIP weights they were trained with: --daclip wild-daclip_ViT-L-14.pt for wild-IR. As the \
+            official test.py, each image's DA-CLIP embedding is computed once from the whole image (shorter side \
+            to 224, centre crop) and given to every tile and step: the content embedding as the network's \
+            cross-attention context, the degradation embedding as its prompt (daclip-sde).
+
             Images of any size are restored in overlapping tiles (--tile, --overlap) with blended seams; a tile \
             whose estimated memory exceeds --max-memory is refused (the default tile shrinks to fit). Gray images \
             come back gray, alpha is kept, 16-bit PNGs stay 16-bit, and the output has the input's size. Outputs \
@@ -23,6 +29,7 @@ struct RestoreCommand: ParsableCommand {
             Examples:
               wildir restore photo.jpg -o restored/
               wildir restore lq/*.png -o out/ --sampler sde --steps 50 --seed 7 --compare
+              wildir restore photo.jpg -o out/ --model wild-ir.pth --daclip wild-daclip_ViT-L-14.pt
             """
     )
 
@@ -37,6 +44,8 @@ struct RestoreCommand: ParsableCommand {
 
     @Option(help: "An options file (YAML) whose network_G and sde blocks describe the checkpoint, for official weights whose configuration cannot be read from their tensors.")
     var config: String?
+
+    @OptionGroup var daclipOptions: DACLIPOptions
 
     @Option(help: "Sampler: posterior (optimal posterior sampling), sde (reverse SDE) or ode (default: the model's sampling_mode, posterior unless it says otherwise).")
     var sampler: SamplingMethod?
@@ -90,7 +99,10 @@ struct RestoreCommand: ParsableCommand {
         options.tileSize = try tileSize(for: restorationModel)
         options.overlap = min(overlap, options.tileSize / 2 - 1)
         let restorer: Restorer
-        do { restorer = try Restorer(model: restorationModel, options: options) } catch {
+        do {
+            let conditioner = try conditioner(for: restorationModel)
+            restorer = try Restorer(model: restorationModel, options: options, conditioner: conditioner)
+        } catch {
             printError("error: \(error)")
             throw ExitCode(64)
         }
@@ -135,6 +147,16 @@ struct RestoreCommand: ParsableCommand {
             printError("\(failures.count) of \(inputs.count) images failed")
             throw ExitCode(1)
         }
+    }
+
+    /// The DA-CLIP conditioner of `--daclip`, nil without it (the restorer then refuses a network that needs one).
+    /// A network that takes no DA-CLIP context is refused before the DA-CLIP weights are read.
+    func conditioner(for model: RestorationModel) throws -> DACLIPConditioner? {
+        guard daclipOptions.daclip != nil else { return nil }
+        guard model.network.configuration.takesDACLIPContext else {
+            throw RestorationError.incompatibleDACLIP("the network takes no DA-CLIP context; restore without --daclip")
+        }
+        return try daclipOptions.load().map { DACLIPConditioner(model: $0) }
     }
 
     /// `--tile`, checked against the memory the model needs per tile: an explicit tile over the limit is refused; the
