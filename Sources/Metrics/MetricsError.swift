@@ -14,6 +14,8 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidParameters(String, String)
     /// The metric is not defined for this input (the reason says why).
     case undefined(String)
+    /// A metric name that is not one of ``MetricName``.
+    case unknownMetric(String, known: [String], planned: [String])
 
     public var description: String {
         switch self {
@@ -26,6 +28,11 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .imageTooSmall(w, h, minimum): return "a \(w)×\(h) image is too small: the metric needs at least \(minimum)"
         case let .invalidParameters(path, why): return "\(path): not usable metric parameters: \(why)"
         case let .undefined(why): return "the metric is undefined here: \(why)"
+        case let .unknownMetric(name, known, planned):
+            if planned.contains(name) {
+                return "the metric '\(name)' is not available in this version of WildIR; available: \(known.joined(separator: ", "))"
+            }
+            return "unknown metric '\(name)'; available: \(known.joined(separator: ", "))"
         }
     }
 }

@@ -1,49 +1,60 @@
 import Foundation
 
-/// Scores a folder of restored images against a folder of references with PSNR and SSIM (BasicSR conventions:
-/// `calculate_psnr` / `calculate_ssim` with `crop_border` and `test_y_channel`).
+/// Scores a folder of restored images with the metrics asked for: full-reference ones (PSNR, SSIM; BasicSR
+/// conventions: `calculate_psnr` / `calculate_ssim` with `crop_border` and `test_y_channel`) against a folder of
+/// references, no-reference ones (NIQE, as BasicSR's `calculate_niqe`) on the restored images alone.
 ///
 /// Files pair by **stem** (file name without extension): `restored/0801.png` pairs with `reference/0801.png` or
 /// `reference/0801.jpg`, so outputs saved in another format still pair. Only `.png`, `.jpg`/`.jpeg` and `.webp`
 /// files take part (extensions in any case); hidden files and subfolders are ignored, other files are listed in
 /// ``Report/skipped``. Two files with the same stem in one folder are an error (the pairing would be a guess).
 /// A gray file paired with an RGB one is compared as R = G = B, so scores do not depend on how a gray photo was
-/// stored; alpha is ignored.
+/// stored; alpha is ignored. Without a reference folder every restored image is scored (no-reference metrics only).
 public struct Evaluator: Sendable {
     /// Options of an evaluation.
     public struct Options: Sendable, Equatable {
-        /// Crop and Y-channel choice, applied to both metrics.
+        /// The metrics to compute, in the order of the report's columns.
+        public var metrics: [MetricName]
+        /// Crop and Y-channel choice of the full-reference metrics; NIQE uses the crop (it always reads Y).
         public var region: ComparisonRegion
         /// Score the pairs that exist and list the unpaired files, instead of failing on them.
         public var allowUnpaired: Bool
         /// Decoding limits for both folders.
         public var decode: DecodeOptions
+        /// NIQE's pristine model; needed when ``metrics`` holds ``MetricName/niqe``.
+        public var niqeParameters: NIQEParameters?
 
-        /// Options with BasicSR's defaults (all channels, no crop), unpaired files fatal.
-        public init(region: ComparisonRegion = ComparisonRegion(), allowUnpaired: Bool = false, decode: DecodeOptions = .default) {
+        /// Options with BasicSR's defaults (PSNR and SSIM on all channels, no crop), unpaired files fatal.
+        public init(metrics: [MetricName] = [.psnr, .ssim], region: ComparisonRegion = ComparisonRegion(),
+                    allowUnpaired: Bool = false, decode: DecodeOptions = .default, niqeParameters: NIQEParameters? = nil) {
+            self.metrics = metrics
             self.region = region
             self.allowUnpaired = allowUnpaired
             self.decode = decode
+            self.niqeParameters = niqeParameters
         }
     }
 
-    /// The scores of one pair.
+    /// The scores of one image (or pair).
     public struct Score: Sendable, Equatable {
-        /// The shared stem of the two files.
+        /// The stem of the file(s).
         public let name: String
         /// Path of the restored image.
         public let restoredPath: String
-        /// Path of the reference image.
-        public let referencePath: String
-        /// PSNR in decibels; `+infinity` for identical images.
-        public let psnr: Double
-        /// SSIM, at most 1.
-        public let ssim: Double
+        /// Path of the reference image; nil when the evaluation has no reference folder.
+        public let referencePath: String?
+        /// The value of every metric of the evaluation (PSNR in dB, `+infinity` for identical images).
+        public let values: [MetricName: Double]
+
+        /// PSNR in decibels (NaN when not computed).
+        public var psnr: Double { values[.psnr] ?? .nan }
+        /// SSIM, at most 1 (NaN when not computed).
+        public var ssim: Double { values[.ssim] ?? .nan }
     }
 
     /// The result of an evaluation.
     public struct Report: Sendable, Equatable {
-        /// One score per pair, sorted by name.
+        /// One score per image or pair, sorted by name.
         public let scores: [Score]
         /// Restored files with no reference (empty unless ``Options/allowUnpaired``).
         public let unpairedRestored: [String]
@@ -54,10 +65,17 @@ public struct Evaluator: Sendable {
         /// The options the scores were computed with.
         public let options: Options
 
-        /// Mean PSNR over the pairs, in dB (`+infinity` if any pair is identical, as BasicSR's average would be).
-        public var meanPSNR: Double { scores.map(\.psnr).reduce(0, +) / Double(max(scores.count, 1)) }
+        /// The mean of `metric` over the images (`+infinity` for PSNR if any pair is identical, as BasicSR's
+        /// average would be; NaN when the metric was not computed).
+        public func mean(_ metric: MetricName) -> Double {
+            guard options.metrics.contains(metric), !scores.isEmpty else { return .nan }
+            return scores.map { $0.values[metric] ?? .nan }.reduce(0, +) / Double(scores.count)
+        }
+
+        /// Mean PSNR over the pairs, in dB.
+        public var meanPSNR: Double { mean(.psnr) }
         /// Mean SSIM over the pairs.
-        public var meanSSIM: Double { scores.map(\.ssim).reduce(0, +) / Double(max(scores.count, 1)) }
+        public var meanSSIM: Double { mean(.ssim) }
     }
 
     /// How the evaluation is done.
@@ -66,12 +84,28 @@ public struct Evaluator: Sendable {
     /// An evaluator with `options`.
     public init(options: Options = Options()) { self.options = options }
 
-    /// Pairs the two folders and scores every pair, calling `progress(done, total)` after each.
-    /// - Throws: ``EvaluationError`` for missing or empty folders, unpaired or ambiguous files, size mismatches and
-    ///   images that cannot be decoded (naming the files).
-    public func evaluate(restoredDirectory: String, referenceDirectory: String,
+    /// Scores every restored image (paired with its reference when `referenceDirectory` is given), calling
+    /// `progress(done, total)` after each.
+    /// - Throws: ``EvaluationError`` for missing or empty folders, a full-reference metric without references,
+    ///   unpaired or ambiguous files, size mismatches and images that cannot be decoded or scored (naming the files).
+    public func evaluate(restoredDirectory: String, referenceDirectory: String?,
                          progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
+        let metrics = try Self.checked(options)
         let restored = try Self.imageFiles(in: restoredDirectory)
+        guard let referenceDirectory else {
+            guard metrics.allSatisfy({ !$0.needsReference }) else {
+                throw EvaluationError.referenceRequired(metrics.filter(\.needsReference).map(\.rawValue))
+            }
+            let names = restored.byStem.keys.sorted()
+            var scores: [Score] = []
+            for (i, name) in names.enumerated() {
+                guard let path = restored.byStem[name] else { continue }
+                scores.append(Score(name: name, restoredPath: path, referencePath: nil,
+                                    values: try score(metrics, restored: load(path), reference: nil, paths: (path, nil))))
+                progress(i + 1, names.count)
+            }
+            return Report(scores: scores, unpairedRestored: [], unpairedReference: [], skipped: restored.skipped, options: options)
+        }
         let reference = try Self.imageFiles(in: referenceDirectory)
         let names = Set(restored.byStem.keys).intersection(reference.byStem.keys).sorted()
         let onlyRestored = restored.byStem.keys.filter { reference.byStem[$0] == nil }.sorted().compactMap { restored.byStem[$0] }
@@ -82,22 +116,47 @@ public struct Evaluator: Sendable {
         guard !names.isEmpty else {
             throw EvaluationError.noPairs(restoredDirectory: restoredDirectory, referenceDirectory: referenceDirectory)
         }
-        let psnr = PSNR(region: options.region), ssim = SSIM(region: options.region)
         var scores: [Score] = []
         for (i, name) in names.enumerated() {
             guard let restoredPath = restored.byStem[name], let referencePath = reference.byStem[name] else { continue }
             let (a, b) = try Self.sameColourLayout(load(restoredPath), load(referencePath))
-            do {
-                scores.append(Score(name: name, restoredPath: restoredPath, referencePath: referencePath,
-                                    psnr: try psnr.evaluate(restored: a, reference: b),
-                                    ssim: try ssim.evaluate(restored: a, reference: b)))
-            } catch let error as MetricsError {
-                throw EvaluationError.pairFailed(restoredPath: restoredPath, referencePath: referencePath, reason: error.description)
-            }
+            scores.append(Score(name: name, restoredPath: restoredPath, referencePath: referencePath,
+                                values: try score(metrics, restored: a, reference: b, paths: (restoredPath, referencePath))))
             progress(i + 1, names.count)
         }
         return Report(scores: scores, unpairedRestored: onlyRestored, unpairedReference: onlyReference,
                       skipped: restored.skipped + reference.skipped, options: options)
+    }
+
+    /// The options' metrics, once each, after checking that what they need is there.
+    static func checked(_ options: Options) throws -> [MetricName] {
+        var metrics: [MetricName] = []
+        for metric in options.metrics where !metrics.contains(metric) { metrics.append(metric) }
+        guard !metrics.isEmpty else { throw EvaluationError.noMetrics }
+        if metrics.contains(.niqe), options.niqeParameters == nil { throw EvaluationError.missingMetricData("NIQE's pristine model (niqe_pris_params)") }
+        return metrics
+    }
+
+    /// Every metric of one image or pair.
+    private func score(_ metrics: [MetricName], restored: Image, reference: Image?,
+                       paths: (restored: String, reference: String?)) throws -> [MetricName: Double] {
+        var values: [MetricName: Double] = [:]
+        do {
+            for metric in metrics {
+                switch metric {
+                case .psnr, .ssim:
+                    guard let reference else { throw EvaluationError.referenceRequired([metric.rawValue]) }
+                    let fullReference: any FullReferenceMetric = metric == .psnr ? PSNR(region: options.region) : SSIM(region: options.region)
+                    values[metric] = try fullReference.evaluate(restored: restored, reference: reference)
+                case .niqe:
+                    guard let parameters = options.niqeParameters else { throw EvaluationError.missingMetricData("NIQE's pristine model") }
+                    values[metric] = try NIQE(parameters: parameters, cropBorder: options.region.cropBorder).evaluate(restored)
+                }
+            }
+        } catch let error as MetricsError {
+            throw EvaluationError.pairFailed(restoredPath: paths.restored, referencePath: paths.reference, reason: error.description)
+        }
+        return values
     }
 
     /// A gray image paired with an RGB one is repeated to R = G = B (alpha dropped), as BasicSR's test pipeline
@@ -161,8 +220,14 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable, Sendable
     case noPairs(restoredDirectory: String, referenceDirectory: String)
     /// A file could not be read or decoded (the error names the file).
     case unreadableImage(ImagingError)
-    /// A pair could not be scored (size or channel mismatch, crop too large).
-    case pairFailed(restoredPath: String, referencePath: String, reason: String)
+    /// An image or pair could not be scored (size or channel mismatch, crop too large, image too small).
+    case pairFailed(restoredPath: String, referencePath: String?, reason: String)
+    /// Full-reference metrics were asked for without a reference folder.
+    case referenceRequired([String])
+    /// No metric was asked for.
+    case noMetrics
+    /// A metric's data file is not available (the text names it).
+    case missingMetricData(String)
 
     public var description: String {
         switch self {
@@ -182,8 +247,16 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable, Sendable
             return "no file name (without extension) appears in both \(a) and \(b)"
         case let .unreadableImage(error):
             return error.description
-        case let .pairFailed(restoredPath, referencePath, reason):
+        case let .pairFailed(restoredPath, referencePath?, reason):
             return "\(restoredPath) vs \(referencePath): \(reason)"
+        case let .pairFailed(restoredPath, nil, reason):
+            return "\(restoredPath): \(reason)"
+        case let .referenceRequired(metrics):
+            return "\(metrics.joined(separator: ", ")) compare against references: give --reference (a folder of ground-truth images)"
+        case .noMetrics:
+            return "no metric to compute"
+        case let .missingMetricData(what):
+            return "\(what) is not available (it ships in models/metrics/ with WildIR)"
         }
     }
 }

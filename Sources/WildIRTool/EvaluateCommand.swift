@@ -2,36 +2,48 @@ import ArgumentParser
 import Foundation
 import WildIR
 
-/// `wildir evaluate`: PSNR and SSIM of a folder of restored images against a folder of references.
+/// `wildir evaluate`: scores folders of restored images with the field's metrics, per image or as a paper's table.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Score restored images against references with PSNR and SSIM (BasicSR conventions).",
+        abstract: "Score restored images with PSNR, SSIM (against references) and NIQE (BasicSR conventions).",
         discussion: """
             Files pair by name without extension (restored/x.png with reference/x.jpg); .png, .jpg, .jpeg and \
             .webp files take part, other files are listed on stderr as skipped. Unpaired files are an error \
-            unless --allow-unpaired is given.
+            unless --allow-unpaired is given. No-reference metrics (niqe) need no --reference; without it every \
+            restored image is scored.
+
+            Several --restored folders (each optionally named by a --label, in the same order) give one table \
+            comparing them, laid out as the papers' tables: a row per folder, the mean of each metric, ↑ or ↓ per \
+            column, and in Markdown the best value of each column in bold.
 
             Alpha is ignored. A gray file paired with an RGB one is compared as R = G = B; with --y-channel \
-            gray images are converted like RGB ones (Y = 16 + 219/255 · gray), as BasicSR's test pipeline does.
+            gray images are converted like RGB ones (Y = 16 + 219/255 · gray), as BasicSR's test pipeline does. \
+            NIQE always reads Y (BasicSR's calculate_niqe) and uses --crop-border.
 
-            PSNR of identical images is infinite: "inf" in the table and CSV, null in JSON, and so is a mean \
+            PSNR of identical images is infinite: "inf" in the tables and CSV, null in JSON, and so is a mean \
             that includes it. Exit status: 0 on success, 1 when an image cannot be read, paired or scored, \
             64 for invalid options.
 
             Examples:
               wildir evaluate --restored out/ --reference gt/ --y-channel --crop-border 4
-              wildir evaluate --restored out/ --reference gt/ --format csv > scores.csv
+              wildir evaluate --restored out/ --reference gt/ --metrics psnr,ssim,niqe --format csv > scores.csv
+              wildir evaluate --restored lq/ --label LQ --restored out/ --label WildIR --reference gt/ --format markdown
+              wildir evaluate --restored out/ --metrics niqe
             """
     )
 
-    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+    @Option(help: "Folder of restored images; repeat to compare several folders in one table.")
+    var restored: [String]
 
-    @Option(help: "Folder of restored images.")
-    var restored: String
+    @Option(help: "Name of the matching --restored folder in tables (default: the folder's name).")
+    var label: [String] = []
 
-    @Option(help: "Folder of reference (ground-truth) images.")
-    var reference: String
+    @Option(help: "Folder of reference (ground-truth) images; needed by psnr and ssim.")
+    var reference: String?
+
+    @Option(help: "Comma-separated metrics: psnr, ssim, niqe.")
+    var metrics = "psnr,ssim"
 
     @Flag(name: .customLong("y-channel"), help: "Compare the BT.601 Y channel only (MATLAB rgb2ycbcr).")
     var yChannel = false
@@ -39,8 +51,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("crop-border"), help: "Pixels to remove from every side before scoring.")
     var cropBorder = 0
 
-    @Option(help: "Output format: table, csv or json.")
-    var format: OutputFormat = .table
+    @Option(help: "Output format: text, markdown, csv or json (table is text).")
+    var format: ReportFormat = .text
 
     @Flag(name: .customLong("allow-unpaired"), help: "Score the pairs that exist and list unpaired files.")
     var allowUnpaired = false
@@ -49,7 +61,15 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         guard cropBorder >= 0 else { throw ValidationError("--crop-border must be zero or positive, got \(cropBorder)") }
-        for (option, path) in [("--restored", restored), ("--reference", reference)] {
+        guard !restored.isEmpty else { throw ValidationError("give at least one --restored folder") }
+        guard label.isEmpty || label.count == restored.count else {
+            throw ValidationError("give one --label per --restored folder (\(restored.count)), or none; got \(label.count)")
+        }
+        let names = try parsedMetrics()
+        if reference == nil, let needing = names.first(where: \.needsReference) {
+            throw ValidationError("\(needing.rawValue) compares against references: give --reference, or use --metrics niqe")
+        }
+        for (option, path) in restored.map({ ("--restored", $0) }) + (reference.map { [("--reference", $0)] } ?? []) {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw ValidationError("\(option) \(path): no such folder")
@@ -58,80 +78,45 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 
+    func parsedMetrics() throws -> [MetricName] {
+        do { return try MetricName.list(metrics) } catch { throw ValidationError("--metrics: \(error)") }
+    }
+
     func run() throws {
+        let names = try parsedMetrics()
+        var niqeParameters: NIQEParameters?
+        if names.contains(.niqe) {
+            do {
+                niqeParameters = try NIQEParameters(contentsOf: ModelLocator().bundledFile(NIQEParameters.bundledPath))
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
         let evaluator = Evaluator(options: Evaluator.Options(
-            region: ComparisonRegion(cropBorder: cropBorder, onY: yChannel),
-            allowUnpaired: allowUnpaired, decode: decoding.options))
-        let report: Evaluator.Report
-        do {
-            report = try evaluator.evaluate(restoredDirectory: restored, referenceDirectory: reference)
-        } catch let error as EvaluationError {
-            printError("error: \(error)")
-            throw ExitCode(1)
+            metrics: names, region: ComparisonRegion(cropBorder: cropBorder, onY: yChannel),
+            allowUnpaired: allowUnpaired, decode: decoding.options, niqeParameters: niqeParameters))
+        var reports: [LabelledReport] = []
+        for (i, folder) in restored.enumerated() {
+            let name = label.isEmpty ? URL(fileURLWithPath: folder).lastPathComponent : label[i]
+            var bar: ProgressBar?
+            do {
+                let report = try evaluator.evaluate(restoredDirectory: folder, referenceDirectory: reference) { done, total in
+                    // Long sets only: a handful of images is scored before a bar would be read.
+                    guard total >= 8 else { return }
+                    if bar == nil { bar = ProgressBar(total: total, unit: "images") }
+                    bar?.update(done)
+                }
+                reports.append(LabelledReport(label: name, folder: folder, report: report))
+            } catch let error as EvaluationError {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
         }
-        switch format {
-        case .table: print(ReportFormatter.table(report))
-        case .csv: print(ReportFormatter.csv(report), terminator: "")
-        case .json: print(ReportFormatter.json(report))
+        print(ReportFormatter.render(reports, format: format), terminator: format == .csv ? "" : "\n")
+        for report in reports.map(\.report) {
+            for path in report.unpairedRestored + report.unpairedReference { printError("unpaired (not scored): \(path)") }
+            for path in report.skipped { printError("skipped (not a .png, .jpg, .jpeg or .webp file): \(path)") }
         }
-        for path in report.unpairedRestored + report.unpairedReference { printError("unpaired (not scored): \(path)") }
-        for path in report.skipped { printError("skipped (not a .png, .jpg, .jpeg or .webp file): \(path)") }
-    }
-}
-
-/// Text renderings of an evaluation report.
-enum ReportFormatter {
-    static func number(_ value: Double, digits: Int) -> String {
-        value.isInfinite ? "inf" : String(format: "%.\(digits)f", value)
-    }
-
-    static func table(_ report: Evaluator.Report) -> String {
-        let region = report.options.region
-        let space = region.onY ? "Y" : "RGB"
-        let width = max(5, report.scores.map(\.name.count).max() ?? 0)
-        func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
-        func left(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
-        var lines = ["\(pad("image", width))  \(left("PSNR (dB)", 10))  \(left("SSIM", 7))"]
-        lines.append(String(repeating: "-", count: width + 21))
-        for s in report.scores {
-            lines.append("\(pad(s.name, width))  \(left(number(s.psnr, digits: 4), 10))  \(left(number(s.ssim, digits: 4), 7))")
-        }
-        lines.append(String(repeating: "-", count: width + 21))
-        lines.append("\(pad("mean", width))  \(left(number(report.meanPSNR, digits: 4), 10))  \(left(number(report.meanSSIM, digits: 4), 7))")
-        lines.append("\(report.scores.count) image(s), on \(space), crop border \(region.cropBorder)")
-        return lines.joined(separator: "\n")
-    }
-
-    /// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    static func csv(_ report: Evaluator.Report) -> String {
-        var out = "image,psnr,ssim\n"
-        for s in report.scores { out += "\(csvField(s.name)),\(number(s.psnr, digits: 6)),\(number(s.ssim, digits: 6))\n" }
-        out += "mean,\(number(report.meanPSNR, digits: 6)),\(number(report.meanSSIM, digits: 6))\n"
-        return out
-    }
-
-    static func json(_ report: Evaluator.Report) -> String {
-        func value(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
-        let object: [String: Any] = [
-            "y_channel": report.options.region.onY,
-            "crop_border": report.options.region.cropBorder,
-            "images": report.scores.map {
-                ["name": $0.name, "restored": $0.restoredPath, "reference": $0.referencePath,
-                 "psnr": value($0.psnr), "ssim": value($0.ssim)] as [String: Any]
-            },
-            "mean": ["psnr": value(report.meanPSNR), "ssim": value(report.meanSSIM)],
-            "unpaired_restored": report.unpairedRestored,
-            "unpaired_reference": report.unpairedReference,
-            "skipped": report.skipped,
-        ]
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) else {
-            return "{}"
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }

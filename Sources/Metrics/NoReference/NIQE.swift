@@ -7,7 +7,9 @@ import Imaging
 /// MATLAB `rgb2ycbcr`) rounded to integers, cropped to whole 96×96 blocks, locally normalised (MSCN, eq. 1) at two
 /// scales (the second from MATLAB's antialiased bicubic `imresize` by ½), 18 AGGD features per block and scale
 /// (eqs. 7–8), a multivariate Gaussian fitted to the blocks, and its distance to the pristine model (eq. 10).
-public struct NIQE: Sendable {
+public struct NIQE: NoReferenceMetric {
+    public let name = "NIQE"
+    public let higherIsBetter = false
     /// 18 features at each of two scales.
     static let featureCount = 36
     /// The block side at the first scale.

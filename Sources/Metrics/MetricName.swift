@@ -1,0 +1,54 @@
+import Foundation
+
+/// The metrics of `wildir evaluate --metrics`, by the names the papers' tables use.
+///
+/// Full-reference metrics score a restored image against its ground truth; no-reference ones score the restored
+/// image alone (so an evaluation that asks only for them needs no reference folder).
+public enum MetricName: String, CaseIterable, Sendable, Codable, Hashable {
+    /// Peak signal-to-noise ratio in dB (BasicSR `calculate_psnr`).
+    case psnr
+    /// Structural similarity (BasicSR `calculate_ssim`, the MATLAB release's Gaussian window).
+    case ssim
+    /// Natural Image Quality Evaluator (BasicSR `calculate_niqe`), no-reference.
+    case niqe
+
+    /// Names of the field's metrics that this version does not compute yet (refused with a clear message).
+    public static let planned = ["lpips", "dists", "fid", "kid", "clip-i", "clipiqa"]
+
+    /// `true` when the metric compares against a reference image.
+    public var needsReference: Bool {
+        switch self {
+        case .psnr, .ssim: return true
+        case .niqe: return false
+        }
+    }
+
+    /// `true` when larger values mean better restorations (↑ in tables), `false` for ↓.
+    public var higherIsBetter: Bool {
+        switch self {
+        case .psnr, .ssim: return true
+        case .niqe: return false
+        }
+    }
+
+    /// The column title of tables ("PSNR", "SSIM", "NIQE").
+    public var title: String { rawValue.uppercased() }
+
+    /// The unit of the values, if any.
+    public var unit: String? { self == .psnr ? "dB" : nil }
+
+    /// The metrics of a comma-separated list (`"psnr,ssim,niqe"`, any case, spaces ignored), in order, each once.
+    /// - Throws: ``MetricsError/unknownMetric(_:known:)`` naming the known and the planned metrics.
+    public static func list(_ text: String) throws -> [MetricName] {
+        var metrics: [MetricName] = []
+        for item in text.split(separator: ",") {
+            let name = item.trimmingCharacters(in: .whitespaces).lowercased()
+            guard let metric = MetricName(rawValue: name) else {
+                throw MetricsError.unknownMetric(name, known: allCases.map(\.rawValue), planned: planned)
+            }
+            if !metrics.contains(metric) { metrics.append(metric) }
+        }
+        guard !metrics.isEmpty else { throw MetricsError.unknownMetric(text, known: allCases.map(\.rawValue), planned: planned) }
+        return metrics
+    }
+}

@@ -1,0 +1,180 @@
+import ArgumentParser
+import Foundation
+import WildIR
+
+/// The output formats of `wildir evaluate`.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown, csv, json
+
+    init?(argument: String) {
+        // `table` was the text format's first name; it stays accepted.
+        self.init(rawValue: argument == "table" ? "text" : argument)
+    }
+}
+
+/// One evaluated folder and its name in tables.
+struct LabelledReport {
+    let label: String
+    let folder: String
+    let report: Evaluator.Report
+}
+
+/// Renderings of evaluation reports: one folder per image (with the mean), several folders as a paper's table of
+/// means (a row per folder, ↑/↓ per column, the best value in bold in Markdown).
+enum ReportFormatter {
+    static func render(_ reports: [LabelledReport], format: ReportFormat) -> String {
+        guard let first = reports.first else { return "" }
+        switch (format, reports.count) {
+        case (.text, 1): return perImageText(first.report)
+        case (.text, _): return comparisonText(reports)
+        case (.markdown, 1): return perImageMarkdown(first.report)
+        case (.markdown, _): return comparisonMarkdown(reports)
+        case (.csv, _): return csv(reports)
+        case (.json, 1): return serialised(jsonObject(first))
+        case (.json, _): return serialised(reports.map(jsonObject))
+        }
+    }
+
+    static func number(_ value: Double, digits: Int) -> String {
+        if value.isNaN { return "nan" }
+        return value.isInfinite ? (value > 0 ? "inf" : "-inf") : String(format: "%.\(digits)f", value)
+    }
+
+    /// Four decimals, as BasicSR's logs.
+    static func cell(_ value: Double) -> String { number(value, digits: 4) }
+
+    /// A column title with its direction: "PSNR (dB) ↑", "NIQE ↓".
+    static func title(_ metric: MetricName) -> String {
+        metric.title + (metric.unit.map { " (\($0))" } ?? "") + (metric.higherIsBetter ? " ↑" : " ↓")
+    }
+
+    /// The conventions a table was computed with, for its footer.
+    static func conventions(_ options: Evaluator.Options) -> String {
+        let region = options.region
+        var text = "on \(region.onY ? "Y" : "RGB"), crop border \(region.cropBorder)"
+        if region.onY { text += " (Y: BT.601 studio swing, as BasicSR)" }
+        if options.metrics.contains(.niqe) { text += "; NIQE on Y as BasicSR's calculate_niqe" }
+        return text
+    }
+
+    static func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+    static func left(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
+
+    /// Aligned text columns: the first left-aligned, the others right-aligned, a rule under the header and above
+    /// the last `footerRows` rows.
+    static func aligned(_ header: [String], _ rows: [[String]], footerRows: Int) -> [String] {
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { c, text in c == 0 ? pad(text, widths[0]) : left(text, widths[c]) }.joined(separator: "  ")
+        }
+        let rule = String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))
+        var lines = [line(header), rule] + rows.dropLast(footerRows).map(line)
+        if footerRows > 0 { lines += [rule] + rows.suffix(footerRows).map(line) }
+        return lines
+    }
+
+    static func perImageText(_ report: Evaluator.Report) -> String {
+        let metrics = report.options.metrics
+        let rows = report.scores.map { score in [score.name] + metrics.map { cell(score.values[$0] ?? .nan) } }
+            + [["mean"] + metrics.map { cell(report.mean($0)) }]
+        var lines = aligned(["image"] + metrics.map(title), rows, footerRows: 1)
+        lines.append("\(report.scores.count) image(s), \(conventions(report.options))")
+        return lines.joined(separator: "\n")
+    }
+
+    static func comparisonText(_ reports: [LabelledReport]) -> String {
+        let metrics = reports[0].report.options.metrics
+        let rows = reports.map { [$0.label] + metrics.map(cellOfMean($0.report)) + [String($0.report.scores.count)] }
+        var lines = aligned(["method"] + metrics.map(title) + ["images"], rows, footerRows: 0)
+        lines.append("means over each folder's images, \(conventions(reports[0].report.options))")
+        return lines.joined(separator: "\n")
+    }
+
+    static func cellOfMean(_ report: Evaluator.Report) -> (MetricName) -> String { { cell(report.mean($0)) } }
+
+    /// A Markdown table cell: `|` escaped.
+    static func markdownCell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
+
+    static func markdownTable(_ header: [String], _ rows: [[String]]) -> [String] {
+        ["| " + header.map(markdownCell).joined(separator: " | ") + " |",
+         "|" + header.indices.map { $0 == 0 ? "---|" : "---:|" }.joined()]
+            + rows.map { "| " + $0.joined(separator: " | ") + " |" }
+    }
+
+    static func perImageMarkdown(_ report: Evaluator.Report) -> String {
+        let metrics = report.options.metrics
+        let rows = report.scores.map { score in [markdownCell(score.name)] + metrics.map { cell(score.values[$0] ?? .nan) } }
+            + [["**mean**"] + metrics.map { "**\(cell(report.mean($0)))**" }]
+        return (markdownTable(["image"] + metrics.map(title), rows)
+            + ["", "\(report.scores.count) image(s), \(conventions(report.options))."]).joined(separator: "\n")
+    }
+
+    static func comparisonMarkdown(_ reports: [LabelledReport]) -> String {
+        let metrics = reports[0].report.options.metrics
+        // The best mean of each column (ties all bold); NaN never wins.
+        let best: [MetricName: Double] = Dictionary(uniqueKeysWithValues: metrics.compactMap { metric in
+            let values = reports.map { $0.report.mean(metric) }.filter { !$0.isNaN }
+            guard let top = metric.higherIsBetter ? values.max() : values.min() else { return nil }
+            return (metric, top)
+        })
+        let rows = reports.map { labelled in
+            [markdownCell(labelled.label)] + metrics.map { metric in
+                let value = labelled.report.mean(metric)
+                return value == best[metric] && reports.count > 1 ? "**\(cell(value))**" : cell(value)
+            } + [String(labelled.report.scores.count)]
+        }
+        return (markdownTable(["method"] + metrics.map(title) + ["images"], rows)
+            + ["", "Means over each folder's images, \(conventions(reports[0].report.options)); best in bold."]).joined(separator: "\n")
+    }
+
+    /// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// One row per image and a `mean` row; with several folders, a leading `label` column.
+    static func csv(_ reports: [LabelledReport]) -> String {
+        let metrics = reports[0].report.options.metrics
+        let labelled = reports.count > 1
+        var out = (labelled ? "label," : "") + "image," + metrics.map(\.rawValue).joined(separator: ",") + "\n"
+        for entry in reports {
+            let prefix = labelled ? csvField(entry.label) + "," : ""
+            for score in entry.report.scores {
+                out += prefix + csvField(score.name) + "," + metrics.map { number(score.values[$0] ?? .nan, digits: 6) }.joined(separator: ",") + "\n"
+            }
+            out += prefix + "mean," + metrics.map { number(entry.report.mean($0), digits: 6) }.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    /// The JSON form of one folder's report; non-finite values are null.
+    static func jsonObject(_ entry: LabelledReport) -> [String: Any] {
+        let report = entry.report
+        func value(_ v: Double?) -> Any { v.map { $0.isFinite ? $0 as Any : NSNull() } ?? NSNull() }
+        let metrics = report.options.metrics
+        return [
+            "label": entry.label,
+            "metrics": metrics.map(\.rawValue),
+            "y_channel": report.options.region.onY,
+            "crop_border": report.options.region.cropBorder,
+            "images": report.scores.map { score in
+                var object: [String: Any] = ["name": score.name, "restored": score.restoredPath, "reference": value(nil)]
+                if let reference = score.referencePath { object["reference"] = reference }
+                for metric in metrics { object[metric.rawValue] = value(score.values[metric]) }
+                return object
+            },
+            "mean": Dictionary(uniqueKeysWithValues: metrics.map { ($0.rawValue, value(report.mean($0))) }),
+            "unpaired_restored": report.unpairedRestored,
+            "unpaired_reference": report.unpairedReference,
+            "skipped": report.skipped,
+        ]
+    }
+
+    static func serialised(_ object: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) else {
+            return "{}"
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
