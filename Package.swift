@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "AVX2Kernels"),
         .target(name: "Degradation", dependencies: ["Imaging", "Parallelism", "AVX2Kernels", "Configuration"]),
         // Weight files: safetensors and the restricted (never executing) PyTorch checkpoint reader.
-        .target(name: "Checkpoints"),
+        .target(name: "Checkpoints", dependencies: ["CZlib"]),
         // Tensors, autograd, layers and optimisers; heavy kernels from oneDNN and OpenBLAS. Knows nothing of images.
         .target(name: "WildTensor", dependencies: ["CDNNL", "CBLAS", "CGOMP", "Checkpoints", "Parallelism"]),
         // Images as NCHW tensors and back.
@@ -75,7 +75,7 @@ let package = Package(
                                                     "Configuration", "DACLIP"]),
         // Training IR-SDE networks: options, on-the-fly degraded data, the loop, checkpoints and resume.
         .target(name: "Training", dependencies: ["Restoration", "Parallelism", "WildTensor", "ImageTensors", "SDE", "Models", "Degradation",
-                                                 "Imaging", "Metrics", "Checkpoints", "Configuration"]),
+                                                 "Imaging", "Metrics", "Checkpoints", "Configuration", "DACLIP"]),
         // Training the robust DA-CLIP (DACLIP-IR §3.3, §4): options, on-the-fly wild LQ crops and degradation texts, the
         // contrastive + fidelity loss, zero-shot validation, the loop, checkpoints and resume.
         .target(name: "DACLIPTraining", dependencies: ["DACLIP", "CLIPTokenizer", "Degradation", "Imaging", "WildTensor",

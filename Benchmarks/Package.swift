@@ -30,6 +30,11 @@ let package = Package(
             path: "Sources/restoration-eval"
         ),
         .executableTarget(
+            name: "daclip-bench",
+            dependencies: ["BenchSupport", .product(name: "DACLIP", package: "WildIR"), .product(name: "WildTensor", package: "WildIR")],
+            path: "Sources/daclip-bench"
+        ),
+        .executableTarget(
             name: "tensor-bench",
             dependencies: ["BenchSupport", .product(name: "WildTensor", package: "WildIR")],
             path: "Sources/tensor-bench"

@@ -8,12 +8,16 @@ Samples/ holds three of the same photographs at up to 512 px for the README's de
 Run: Tools/.venv/bin/python Tools/make_test_images.py
 """
 import os
+import sys
+
 import cv2
 import numpy as np
 import skimage.data as data
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures"))
+from _provenance import FixtureFolder  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "Tests", "Fixtures", "images")
 SAMPLES = os.path.join(ROOT, "Samples")
 SAMPLE_NAMES = ["astronaut", "coffee", "chelsea"]
 SAMPLE_MAX_SIDE = 512
@@ -40,14 +44,16 @@ def shrink(img: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
 
 
 def main() -> None:
-    os.makedirs(OUT, exist_ok=True)
+    out = FixtureFolder("images", __file__, packages=["scikit-image", "opencv-python-headless", "numpy"])
+    out.clear()
     for name, load in PHOTOS.items():
         img = shrink(np.ascontiguousarray(load()))
         if img.ndim == 3:
             img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
-        path = os.path.join(OUT, f"{name}.png")
+        path = out.path(f"{name}.png")
         cv2.imwrite(path, img, [cv2.IMWRITE_PNG_COMPRESSION, 9])
         print(f"{path}: {img.shape}")
+    out.commit()
     os.makedirs(SAMPLES, exist_ok=True)
     for name in SAMPLE_NAMES:
         img = cv2.cvtColor(shrink(np.ascontiguousarray(PHOTOS[name]()), SAMPLE_MAX_SIDE), cv2.COLOR_RGB2BGR)

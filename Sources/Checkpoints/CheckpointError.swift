@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why a weight file could not be read or written.
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
@@ -27,8 +30,27 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 
     /// The file at `url`, memory-mapped; an `io` error naming it when it cannot be read.
     static func mappedContents(of url: URL) throws -> Data {
-        do { return try Data(contentsOf: url, options: .alwaysMapped) } catch {
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
             throw CheckpointError.io(file: url.path, detail: "cannot read: \(error.localizedDescription)")
         }
+        prefault(data)
+        return data
+    }
+
+    /// Maps every page of a mapped file in one call (Linux `MADV_POPULATE_READ`) instead of one fault per 4 KB page
+    /// as the checksums and the weights are read: a 3 GB checkpoint is every byte read. A refusal (an older kernel,
+    /// a copy instead of a mapping) only costs speed.
+    private static func prefault(_ data: Data) {
+        #if os(Linux)
+        data.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress, raw.count >= 1 << 20 else { return }
+            let page = Int(getpagesize())
+            let start = Int(bitPattern: base) & ~(page - 1)
+            if let pointer = UnsafeMutableRawPointer(bitPattern: start) {
+                _ = madvise(pointer, raw.count + Int(bitPattern: base) - start, 22)  // MADV_POPULATE_READ
+            }
+        }
+        #endif
     }
 }

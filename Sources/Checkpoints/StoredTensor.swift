@@ -61,12 +61,24 @@ public struct StoredTensor: Sendable, Equatable {
         return out
     }
 
-    /// Whether every value is finite (no NaN or ±infinity); integer tensors always are.
+    /// Writes the values, converted to Float32 as ``floatValues()`` does, into `destination` (`count` elements),
+    /// without an intermediate array: how weights are loaded into a model's own buffers.
+    public func copyFloatValues(into destination: UnsafeMutableBufferPointer<Float>) {
+        precondition(destination.count == count, "StoredTensor: \(count) values into a buffer of \(destination.count)")
+        bytes.withUnsafeBytes { raw in ElementConversion.toFloat(raw, elementType, into: destination) }
+    }
+
+    /// Whether every value is finite (no NaN or ±infinity); integer tensors always are. Reads the stored values in
+    /// place (a checkpoint of gigabytes is checked without a copy).
     public var isFinite: Bool {
-        switch elementType {
-        case .float64: return doubleValues().allSatisfy(\.isFinite)
-        case .float32, .float16, .bfloat16: return floatValues().allSatisfy(\.isFinite)
-        case .int64, .int32, .int16, .int8, .uint8, .bool: return true
+        bytes.withUnsafeBytes { raw in
+            switch elementType {
+            case .float64: return ElementConversion.float64AreFinite(raw)
+            case .float32: return ElementConversion.float32AreFinite(raw)
+            case .float16: return ElementConversion.halfAreFinite(raw, mask: 0x7C00)
+            case .bfloat16: return ElementConversion.halfAreFinite(raw, mask: 0x7F80)
+            case .int64, .int32, .int16, .int8, .uint8, .bool: return true
+            }
         }
     }
 
@@ -86,7 +98,10 @@ enum ElementConversion {
         let n = destination.count
         switch type {
         case .float32:
-            for i in 0..<n { destination[i] = raw.loadUnaligned(fromByteOffset: 4 * i, as: Float.self) }
+            // Little-endian Float32 is the engine's own layout: a copy.
+            if let target = destination.baseAddress, let source = raw.baseAddress, n > 0 {
+                UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: 4 * n)
+            }
         case .float64:
             for i in 0..<n { destination[i] = Float(raw.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
         case .float16:
@@ -101,6 +116,39 @@ enum ElementConversion {
         case .int8: for i in 0..<n { destination[i] = Float(raw.load(fromByteOffset: i, as: Int8.self)) }
         case .uint8, .bool: for i in 0..<n { destination[i] = Float(raw[i]) }
         }
+    }
+
+    /// Whether every Float32 of `raw` is finite.
+    static func float32AreFinite(_ raw: UnsafeRawBufferPointer) -> Bool { allFinite(raw, as: SIMD8<Float>.self) }
+
+    /// Whether every Float64 of `raw` is finite.
+    static func float64AreFinite(_ raw: UnsafeRawBufferPointer) -> Bool { allFinite(raw, as: SIMD4<Double>.self) }
+
+    /// Whether every element of `raw`, read as `Lanes.Scalar`, is finite: `x·0` is 0 for finite x and NaN for ±∞ and
+    /// NaN, so the lanes of `Σ x·0` stay 0 exactly when all are (a branch-free loop at memory speed: checkpoints
+    /// are gigabytes).
+    private static func allFinite<Lanes: SIMD>(_ raw: UnsafeRawBufferPointer, as _: Lanes.Type) -> Bool
+    where Lanes.Scalar: BinaryFloatingPoint {
+        let size = MemoryLayout<Lanes.Scalar>.size
+        let n = raw.count / size
+        var lanes = Lanes(), i = 0
+        while i + Lanes.scalarCount <= n {
+            lanes += raw.loadUnaligned(fromByteOffset: size * i, as: Lanes.self) * 0
+            i += Lanes.scalarCount
+        }
+        var tail: Lanes.Scalar = 0
+        while i < n { tail += raw.loadUnaligned(fromByteOffset: size * i, as: Lanes.Scalar.self) * 0; i += 1 }
+        return lanes == Lanes() && tail == 0
+    }
+
+    /// Whether no 16-bit element of `raw` has all of `mask`'s exponent bits set (the pattern of ±∞ and NaN in
+    /// binary16 with mask 0x7C00, bfloat16 with 0x7F80).
+    static func halfAreFinite(_ raw: UnsafeRawBufferPointer, mask: UInt16) -> Bool {
+        var finite = true
+        for i in 0..<(raw.count / 2) {
+            finite = finite && (UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) & mask != mask)
+        }
+        return finite
     }
 
     /// IEEE 754 binary16 → binary32, subnormals, infinities and NaN included (written out because Swift's

@@ -41,12 +41,27 @@ public final class DACLIPConditioner {
     /// - Throws: ``DACLIPError`` when the preprocessing does not fit the model.
     public func conditioning(for image: Image) throws -> ImageConditioning {
         if let cached, cached.image == image { return cached.conditioning }
-        let (content, degradation) = try model.encodeImage(try preprocessing.tensor([image]), control: true)
-        guard let degradation else { throw DACLIPError.invalidInput("the controller gave no degradation features") }
-        let conditioning = ImageConditioning(content: content, degradation: degradation)
-        encodings += 1
+        let conditioning = try conditioning(forBatch: [image])
         cached = (image, conditioning)
         return conditioning
+    }
+
+    /// The embeddings of several images at once, `[N, embed]` each (row i for `images[i]`), each image preprocessed
+    /// as ``conditioning(for:)`` does; nothing is cached. Training conditions each LQ patch this way, as the
+    /// official wild-IR `train.py` encodes the `clip_transform` of every LQ patch.
+    /// - Throws: ``DACLIPError`` when the preprocessing does not fit the model or `images` is empty.
+    public func conditioning(forBatch images: [Image]) throws -> ImageConditioning {
+        try conditioning(forPixels: try preprocessing.tensor(images))
+    }
+
+    /// The embeddings of images already preprocessed by ``preprocessing`` (`[N, 3, S, S]`), computed without
+    /// gradients (the DA-CLIP stays frozen while a restorer trains on its embeddings).
+    /// - Throws: ``DACLIPError`` for pixels of another shape.
+    public func conditioning(forPixels pixels: Tensor) throws -> ImageConditioning {
+        let (content, degradation) = try model.encodeImage(pixels, control: true)
+        guard let degradation else { throw DACLIPError.invalidInput("the controller gave no degradation features") }
+        encodings += 1
+        return ImageConditioning(content: content, degradation: degradation)
     }
 
     /// Whether `configuration` can take this model's embeddings: it must read a DA-CLIP context of the model's

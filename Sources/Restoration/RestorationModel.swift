@@ -55,7 +55,7 @@ public final class RestorationModel {
         if let bad = state.first(where: { !$0.value.isFinite }) {
             throw RestorationError.invalidModel(url.path, "tensor '\(bad.key)' holds values that are not finite (NaN or ±inf)")
         }
-        let model = ConditionalUNet(configuration)
+        let model = ConditionalUNet(configuration, generator: .placeholder)  // every parameter is loaded next
         do { try model.loadStateDict(state, strict: true) } catch {
             throw RestorationError.incompatibleCheckpoint(url.path, "\(error)")
         }
@@ -95,6 +95,8 @@ public enum RestorationError: Error, CustomStringConvertible, Equatable {
     case daclipRequired(String)
     /// The DA-CLIP model given cannot condition this network (no context, or another embedding width).
     case incompatibleDACLIP(String)
+    /// The caller's cancellation check answered yes between two sampling steps.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -106,6 +108,7 @@ public enum RestorationError: Error, CustomStringConvertible, Equatable {
             return "the network produced values that are not finite (NaN or ±inf); the model's weights are probably broken"
         case let .daclipRequired(why): return why
         case let .incompatibleDACLIP(why): return "these DA-CLIP weights cannot condition the network: \(why)"
+        case .cancelled: return "the restoration was cancelled"
         }
     }
 }

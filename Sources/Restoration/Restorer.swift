@@ -86,14 +86,20 @@ public final class Restorer {
     }
 
     /// Restores one image.
-    public func restore(_ image: Image, progress: ((RestorationProgress) -> Void)? = nil) throws -> Image {
+    ///
+    /// - Parameters:
+    ///   - progress: called after every sampling step.
+    ///   - isCancelled: asked before every sampling step; when it answers `true` the restoration stops there and
+    ///     throws ``RestorationError/cancelled`` (a server's cancel button or time limit).
+    public func restore(_ image: Image, progress: ((RestorationProgress) -> Void)? = nil,
+                        isCancelled: (() -> Bool)? = nil) throws -> Image {
         let colour = try Self.networkInput(image, channels: model.network.configuration.inChannels)
         // The whole image's embedding, once, shared by every tile.
         let conditioning = try conditioner?.conditioning(for: colour)
         let plan = TilePlan(width: image.width, height: image.height, tileSize: options.tileSize, overlap: options.overlap)
         let sampler = ReverseSampler(sde: sde, method: options.sampler ?? model.sdeOptions.samplingMode)
         let restored = try plan.blend(colour) { tile, index in
-            try restoreTile(tile, index: index, sampler: sampler, conditioning: conditioning) { step, steps in
+            try restoreTile(tile, index: index, sampler: sampler, conditioning: conditioning, isCancelled: isCancelled) { step, steps in
                 progress?(RestorationProgress(tile: index, tiles: plan.tiles.count, step: step, steps: steps))
             }
         }
@@ -104,14 +110,27 @@ public final class Restorer {
     /// Runs the sampler on one tile; its random stream depends only on the seed and the tile's index
     /// (``tileRandom(seed:tile:)``), the initial noise being its first draws.
     private func restoreTile(_ tile: Image, index: Int, sampler: ReverseSampler, conditioning: ImageConditioning?,
-                             progress: @escaping (Int, Int) -> Void) throws -> Image {
+                             isCancelled: (() -> Bool)?, progress: @escaping (Int, Int) -> Void) throws -> Image {
         var random: any GaussianNoiseSource = tileNoise?(index) ?? Self.tileRandom(seed: options.seed, tile: index)
         let mu = Tensor(image: tile)
         let state = sde.initialState(mu: mu, noise: random.normal(mu.shape))
         let network = model.network
-        let output = sampler.sample(from: state, mu: mu, noise: &random, progress: progress) { x, mu, time in
+        let predictor: NoisePredictor = { x, mu, time in
             network(x, cond: mu, time: Tensor(shape: [1], values: [time]), textContext: conditioning?.degradation,
                     imageContext: conditioning?.content)
+        }
+        guard let isCancelled else {
+            return try sampler.sample(from: state, mu: mu, noise: &random, progress: progress, predictor: predictor).image()
+        }
+        // The sampler's loop, one step at a time, so that a cancellation stops it between two steps.
+        let output = try withNoGrad {
+            var x = state
+            for (done, t) in (1...sde.steps).reversed().enumerated() {
+                if isCancelled() { throw RestorationError.cancelled }
+                x = sampler.step(x, mu: mu, t: t, noise: &random, predictor: predictor)
+                progress(done + 1, sde.steps)
+            }
+            return x
         }
         return try output.image()
     }

@@ -57,6 +57,13 @@ public final class PatchSampler: @unchecked Sendable {
 
     /// Batch `iteration`: `(lq, gt)` tensors of shape `[batch, 3, patch, patch]`.
     public func batch(iteration: Int) throws -> (lq: Tensor, gt: Tensor) {
+        let (lqs, gts) = try patches(iteration: iteration)
+        return (try Tensor.batch(lqs), try Tensor.batch(gts))
+    }
+
+    /// The patches of batch `iteration` as images (what ``batch(iteration:)`` stacks): sample `index` draws from its
+    /// own stream `(seed, "train-iteration-index")`.
+    public func patches(iteration: Int) throws -> (lq: [Image], gt: [Image]) {
         var lqs: [Image] = [], gts: [Image] = []
         for index in 0..<options.batchSize {
             var random = DegradationRandom(seed: seed, name: "train-\(iteration)-\(index)")
@@ -64,7 +71,7 @@ public final class PatchSampler: @unchecked Sendable {
             lqs.append(lq)
             gts.append(gt)
         }
-        return (try Tensor.batch(lqs), try Tensor.batch(gts))
+        return (lqs, gts)
     }
 
     /// One augmented (LQ, GT) patch pair.
@@ -115,30 +122,4 @@ public final class PatchSampler: @unchecked Sendable {
     }
 
     static func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
-}
-
-/// Prepares the next batch on a background thread while the current step trains (the second core's job).
-public final class BatchPrefetcher: @unchecked Sendable {
-    private let sampler: PatchSampler
-    private let queue = DispatchQueue(label: "wildir.prefetch")
-    private var pending: (iteration: Int, group: DispatchGroup, result: UncheckedResult)?
-
-    private final class UncheckedResult: @unchecked Sendable { var value: Result<(lq: Tensor, gt: Tensor), Error>? }
-
-    public init(sampler: PatchSampler) { self.sampler = sampler }
-
-    /// Batch `iteration` (waiting for it if it was prefetched), then starts preparing `iteration + 1`.
-    public func batch(iteration: Int) throws -> (lq: Tensor, gt: Tensor) {
-        let current: Result<(lq: Tensor, gt: Tensor), Error>
-        if let pending, pending.iteration == iteration {
-            pending.group.wait()
-            current = pending.result.value ?? .failure(TrainingError.data("prefetch produced nothing"))
-        } else {
-            current = Result { try self.sampler.batch(iteration: iteration) }
-        }
-        let group = DispatchGroup(), result = UncheckedResult(), source = sampler, next = iteration + 1
-        queue.async(group: group) { result.value = Result { try source.batch(iteration: next) } }
-        pending = (next, group, result)
-        return try current.get()
-    }
 }

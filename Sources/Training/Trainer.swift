@@ -1,5 +1,6 @@
 import Checkpoints
 import Configuration
+import DACLIP
 import Degradation
 import Foundation
 import ImageTensors
@@ -36,6 +37,11 @@ public struct ValidationResult: Sendable, Codable, Equatable {
 /// optimal reverse state x*_{t−1} (eq. 4), or with `train.objective: restoration` between x̂_0 and x_0
 /// (``TrainingObjective``); AdamW with a cosine schedule; an EMA of the weights.
 ///
+/// A network conditioned on DA-CLIP (`network_G.setting.use_image_context` / `use_degra_context` with `path.daclip`)
+/// receives, at every step, the embeddings of each LQ patch (``DACLIPConditioning``): the content embedding as
+/// `image_context`, the degradation embedding as `text_context`, as ``Restorer`` feeds them at inference; validation
+/// restores through ``Restorer`` with the same DA-CLIP, and the model file records which one (``DACLIPReference``).
+///
 /// Outputs go to the experiment folder: `checkpoints/latest.safetensors` (weights, optimiser, schedule, EMA and
 /// progress, written atomically every `checkpoint_freq` iterations), `model.safetensors` (the EMA weights as a
 /// restorable WildIR model), `loss.png`, `validation/iter_N.png` and `log.jsonl` (``TrainingLog``). A run started
@@ -52,7 +58,9 @@ public final class Trainer {
     private let optimiser: Adam
     private let scheduler: LearningRateScheduler
     private let ema: ExponentialMovingAverage
-    private let prefetcher: BatchPrefetcher
+    private let prefetcher: BatchPrefetcher<TrainingBatch>
+    /// The DA-CLIP conditioning the network, when it takes a DA-CLIP context.
+    public let conditioning: DACLIPConditioning?
     private let parameters: [(name: String, tensor: Tensor)]
     /// The validation pairs, decoded and degraded once, on the first validation.
     private var validationPairs: [ValidationSet.Pair]?
@@ -85,7 +93,9 @@ public final class Trainer {
         }
         scheduler = LearningRateScheduler(optimiser: optimiser, schedule: schedule)
         ema = ExponentialMovingAverage(parameters, decay: t.emaDecay)
-        prefetcher = BatchPrefetcher(sampler: plan.sampler)
+        conditioning = plan.conditioning
+        let sampler = plan.sampler, preprocessing = plan.conditioning?.conditioner.preprocessing
+        prefetcher = BatchPrefetcher(limit: t.niter) { try TrainingBatch(sampler, iteration: $0, preprocessing: preprocessing) }
         validationPairs = plan.validationPairs
         try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         if plan.resumes { try loadCheckpoint() }
@@ -120,13 +130,17 @@ public final class Trainer {
     /// One optimisation step on batch `iteration`; returns the loss.
     @discardableResult
     public func step() throws -> Double {
-        let (lq, gt) = try prefetcher.batch(iteration: iteration)
+        let batch = try prefetcher.batch(iteration)
+        let (lq, gt) = (batch.lq, batch.gt)
+        // The DA-CLIP embeddings of every LQ patch (frozen: no gradients), fed as the restorer feeds them.
+        let context = try conditioning.flatMap { daclip in try batch.daclipPixels.map { try daclip.conditioner.conditioning(forPixels: $0) } }
         var random = TensorRandom(seed: options.train.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(iteration))
         let timesteps = Self.timesteps(count: lq.shape[0], steps: sde.steps,
                                        terminalProbability: options.train.terminalProbability, random: &random)
         let xt = sde.noisyState(x0: gt, mu: lq, timesteps: timesteps, noise: random.normal(gt.shape))
         let time = Tensor(shape: [timesteps.count], values: timesteps.map(Float.init))
-        let predicted = sde.noise(fromNetworkOutput: network(xt, cond: lq, time: time), xt: xt, mu: lq, timesteps: timesteps)
+        let output = network(xt, cond: lq, time: time, textContext: context?.degradation, imageContext: context?.content)
+        let predicted = sde.noise(fromNetworkOutput: output, xt: xt, mu: lq, timesteps: timesteps)
         let loss = sde.loss(options.train.objective, predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: timesteps,
                             pixel: options.train.lossType, weight: Float(options.train.weight))
         optimiser.zeroGrad()
@@ -163,6 +177,7 @@ public final class Trainer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var progress = try RestorationModel.descriptionMetadata(network: network.configuration, sde: options.sde)
+        progress.merge(conditioning?.reference.metadata ?? [:]) { _, new in new }
         progress[ProgressKey.iteration] = String(iteration)
         progress[ProgressKey.losses] = String(decoding: try encoder.encode(losses), as: UTF8.self)
         progress[ProgressKey.validations] = String(decoding: try encoder.encode(validations), as: UTF8.self)
@@ -183,13 +198,20 @@ public final class Trainer {
         let averaged = ConditionalUNet(network.configuration)
         try ema.copy(into: averaged.namedParameters())
         averaged.eval()
-        return RestorationModel(network: averaged, sdeOptions: options.sde)
+        return RestorationModel(network: averaged, sdeOptions: options.sde, metadata: conditioning?.reference.metadata ?? [:])
     }
 
     private func loadCheckpoint() throws {
         let file: SafeTensorsFile
         do { file = try TrainingState.restore(components, from: checkpointURL) } catch {
             throw TrainingError.checkpoint("\(checkpointURL.path): \(error)")
+        }
+        let recorded = try DACLIPReference(metadata: file.metadata, source: checkpointURL.path)
+        guard recorded?.sha256 == conditioning?.reference.sha256 else {
+            throw TrainingError.checkpoint("\(checkpointURL.path) was trained "
+                + (recorded.map { "with the DA-CLIP \($0.file) (sha256 \($0.sha256.prefix(16))…)" } ?? "without DA-CLIP")
+                + " but path.daclip now " + (conditioning.map { "gives \($0.reference.path) (sha256 \($0.reference.sha256.prefix(16))…)" } ?? "gives none")
+                + ": resume with the DA-CLIP the run started with")
         }
         let weights = file.tensors.filter { !$0.key.contains("/") }
         try network.loadStateDict(weights, strict: true)
@@ -242,7 +264,7 @@ public final class Trainer {
             restoration.seed = 1000 + UInt64(index)
             restoration.tileSize = max(pair.lq.width, pair.lq.height, 32)
             restoration.overlap = 0
-            let restored = try Restorer(model: model, options: restoration).restore(pair.lq)
+            let restored = try Restorer(model: model, options: restoration, conditioner: conditioning?.conditioner).restore(pair.lq)
             let p = try PSNR().evaluate(restored: restored, reference: pair.gt), s = try SSIM().evaluate(restored: restored, reference: pair.gt)
             let ip = try PSNR().evaluate(restored: pair.lq, reference: pair.gt), iS = try SSIM().evaluate(restored: pair.lq, reference: pair.gt)
             psnr += p; ssim += s; inputPSNR += ip; inputSSIM += iS

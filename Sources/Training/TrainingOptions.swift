@@ -142,8 +142,16 @@ public struct TrainingOptions: Codable, Equatable, Sendable, DefaultedOptions, V
     public struct Paths: Codable, Equatable, Sendable {
         /// Folder for checkpoints, samples and logs (default `experiments/<name>`).
         public var experiments: String?
+        /// The DA-CLIP whose embeddings condition the network (the official option `path.daclip`): an official
+        /// `.pt` or a WildIR DA-CLIP `.safetensors` (`wildir train-daclip`'s `model.safetensors`). Required when
+        /// `network_G.setting` turns on `use_image_context` or `use_degra_context`; its file name and SHA-256 are
+        /// recorded in the trained model, which `wildir restore` then finds or checks.
+        public var daclip: String?
+        /// The DA-CLIP's configuration when its weights do not imply it: a name (`daclip_ViT-B-32`), an OpenCLIP
+        /// model-config JSON file or inline JSON (as `wildir restore --daclip-config`).
+        public var daclipConfig: String?
 
-        enum CodingKeys: String, CodingKey { case experiments }
+        enum CodingKeys: String, CodingKey { case experiments, daclip, daclipConfig = "daclip_config" }
     }
 
     public init() {}
@@ -168,6 +176,17 @@ public struct TrainingOptions: Codable, Equatable, Sendable, DefaultedOptions, V
                     "must be a plain name (no '/', not '.' or '..'), got '\(name)'; set path.experiments for another folder")
         try V.within("sde") { try sde.validate() }
         try V.within("network_G") { try networkG.validate() }
+        let network = networkG.configuration
+        if network.takesDACLIPContext {
+            try V.check(path.daclip.map { !$0.isEmpty } ?? false, "path.daclip",
+                        "is required: network_G.setting.use_image_context / use_degra_context condition the network on the "
+                        + "embeddings of a DA-CLIP; give its weights (an official .pt or a `wildir train-daclip` model.safetensors)")
+        } else {
+            try V.check(path.daclip == nil, "path.daclip",
+                        "is set but the network takes no DA-CLIP context: set network_G.setting.context_dim and "
+                        + "use_image_context and/or use_degra_context, or remove path.daclip")
+        }
+        try V.check(path.daclipConfig == nil || path.daclip != nil, "path.daclip_config", "describes path.daclip; give path.daclip too")
         let depth = networkG.setting.chMult.count
         try V.check(networkG.setting.inNc == 3 && networkG.setting.outNc == 3, "network_G.setting.in_nc",
                     "training takes RGB photos: in_nc and out_nc must be 3 (gray photos are trained as RGB)")

@@ -3,8 +3,9 @@ import Degradation
 import Foundation
 
 /// Everything a training run reads, checked before any network is built or any file written: the options' ranges,
-/// the data folders, the degradation settings, the validation crops (decoded and degraded once here), and an
-/// experiment folder that already holds a run (refused without `resume`, so a finished run is never overwritten).
+/// the data folders, the degradation settings, the DA-CLIP of a conditioned network (loaded strictly, its embedding
+/// width checked against `context_dim`), the validation crops (decoded and degraded once here), and an experiment
+/// folder that already holds a run (refused without `resume`, so a finished run is never overwritten).
 /// `wildir train --check` stops here.
 public struct TrainingPlan {
     public let options: TrainingOptions
@@ -15,6 +16,9 @@ public struct TrainingPlan {
     public let pipeline: DegradationPipeline
     /// Whether the run continues from the folder's checkpoint.
     public let resumes: Bool
+    /// The DA-CLIP that conditions the network (`path.daclip`), loaded and checked; nil for a network without
+    /// DA-CLIP context.
+    public let conditioning: DACLIPConditioning?
     /// Validation pairs, when the options name a validation set.
     let validationPairs: [ValidationSet.Pair]?
 
@@ -28,6 +32,7 @@ public struct TrainingPlan {
         directory = URL(fileURLWithPath: options.path.experiments ?? "experiments/\(options.name)")
         pipeline = try options.datasets.train.pipeline(file: optionsFile)
         sampler = try PatchSampler(options: options.datasets.train, seed: options.train.seed, pipeline: pipeline)
+        conditioning = try DACLIPConditioning(options: options, optionsFile: optionsFile)
         let existing = FileManager.default.fileExists(atPath: Self.checkpointURL(in: directory).path)
         if existing && !resume {
             throw TrainingError.checkpoint("\(directory.path) already holds a run (checkpoints/latest.safetensors); pass --resume "

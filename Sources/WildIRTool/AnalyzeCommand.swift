@@ -142,8 +142,13 @@ struct DACLIPOptions: ParsableArguments {
     func load() throws -> DACLIPModel? {
         guard let daclip else { return nil }
         guard FileManager.default.fileExists(atPath: daclip) else { throw ValidationError("--daclip \(daclip): no such file") }
+        return try load(URL(fileURLWithPath: daclip))
+    }
+
+    /// The weights at `url`, loaded strictly with `--daclip-config` if given.
+    func load(_ url: URL) throws -> DACLIPModel {
         let configuration = try daclipConfig.map { try CLIPConfiguration(nameOrJSON: $0) }
-        return try DACLIPModel(contentsOf: URL(fileURLWithPath: daclip), configuration: configuration)
+        return try DACLIPModel(contentsOf: url, configuration: configuration)
     }
 }
 

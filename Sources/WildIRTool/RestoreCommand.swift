@@ -19,6 +19,10 @@ struct RestoreCommand: ParsableCommand {
             to 224, centre crop) and given to every tile and step: the content embedding as the network's \
             cross-attention context, the degradation embedding as its prompt (daclip-sde).
 
+            A network trained by `wildir train` with DA-CLIP records that DA-CLIP's file name and SHA-256: without \
+            --daclip it is looked for beside the model file, where training read it and in the bundled models; a \
+            --daclip with another SHA-256 is refused.
+
             Images of any size are restored in overlapping tiles (--tile, --overlap) with blended seams; a tile \
             whose estimated memory exceeds --max-memory is refused (the default tile shrinks to fit). Gray images \
             come back gray, alpha is kept, 16-bit PNGs stay 16-bit, and the output has the input's size. Outputs \
@@ -84,8 +88,9 @@ struct RestoreCommand: ParsableCommand {
 
     func run() throws {
         let restorationModel: RestorationModel
+        let modelURL: URL
         do {
-            let modelURL = try ModelLocator().resolve(model)
+            modelURL = try ModelLocator().resolve(model)
             let description = try config.map { try ModelDescription(optionsFile: $0) }
             restorationModel = try RestorationModel(contentsOf: modelURL, description: description)
         } catch {
@@ -100,7 +105,7 @@ struct RestoreCommand: ParsableCommand {
         options.overlap = min(overlap, options.tileSize / 2 - 1)
         let restorer: Restorer
         do {
-            let conditioner = try conditioner(for: restorationModel)
+            let conditioner = try conditioner(for: restorationModel, at: modelURL)
             restorer = try Restorer(model: restorationModel, options: options, conditioner: conditioner)
         } catch {
             printError("error: \(error)")
@@ -149,13 +154,22 @@ struct RestoreCommand: ParsableCommand {
         }
     }
 
-    /// The DA-CLIP conditioner of `--daclip`, nil without it (the restorer then refuses a network that needs one).
-    /// A network that takes no DA-CLIP context is refused before the DA-CLIP weights are read.
-    func conditioner(for model: RestorationModel) throws -> DACLIPConditioner? {
-        guard daclipOptions.daclip != nil else { return nil }
+    /// The DA-CLIP conditioner: `--daclip`, or the DA-CLIP a WildIR model records (``DACLIPReference``), found beside
+    /// the model, where training read it, or in the bundled models; nil for a network without DA-CLIP context. A
+    /// network that takes no DA-CLIP context is refused with `--daclip` before the weights are read, and a `--daclip`
+    /// whose SHA-256 is not the one the model records is refused.
+    func conditioner(for model: RestorationModel, at modelURL: URL) throws -> DACLIPConditioner? {
+        let reference = try DACLIPReference(metadata: model.metadata, source: modelURL.path)
+        guard let given = daclipOptions.daclip else {
+            guard let reference, model.network.configuration.takesDACLIPContext else { return nil }
+            let found = try reference.locate(besideModel: modelURL, locator: ModelLocator())
+            printError("note: DA-CLIP \(found.path) (the one the model was trained with)")
+            return DACLIPConditioner(model: try daclipOptions.load(found))
+        }
         guard model.network.configuration.takesDACLIPContext else {
             throw RestorationError.incompatibleDACLIP("the network takes no DA-CLIP context; restore without --daclip")
         }
+        try reference?.verify(URL(fileURLWithPath: given))
         return try daclipOptions.load().map { DACLIPConditioner(model: $0) }
     }
 

@@ -12,6 +12,12 @@ struct TrainCommand: ParsableCommand {
             niter, eta_min, …); configs/default.yml is the recipe of the bundled model. HQ photos are degraded on \
             the fly by the wild pipeline unless datasets.train.dataroot_LQ names an aligned LQ folder.
 
+            A network with DA-CLIP context (network_G.setting.use_image_context / use_degra_context with \
+            context_dim) is conditioned on the DA-CLIP named by path.daclip (path.daclip_config describes weights \
+            whose configuration cannot be read from them): every LQ patch is encoded as `wildir restore` encodes an \
+            image, its content embedding feeds the cross-attention and its degradation embedding the prompt, and the \
+            model records the DA-CLIP's file name and SHA-256, so that `wildir restore` finds it.
+
             Outputs (experiments/<name>/): checkpoints/latest.safetensors (resumable), model.safetensors (EMA \
             weights for `wildir restore --model`), loss.png, validation/iter_N.png, log.jsonl.
 
@@ -27,7 +33,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the experiment's latest checkpoint.")
     var resume = false
 
-    @Flag(help: "Check everything the run would read (options, data folders, degradation settings, validation crops) and stop before training.")
+    @Flag(help: "Check everything the run would read (options, data folders, degradation settings, the DA-CLIP of a conditioned network, validation crops) and stop before training.")
     var check = false
 
     func run() throws {
@@ -37,8 +43,11 @@ struct TrainCommand: ParsableCommand {
             options = try TrainingOptions(contentsOf: URL(fileURLWithPath: config))
             let plan = try TrainingPlan(options: options, resume: resume, optionsFile: config)
             if check {
+                let daclip = plan.conditioning.map {
+                    "DA-CLIP \($0.reference.file) (\($0.reference.embedDim)-d, sha256 \($0.reference.sha256.prefix(12))…), "
+                } ?? ""
                 print("\(config): ok — \(plan.sampler.imageCount) training photo(s), \(plan.pipeline.name.rawValue) degradation, "
-                      + "\(plan.validationCount) validation pair(s), \(plan.resumes ? "resumes" : "starts") \(plan.directory.path)")
+                      + daclip + "\(plan.validationCount) validation pair(s), \(plan.resumes ? "resumes" : "starts") \(plan.directory.path)")
                 return
             }
             trainer = try Trainer(plan: plan)

@@ -16,11 +16,13 @@ struct TrainDACLIPCommand: ParsableCommand {
 
             Outputs (experiments/<name>/): checkpoints/latest.safetensors (resumable), model.safetensors (the DA-CLIP), \
             losses.png, accuracy.png, log.jsonl. The validation (validation.dataroot, held-out photos) reports the \
-            zero-shot degradation accuracy of each word against chance.
+            zero-shot degradation accuracy of each word against chance; --validate-only prints it for the run's \
+            checkpoint, on the published pipeline with --published.
 
             Examples:
               wildir train-daclip --config configs/daclip-tiny.yml
               wildir train-daclip --config configs/daclip-tiny.yml --resume
+              wildir train-daclip --config configs/daclip-tiny.yml --validate-only --published
             """
     )
 
@@ -33,12 +35,31 @@ struct TrainDACLIPCommand: ParsableCommand {
     @Flag(help: "Check everything the run would read (options, model configuration, tokenizer, weights file, photos, captions, degradation settings, validation samples) and stop before training.")
     var check = false
 
+    @Flag(help: "Run the zero-shot validation of the run's checkpoint once and print it per degradation word; nothing trains.")
+    var validateOnly = false
+
+    @Flag(help: "Degrade the validation crops with the published pipeline (validation.degradation_config: {}) instead of the options' settings.")
+    var published = false
+
+    func validate() throws {
+        if validateOnly && resume { throw ValidationError("--validate-only reads the run's checkpoint already; drop --resume") }
+        if validateOnly && check { throw ValidationError("--validate-only and --check are separate: give one") }
+    }
+
     func run() throws {
         let options: DACLIPTrainingOptions
         let trainer: DACLIPTrainer
         do {
-            options = try DACLIPTrainingOptions(contentsOf: URL(fileURLWithPath: config))
-            let plan = try DACLIPTrainingPlan(options: options, resume: resume, optionsFile: config)
+            var read = try DACLIPTrainingOptions(contentsOf: URL(fileURLWithPath: config))
+            if published { read.validation?.degradationConfig = .mapping([:]) }
+            options = read
+            guard !(validateOnly || published) || options.validation != nil else {
+                throw ValidationError("\(config) has no validation block (validation.dataroot: held-out photos)")
+            }
+            let plan = try DACLIPTrainingPlan(options: options, resume: resume || validateOnly, optionsFile: config)
+            if validateOnly && !plan.resumes {
+                throw ValidationError("\(plan.directory.path) holds no checkpoint to validate; train first")
+            }
             if check {
                 let c = plan.configuration
                 print("\(config): ok — \(plan.sampler.photos.count) training photo(s), \(plan.pipeline.name.rawValue) degradation"
@@ -48,6 +69,12 @@ struct TrainDACLIPCommand: ParsableCommand {
                 return
             }
             trainer = try DACLIPTrainer(plan: plan)
+            if validateOnly {
+                guard let report = try trainer.validate() else { return }
+                print(Self.table(report, settings: published ? "the published \(options.data.degradation.rawValue) pipeline"
+                                 : (options.validation?.degradationConfig == nil ? "the training settings" : "validation.degradation_config")))
+                return
+            }
         } catch {
             printError("error: \(error)")
             throw ExitCode(64)
@@ -79,5 +106,20 @@ struct TrainDACLIPCommand: ParsableCommand {
             throw ExitCode(1)
         }
         printError("done: \(trainer.modelURL.path)")
+    }
+
+    /// A validation report as a table: each word's accuracy beside its chance, balanced accuracy and rates.
+    static func table(_ report: ZeroShotReport, settings: String) -> String {
+        var lines = ["zero-shot degradation accuracy at iteration \(report.iteration): \(report.count) held-out crops degraded by \(settings)",
+                     "  word               present  accuracy  chance  balanced  TPR    TNR"]
+        for word in report.words {
+            let name = word.word + String(repeating: " ", count: max(0, 17 - word.word.count))
+            lines.append("  \(name)  " + String(format: "%7d  %8.3f  %6.3f  %8.3f  %5.3f  %5.3f", word.present, word.accuracy, word.chance,
+                                                 word.balancedAccuracy, word.truePositiveRate, word.trueNegativeRate))
+        }
+        lines.append(String(format: "  exact set %.3f (chance %.3f); mean balanced accuracy %.3f; content l1 %.4f (plain CLIP %.4f)",
+                            report.exactAccuracy, report.exactChance, report.meanBalancedAccuracy, report.fidelity,
+                            report.fidelityWithoutController))
+        return lines.joined(separator: "\n")
     }
 }

@@ -34,6 +34,7 @@ struct ExpectedCheckpoints {
     func check(_ loaded: [(name: String, tensor: StoredTensor)], against key: String, ordered: Bool = true,
                file: StaticString = #filePath, line: UInt = #line) throws {
         let rows = try XCTUnwrap(files[key], "no expected values for \(key)", file: file, line: line)
+        XCTAssertFalse(rows.isEmpty, "\(key): the manifest lists no tensor", file: file, line: line)
         let names = loaded.map(\.name)
         if ordered {
             XCTAssertEqual(names, rows.map(\.name), key, file: file, line: line)

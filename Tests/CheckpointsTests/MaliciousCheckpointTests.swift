@@ -1,4 +1,4 @@
-import Checkpoints
+@testable import Checkpoints
 import Foundation
 import TestSupport
 import XCTest
@@ -15,17 +15,51 @@ final class MaliciousCheckpointTests: XCTestCase {
         }
     }
 
-    func testOsSystemAndBuiltinsEvalFixturesAreRefusedAndRunNothing() throws {
+    /// The two fixture payloads (`Tools/fixtures/checkpoints.py`): `os.system` named by GLOBAL and `builtins.eval`
+    /// named by STACK_GLOBAL, each followed by the REDUCE that would call it with a shell command. Both are refused
+    /// by name through every entry point. The refusal happens at the opcode that names the global: the pickle cut
+    /// right after that opcode is refused the same way, so the machine never reads the command nor reaches the call,
+    /// and nothing is constructed; the same prefix naming an allowed global instead runs on and fails only for its
+    /// missing end, so it is the name that stops the machine.
+    func testOsSystemAndBuiltinsEvalPayloadsAreRefusedAtTheirGlobalBeforeAnythingIsCalled() throws {
         let canary = try ExpectedCheckpoints().canary
-        XCTAssertTrue(canary.hasPrefix("/tmp/wildir-pwned-"))
-        try? FileManager.default.removeItem(atPath: canary)
-        let osSystem = ExpectedCheckpoints.url("malicious_os_system.pth")
-        let eval = ExpectedCheckpoints.url("malicious_builtins_eval.pth")
-        assertForbidden(try TorchCheckpoint(contentsOf: osSystem), "os.system")
-        assertForbidden(try CheckpointFile.load(osSystem), "os.system")
-        assertForbidden(try TorchCheckpoint(contentsOf: eval), "builtins.eval")
-        assertForbidden(try CheckpointFile.load(eval), "builtins.eval")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: canary), "a payload ran")
+        let payloads: [(file: String, global: String, naming: [UInt8], allowed: [UInt8])] = [
+            ("malicious_os_system.pth", "os.system", Op.global("os", "system"), Op.global("collections", "OrderedDict")),
+            ("malicious_builtins_eval.pth", "builtins.eval", Self.shortString("builtins") + Self.shortString("eval") + [0x93],
+             Self.shortString("collections") + Self.shortString("OrderedDict") + [0x93]),
+        ]
+        for payload in payloads {
+            let url = ExpectedCheckpoints.url(payload.file)
+            let archive = try ZipArchive(data: try Data(contentsOf: url), file: payload.file)
+            let pickle = [UInt8](try archive.contents(of: try XCTUnwrap(archive.entry(named: "archive/data.pkl")), verify: true))
+            // The fixture is the payload it claims to be: its global, a shell command touching the canary, a call.
+            let naming = try XCTUnwrap(Self.range(of: payload.naming, in: pickle), payload.file)
+            let call = try XCTUnwrap(pickle.lastIndex(of: Op.reduce[0]), payload.file)
+            XCTAssertGreaterThan(call, naming.upperBound, "\(payload.file): the REDUCE follows the global")
+            XCTAssertEqual(pickle[call - 1], Op.tuple1[0], "\(payload.file): called with one argument")
+            XCTAssertTrue(String(decoding: pickle, as: UTF8.self).contains("touch \(canary)"), payload.file)
+
+            assertForbidden(try TorchCheckpoint(contentsOf: url), payload.global)
+            assertForbidden(try CheckpointFile.load(url), payload.global)
+            let prefix = Array(pickle[..<naming.upperBound])
+            assertForbidden(try TorchCheckpoint(data: TorchArchiveBuilder.archive(pickle: prefix), name: payload.file), payload.global)
+            let control = Array(pickle[..<naming.lowerBound]) + payload.allowed
+            XCTAssertThrowsError(try TorchCheckpoint(data: TorchArchiveBuilder.archive(pickle: control), name: payload.file)) { error in
+                guard case CheckpointError.malformed = error else { return XCTFail("\(payload.file): expected malformed, got \(error)") }
+            }
+        }
+    }
+
+    /// SHORT_BINUNICODE, as the protocol-4 payload writes its names.
+    static func shortString(_ text: String) -> [UInt8] { [0x8C, UInt8(text.utf8.count)] + Array(text.utf8) }
+
+    /// The first occurrence of `needle` in `haystack`.
+    static func range(of needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return start..<(start + needle.count)
+        }
+        return nil
     }
 
     func testOtherDangerousGlobalsAreRefusedByName() {

@@ -11,10 +11,9 @@ import XCTest
 final class LargeParityTests: XCTestCase {
     func testViTB32MatchesOfficialCode() throws {
         let folder = Fixtures.path("daclip", "large")
-        guard FileManager.default.fileExists(atPath: folder) else {
-            throw XCTSkip("Tests/Fixtures/daclip/large/ is absent; write it with "
-                + "DACLIP_REPO=/path/to/daclip-uir Tools/.venv/bin/python Tools/fixtures/daclip_parity.py --b32")
-        }
+        // Opt-in: `make test` leaves this test out by name; asked for, a missing fixture is a failure.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder), "Tests/Fixtures/daclip/large/ is absent; write it with "
+            + "DACLIP_REPO=/path/to/daclip-uir Tools/.venv/bin/python Tools/fixtures/daclip_parity.py --b32")
         let fixture = try DACLIPFixture("daclip", "large", "daclip_vit_b32.safetensors")
         let start = Date()
         let model = try DACLIPModel(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent("daclip_vit_b32.pt"))

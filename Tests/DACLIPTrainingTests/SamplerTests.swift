@@ -1,3 +1,4 @@
+import Configuration
 import DACLIPTraining
 import Degradation
 import Foundation
@@ -73,5 +74,27 @@ final class SamplerTests: XCTestCase {
         let again = try XCTUnwrap(try plan().validationSamples)
         XCTAssertEqual(samples.map(\.lq.samples), again.map(\.lq.samples))
         XCTAssertEqual(samples.map(\.words), again.map(\.words))
+    }
+
+    func testValidationCanUseOtherDegradationSettingsThanTraining() throws {
+        // Training crops all noisy; validation crops from the published pipeline (`{}`), where noise is drawn with
+        // probability 0.4, or from the training settings when validation names none.
+        let noisy: ConfigurationValue = .mapping(["noiseProbability": .scalar("1")])
+        let published = try XCTUnwrap(try plan {
+            $0.data.cleanProbability = 0
+            $0.data.degradationConfig = noisy
+            $0.validation?.count = 12
+            $0.validation?.degradationConfig = .mapping([:])
+        }.validationSamples)
+        let asTraining = try XCTUnwrap(try plan {
+            $0.data.cleanProbability = 0
+            $0.data.degradationConfig = noisy
+            $0.validation?.count = 12
+        }.validationSamples)
+        XCTAssertTrue(asTraining.allSatisfy { $0.words.contains(DegradationName.noise) })
+        XCTAssertFalse(published.allSatisfy { $0.words.contains(DegradationName.noise) })
+        XCTAssertThrowsError(try plan { $0.validation?.degradationConfig = .mapping(["noiseProbability": .scalar("2")]) }) { error in
+            XCTAssertTrue("\(error)".contains("validation.degradation_config"), "\(error)")
+        }
     }
 }

@@ -5,13 +5,28 @@ import XCTest
 
 /// Filtering against OpenCV `cv2.filter2D` (reflect-101 borders), fixtures from Tools/fixtures/degradation_kernels.py.
 final class Filter2DTests: XCTestCase {
+    /// Eight kernels, three of them rank one so they take the separable path (1 × k over rows, then k × 1 over
+    /// columns): an isotropic Gaussian, a box and an axis-aligned anisotropic Gaussian (σx 2.4, σy 0.7) whose row and
+    /// column factors differ, so a row/column mix-up in that path cannot pass.
     func testFilteringMatchesOpenCVOnFloatAndEightBitData() throws {
         let manifest = try XCTUnwrap(try Fixtures.json("degradation", "filter.json") as? [String: Any])
         let input = try NPYArray.fixture("degradation", try XCTUnwrap(manifest["input"] as? String)).image(scale: 1.0 / 255)
+        let cases = try XCTUnwrap(manifest["cases"] as? [[String: Any]])
+        XCTAssertEqual(cases.count, 8)
         var worstFloat = 0.0, worstByte = 0
-        for case_ in try XCTUnwrap(manifest["cases"] as? [[String: Any]]) {
-            let weights = try NPYArray.fixture("degradation", try XCTUnwrap(case_["kernel"] as? String))
-            let kernel = try BlurKernel(size: weights.shape[0], weights: weights.values.map { Double(Float($0)) })
+        var separable: [String] = []
+        for case_ in cases {
+            let name = try XCTUnwrap(case_["kernel"] as? String)
+            let weights = try NPYArray.fixture("degradation", name)
+            // The stored float64 weights: rank-one kernels stay rank one (OpenCV ran them in float32, a difference
+            // far inside the tolerances).
+            let kernel = try BlurKernel(size: weights.shape[0], weights: weights.values)
+            if let (column, row) = kernel.separableFactors {
+                separable.append(name)
+                let (c, r) = (column.map { $0 / column.max()! }, row.map { $0 / row.max()! })
+                let asymmetric = zip(c, r).map { abs($0 - $1) }.max()! > 0.1
+                XCTAssertEqual(asymmetric, name == "gaussian_11_2.4_0.7_0.000.npy", "\(name): row and column factors")
+            }
             let output = input.filtered(by: kernel)
             // The portable path (SSE2 on x86-64, NEON on arm64) and the AVX2 one agree to rounding.
             let portable = input.filtered(by: kernel, vectorised: false)
@@ -24,6 +39,7 @@ final class Filter2DTests: XCTestCase {
             worstFloat = max(worstFloat, dFloat)
             worstByte = max(worstByte, dByte)
         }
+        XCTAssertEqual(separable.sorted(), ["box_15.npy", "gaussian_11_2.4_0.7_0.000.npy", "gaussian_7_1.2_1.2_0.000.npy"])
         print("filter2D vs cv2: worst |Δ| = \(worstFloat) (float32), \(worstByte)/255 (uint8)")
     }
 
@@ -36,12 +52,15 @@ final class Filter2DTests: XCTestCase {
                 seed = seed &* 6364136223846793005 &+ 1442695040888963407
                 image.samples[i] = Float(seed >> 40) / Float(1 << 24)
             }
-            // A rotated Gaussian (direct k × k path) and an isotropic one (separable 1 × k and k × 1 passes).
+            // A rotated Gaussian (direct k × k path), an isotropic and an axis-aligned one (separable 1 × k and k × 1
+            // passes, the latter with different row and column taps).
             let rotated = try GaussianKernels.kernel(size: size, sigmaX: 2.5, sigmaY: 0.7, theta: 0.4)
             let isotropic = try GaussianKernels.isotropic(size: size, sigma: 1.3)
+            let aligned = try GaussianKernels.kernel(size: size, sigmaX: 2.5, sigmaY: 0.7, theta: 0)
             XCTAssertNil(rotated.separableFactors)
             XCTAssertNotNil(isotropic.separableFactors)
-            for kernel in [rotated, isotropic] {
+            XCTAssertNotNil(aligned.separableFactors)
+            for kernel in [rotated, isotropic, aligned] {
                 let (fast, portable) = (image.filtered(by: kernel, vectorised: true), image.filtered(by: kernel, vectorised: false))
                 XCTAssertEqual(zip(fast.samples, portable.samples).map { abs($0 - $1) }.max() ?? 1, 0, accuracy: 1e-6,
                                "\(width)×\(height), \(size) taps")

@@ -1,3 +1,4 @@
+import Foundation
 import Degradation
 import TestSupport
 import XCTest
@@ -24,7 +25,7 @@ final class KernelTests: XCTestCase {
     func testEveryKernelMatchesTheReference() throws {
         let manifest = try XCTUnwrap(try Fixtures.json("degradation", "kernels.json") as? [String: Any])
         let entries = try XCTUnwrap(manifest["kernels"] as? [[String: Any]])
-        XCTAssertGreaterThanOrEqual(entries.count, 20)
+        XCTAssertEqual(entries.count, 26, "6 Gaussian, 3 generalized, 3 plateau, 4 sinc, 5 defocus and 5 box kernels")
         var worst = 0.0
         for entry in entries {
             let ours = try kernel(for: entry)
@@ -38,10 +39,31 @@ final class KernelTests: XCTestCase {
         print("kernels vs BasicSR/DACLIP-IR: worst |Δ| = \(worst)")
     }
 
-    func testIsotropicKernelsAreSeparableAndRotatedOnesAreNot() throws {
-        XCTAssertNotNil(try GaussianKernels.isotropic(size: 21, sigma: 2.2).separableFactors)
-        XCTAssertNotNil(try GaussianKernels.kernel(size: 9, sigmaX: 1, sigmaY: 3, theta: 0).separableFactors)
-        XCTAssertNotNil(try SimpleKernels.box(size: 7).separableFactors)
+    /// Rank-one kernels give factors whose outer product is the kernel, the column factor running along y (σy) and
+    /// the row factor along x (σx); rotated Gaussians and discs have rank above one and give none.
+    func testSeparableFactorsReproduceRankOneKernelsAlongTheRightAxes() throws {
+        let cases: [(BlurKernel, sigmaColumn: Double?, sigmaRow: Double?)] = [
+            (try GaussianKernels.isotropic(size: 21, sigma: 2.2), 2.2, 2.2),
+            (try GaussianKernels.kernel(size: 9, sigmaX: 1, sigmaY: 3, theta: 0), 3, 1),
+            (try SimpleKernels.box(size: 7), nil, nil),
+        ]
+        for (kernel, sigmaColumn, sigmaRow) in cases {
+            let (column, row) = try XCTUnwrap(kernel.separableFactors, "\(kernel.size)")
+            XCTAssertEqual(column.count, kernel.size)
+            XCTAssertEqual(row.count, kernel.size)
+            for y in 0..<kernel.size {
+                for x in 0..<kernel.size { XCTAssertEqual(column[y] * row[x], kernel[y, x], accuracy: 1e-15) }
+            }
+            // Each factor's shape: a sampled Gaussian of its own σ (ratios to the centre tap), or flat for the box.
+            let centre = kernel.size / 2
+            for (factor, sigma) in [(column, sigmaColumn), (row, sigmaRow)] {
+                for (i, value) in factor.enumerated() {
+                    let d = Double(i - centre)
+                    let expected = sigma.map { exp(-d * d / (2 * $0 * $0)) } ?? 1
+                    XCTAssertEqual(value / factor[centre], expected, accuracy: 1e-12, "tap \(i)")
+                }
+            }
+        }
         XCTAssertNil(try GaussianKernels.kernel(size: 9, sigmaX: 1, sigmaY: 3, theta: 0.6).separableFactors)
         XCTAssertNil(try SimpleKernels.defocus(size: 9).separableFactors)
     }

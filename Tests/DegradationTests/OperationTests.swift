@@ -51,7 +51,9 @@ final class OperationTests: XCTestCase {
 
     func testJPEGArtifactsMatchOpenCVExactly() throws {
         let input = try NPYArray.fixture("degradation_ops", "input.npy").image()
-        for entry in try XCTUnwrap(try manifest()["jpeg"] as? [[String: Any]]) {
+        let cases = try XCTUnwrap(try manifest()["jpeg"] as? [[String: Any]])
+        XCTAssertEqual(cases.count, 3)
+        for entry in cases {
             let quality = try XCTUnwrap(entry["quality"] as? Int)
             let output = try JPEGCompression.apply(input, quality: quality)
             let reference = try NPYArray.fixture("degradation_ops", try XCTUnwrap(entry["file"] as? String))

@@ -10,7 +10,10 @@ final class PipelineSettingsTests: XCTestCase {
     }
 
     func wild(_ yaml: String) throws -> WildPipeline {
-        guard case let .wild(pipeline) = try pipeline(.wild, yaml) else { throw XCTSkip("not wild") }
+        let made = try pipeline(.wild, yaml)
+        guard case let .wild(pipeline) = made else {
+            throw DegradationError.invalidParameter("the name wild made \(made.name.rawValue), not the wild pipeline")
+        }
         return pipeline
     }
 

@@ -31,15 +31,3 @@ final class RealESRGANPipelineTests: XCTestCase {
         XCTAssertThrowsError(try RealESRGANPipeline(scale: 3).validate())
     }
 }
-
-/// The ×1 Real-ESRGAN pipeline's PSNR(LQ, sharpened GT) distribution against Real-ESRGAN's own dataset kernels and
-/// `feed_data` on the same photos (fixture from Tools/fixtures/realesrgan_reference.py; both sides at 8 bits).
-final class RealESRGANReferenceDistributionTests: XCTestCase {
-    func testPSNRDistributionMatchesRealESRGAN() throws {
-        try ReferenceDistribution.compare(pipeline: "realesrgan ×1", fixture: "realesrgan_reference_psnr.json") { gt, seed, name in
-            var random = DegradationRandom(seed: seed, name: name)
-            let (sharpened, lq, _) = try RealESRGANPipeline(scale: 1).apply(gt, random: &random)
-            return try PSNRReference.psnr(lq, sharpened)
-        }
-    }
-}

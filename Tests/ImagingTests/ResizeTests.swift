@@ -2,12 +2,14 @@
 import TestSupport
 import XCTest
 
-/// Resize against OpenCV `cv2.resize`, MATLAB-style `imresize` and PyTorch's area interpolation (fixtures from
-/// Tools/fixtures/resize.py).
+/// Resize against OpenCV `cv2.resize`, MATLAB-style `imresize` and PyTorch's `F.interpolate` (area by size,
+/// bilinear and bicubic by scale factor; fixtures from Tools/fixtures/resize.py).
 final class ResizeTests: XCTestCase {
     struct Case {
         let input: String, filter: ResizeFilter, output: String
         let width: Int?, height: Int?, scale: Double?, inputScale: Double?
+        /// PyTorch's `scale_factor` (coordinates mapped with it), for the `F.interpolate` cases.
+        let torchScaleFactor: Double?
     }
 
     func cases() throws -> [Case] {
@@ -18,7 +20,8 @@ final class ResizeTests: XCTestCase {
                  filter: try XCTUnwrap(ResizeFilter(rawValue: try XCTUnwrap(entry["filter"] as? String))),
                  output: try XCTUnwrap(entry["output"] as? String),
                  width: entry["width"] as? Int, height: entry["height"] as? Int,
-                 scale: entry["scale"] as? Double, inputScale: entry["input_scale"] as? Double)
+                 scale: entry["scale"] as? Double, inputScale: entry["input_scale"] as? Double,
+                 torchScaleFactor: entry["torch_scale_factor"] as? Double)
         }
     }
 
@@ -27,7 +30,9 @@ final class ResizeTests: XCTestCase {
         let isUInt8 = inputArray.dtype == "u1"
         let input = try inputArray.image(scale: isUInt8 ? 1.0 / 255 : 1)
         let output: Image
-        if let scale = c.scale {
+        if let factor = c.torchScaleFactor {
+            output = try input.interpolated(scaleFactor: factor, filter: c.filter)
+        } else if let scale = c.scale {
             output = try input.resized(scale: scale, filter: c.filter)
         } else {
             output = try input.resized(width: try XCTUnwrap(c.width), height: try XCTUnwrap(c.height), filter: c.filter)
@@ -38,7 +43,9 @@ final class ResizeTests: XCTestCase {
     /// Float inputs: every OpenCV mode within 1e-5 of cv2.resize on float32, and `torch-area` of PyTorch.
     func testOpenCVModesMatchOpenCVOnFloatData() throws {
         var worst = 0.0
-        for c in try cases() where c.filter != .matlabBicubic && c.input.hasPrefix("random") {
+        let float = try cases().filter { $0.filter != .matlabBicubic && $0.input.hasPrefix("random") && $0.torchScaleFactor == nil }
+        XCTAssertEqual(float.count, 53, "4 OpenCV modes × 12 sizes and scales, and 5 torch-area cases")
+        for c in float {
             let (output, reference, _) = try run(c)
             let d = ImageComparison.maxDifference(output, reference)
             XCTAssertLessThanOrEqual(d, 1e-5, "\(c.output)")
@@ -50,7 +57,9 @@ final class ResizeTests: XCTestCase {
     /// 8-bit inputs: rounded to 8 bits, within one step of OpenCV's fixed-point uint8 path.
     func testOpenCVModesMatchOpenCVOnEightBitDataWithinOneStep() throws {
         var worst = 0
-        for c in try cases() where c.filter != .matlabBicubic && c.input.hasPrefix("photo") {
+        let eightBit = try cases().filter { $0.filter != .matlabBicubic && $0.input.hasPrefix("photo") }
+        XCTAssertEqual(eightBit.count, 48, "4 OpenCV modes × 12 sizes and scales")
+        for c in eightBit {
             let (output, reference, _) = try run(c)
             let d = ImageComparison.maxDifference8(output, reference)
             XCTAssertLessThanOrEqual(d, 1, "\(c.output)")
@@ -60,10 +69,30 @@ final class ResizeTests: XCTestCase {
         print("resize vs cv2 (uint8): worst |Δ| = \(worst)/255")
     }
 
+    /// `interpolated(scaleFactor:)` within 1e-5 of PyTorch's `F.interpolate(scale_factor:)` (bilinear and bicubic, four
+    /// factors whose sizes round), and differing from a resize to the same size, which maps with the size ratio.
+    func testScaleFactorInterpolationMatchesPyTorch() throws {
+        let torch = try cases().filter { $0.torchScaleFactor != nil }
+        XCTAssertEqual(torch.count, 8, "bilinear and bicubic at four factors")
+        var worst = 0.0
+        for c in torch {
+            let (output, reference, _) = try run(c)
+            let d = ImageComparison.maxDifference(output, reference)
+            XCTAssertLessThanOrEqual(d, 1e-5, "\(c.output)")
+            worst = max(worst, d)
+            let input = try NPYArray.fixture("resize", c.input).image()
+            let bySize = try input.resized(width: output.width, height: output.height, filter: c.filter)
+            XCTAssertGreaterThan(ImageComparison.maxDifference(bySize, reference), 1e-3, "\(c.output): the factor matters")
+        }
+        print("interpolate(scale_factor:) vs PyTorch: worst |Δ| = \(worst)")
+    }
+
     /// MATLAB bicubic within 1e-5 of resize-right (symmetric padding, antialiased), on [0, 1] data.
     func testMatlabBicubicMatchesReference() throws {
         var worst = 0.0
-        for c in try cases() where c.filter == .matlabBicubic {
+        let matlab = try cases().filter { $0.filter == .matlabBicubic }
+        XCTAssertEqual(matlab.count, 18)
+        for c in matlab {
             let (output, reference, _) = try run(c)
             let d = ImageComparison.maxDifference(output, reference)
             XCTAssertLessThanOrEqual(d, 1e-5, "\(c.output)")

@@ -11,8 +11,9 @@ final class FullReferenceFixtureTests: XCTestCase {
         let reference: String
         let restoredIsUnitScale: Bool
         let region: ComparisonRegion
-        let psnr: Double
-        let ssim: Double
+        /// scikit-image's scores and BasicSR's own `calculate_psnr` / `calculate_ssim` on the same pair.
+        let psnr: Double, ssim: Double
+        let basicSRPSNR: Double, basicSRSSIM: Double
         var label: String { "\(restored) y=\(region.onY) crop=\(region.cropBorder)" }
     }
 
@@ -26,7 +27,9 @@ final class FullReferenceFixtureTests: XCTestCase {
                  region: ComparisonRegion(cropBorder: try XCTUnwrap(entry["crop_border"] as? Int),
                                           onY: try XCTUnwrap(entry["y_channel"] as? Bool)),
                  psnr: try XCTUnwrap(entry["psnr"] as? Double),
-                 ssim: try XCTUnwrap(entry["ssim"] as? Double))
+                 ssim: try XCTUnwrap(entry["ssim"] as? Double),
+                 basicSRPSNR: try XCTUnwrap(entry["psnr_basicsr"] as? Double, "BasicSR's PSNR"),
+                 basicSRSSIM: try XCTUnwrap(entry["ssim_basicsr"] as? Double, "BasicSR's SSIM"))
         }
     }
 
@@ -51,18 +54,22 @@ final class FullReferenceFixtureTests: XCTestCase {
             let reference = try cache.image(c.reference, unitScale: false)
             let psnr = try PSNR(region: c.region).evaluate(restored: restored, reference: reference)
             let ssim = try SSIM(region: c.region).evaluate(restored: restored, reference: reference)
-            XCTAssertEqual(psnr, c.psnr, accuracy: 1e-4, c.label)
-            XCTAssertEqual(ssim, c.ssim, accuracy: 1e-5, c.label)
-            if abs(psnr - c.psnr) >= worstPSNR.0 { worstPSNR = (abs(psnr - c.psnr), c.label) }
-            if abs(ssim - c.ssim) >= worstSSIM.0 { worstSSIM = (abs(ssim - c.ssim), c.label) }
+            for (name, referencePSNR, referenceSSIM) in [("skimage", c.psnr, c.ssim), ("BasicSR", c.basicSRPSNR, c.basicSRSSIM)] {
+                XCTAssertEqual(psnr, referencePSNR, accuracy: 1e-4, "\(c.label) vs \(name)")
+                XCTAssertEqual(ssim, referenceSSIM, accuracy: 1e-5, "\(c.label) vs \(name)")
+                if abs(psnr - referencePSNR) >= worstPSNR.0 { worstPSNR = (abs(psnr - referencePSNR), "\(c.label) vs \(name)") }
+                if abs(ssim - referenceSSIM) >= worstSSIM.0 { worstSSIM = (abs(ssim - referenceSSIM), "\(c.label) vs \(name)") }
+            }
         }
-        print("PSNR vs skimage: worst |Δ| = \(worstPSNR.0) dB (\(worstPSNR.1))")
-        print("SSIM vs skimage: worst |Δ| = \(worstSSIM.0) (\(worstSSIM.1))")
+        print("PSNR vs skimage and BasicSR: worst |Δ| = \(worstPSNR.0) dB (\(worstPSNR.1))")
+        print("SSIM vs skimage and BasicSR: worst |Δ| = \(worstSSIM.0) (\(worstSSIM.1))")
     }
 
     func testAlphaIsIgnored() throws {
         let cache = ImageCache()
-        for c in try Self.cases() where c.restored.hasPrefix("astronaut") || c.restored.hasPrefix("camera") {
+        let cases = try Self.cases().filter { $0.restored.hasPrefix("astronaut") || $0.restored.hasPrefix("camera") }
+        XCTAssertEqual(cases.count, 40, "astronaut and camera: five degradations × Y × crop each")
+        for c in cases {
             let restored = try withAlpha(cache.image(c.restored, unitScale: c.restoredIsUnitScale), seed: 1)
             let reference = try withAlpha(cache.image(c.reference, unitScale: false), seed: 2)
             XCTAssertEqual(try PSNR(region: c.region).evaluate(restored: restored, reference: reference), c.psnr,

@@ -51,6 +51,8 @@ final class OfficialParityTests: XCTestCase {
                 XCTAssertLessThanOrEqual(e, 1e-3, "\(name): gradient of input \(i)", file: file, line: line)
             }
             let parameters = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.tensor) })
+            XCTAssertGreaterThanOrEqual(checkedParameters.count, 4, "\(name): the parameter gradients the fixture stores",
+                                        file: file, line: line)
             for key in checkedParameters {
                 let e = relativeError(parameters[key]?.grad?.values ?? [], try values("gw/\(key)"))
                 worst = max(worst, e)

@@ -43,9 +43,21 @@ final class DatasetDegraderTests: XCTestCase {
         XCTAssertEqual(lines.count, 6)
         let first = try JSONDecoder().decode(DatasetDegrader.ManifestEntry.self, from: Data(lines[0].utf8))
         XCTAssertEqual(first.name, "camera_0.png")
-        XCTAssertTrue(first.text.hasPrefix("an image with "))
         let gt = try Image(contentsOf: one.appendingPathComponent("GT/camera_0.png").path)
         XCTAssertEqual([gt.width, gt.height], [40, 40])
+        // The entry is the record of the degradation that made the pair: the pair's documented stream (seed,
+        // "camera.png#0") crops and degrades the source to the same GT, LQ, operations and text.
+        var random = DegradationRandom(seed: 7, name: "camera.png#0")
+        let source = try Image(contentsOf: input.appendingPathComponent("camera.png").path)
+        let (x, y) = (random.integer(in: 0...(source.width - 40)), random.integer(in: 0...(source.height - 40)))
+        let crop = try source.cropped(x: x, y: y, width: 40, height: 40)
+        let (lq, record) = try WildPipeline().apply(crop, random: &random)
+        XCTAssertEqual(gt.interleaved8(), crop.interleaved8())
+        XCTAssertEqual(try Image(contentsOf: one.appendingPathComponent("LQ/camera_0.png").path).interleaved8(), lq.interleaved8())
+        XCTAssertEqual(first.operations, record.operations)
+        XCTAssertEqual(first.degradations, record.degradationNames)
+        XCTAssertEqual(first.text, record.text)
+        XCTAssertFalse(record.operations.isEmpty)
     }
 
     func testRealESRGANAtFourTimesWritesQuarterSizeLQ() throws {

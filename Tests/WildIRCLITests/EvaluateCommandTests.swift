@@ -12,6 +12,7 @@ final class EvaluateCommandTests: XCTestCase {
     }
 
     /// The `wildir` executable built beside the test bundle.
+    /// - Throws: ``MissingExecutable`` when it is not there.
     static func executable() throws -> URL {
         let candidates = [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
             + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
@@ -19,7 +20,13 @@ final class EvaluateCommandTests: XCTestCase {
             let url = folder.appendingPathComponent("wildir")
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
         }
-        throw XCTSkip("the wildir executable was not found next to the tests (looked in \(candidates.map(\.path)))")
+        throw MissingExecutable(description: "the wildir executable was not found next to the tests (looked in "
+                                + "\(candidates.map(\.path))); it is built with them (swift build --build-tests)")
+    }
+
+    /// A missing `wildir` fails the tests that need it: the suite never passes without running them.
+    struct MissingExecutable: Error, CustomStringConvertible {
+        let description: String
     }
 
     func wildir(_ arguments: [String]) throws -> Run {

@@ -98,6 +98,6 @@ final class CoreParityTests: XCTestCase {
                                   "chunk", "matmul", "bmm", "matmul_broadcast", "matmul_broadcast_left", "linear",
                                   "linear_nobias", "embedding", "causal_attention", "quick_gelu"]
         let prefixed = fixture.cases.filter { $0.hasPrefix("sum_") || $0.hasPrefix("mean_keep_") }
-        XCTAssertEqual(Set(fixture.cases), tested.union(named).union(prefixed))
+        XCTAssertEqual(Set(fixture.cases), tested.union(named).union(prefixed).union(FusedKernelParityTests.cases))
     }
 }

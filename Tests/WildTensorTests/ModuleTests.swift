@@ -62,9 +62,24 @@ final class ModuleTests: XCTestCase {
         }
         XCTAssertEqual(fresh.namedParameters().map(\.tensor.values), before, "a failed load must modify nothing")
 
-        // Non-strict loading tolerates missing and unexpected keys but never a wrong shape.
+        // Non-strict loading refuses a wrong shape (changing nothing) …
+        XCTAssertThrowsError(try fresh.loadStateDict(broken, strict: false)) { error in
+            guard case let TensorError.stateDictMismatch(missing, unexpected, wrongShape) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(missing, [])
+            XCTAssertEqual(unexpected, [])
+            XCTAssertEqual(wrongShape, ["gain (model [1, 2], file [2])"])
+        }
+        XCTAssertEqual(fresh.namedParameters().map(\.tensor.values), before, "a refused load must modify nothing")
+        // … and otherwise loads every key present, ignores the unexpected one and keeps the missing one's own values.
         broken["gain"] = state["gain"]
-        XCTAssertNoThrow(try fresh.loadStateDict(broken, strict: false))
+        try fresh.loadStateDict(broken, strict: false)
+        let sourceValues = Dictionary(uniqueKeysWithValues: source.namedParameters().map { ($0.name, $0.tensor.values) })
+        let beforeValues = Dictionary(uniqueKeysWithValues: zip(TinyNet().namedParameters().map(\.name), before))
+        XCTAssertNotEqual(sourceValues["blocks.1.weight"], beforeValues["blocks.1.weight"], "the check below can tell them apart")
+        for (name, tensor) in fresh.namedParameters() {
+            let expected = name == "blocks.1.weight" ? beforeValues[name] : sourceValues[name]
+            XCTAssertEqual(tensor.values, expected, name)
+        }
     }
 
     func testHalfPrecisionStateDictsConvert() throws {

@@ -39,7 +39,7 @@ extension DACLIPModel {
         if let bad = state.tensors.keys.sorted().first(where: { !(state.tensors[$0]?.isFinite ?? true) }) {
             throw DACLIPError.nonFiniteWeight(file: file, key: state.sourceNames[bad] ?? bad)
         }
-        try self.init(configuration: resolved)
+        try self.init(configuration: resolved, generator: .placeholder)
         do {
             try loadStateDict(state.tensors, strict: true)
         } catch let TensorError.stateDictMismatch(missing, unexpected, wrongShape) {

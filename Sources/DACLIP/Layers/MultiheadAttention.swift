@@ -24,10 +24,19 @@ public final class MultiheadAttention: Module {
         self.heads = heads
     }
 
-    /// Attention of every token of `x` `[B, L, W]` over all tokens of its sequence, masked by `mask` `[L, L]`.
-    public func callAsFunction(_ x: Tensor, mask: Tensor? = nil) -> Tensor {
+    /// Attention of every token of `x` `[B, L, W]` over all tokens of its sequence, masked by `mask` `[L, L]`, plus
+    /// `residual` (the block's stream, `residual + attn(x)`) when given.
+    ///
+    /// With recording off the heads are read where the packed projection put them
+    /// (``Tensor/packedSelfAttention(heads:mask:)``) and the residual is added by the output projection's kernel;
+    /// otherwise recorded operations compose the same values.
+    public func callAsFunction(_ x: Tensor, mask: Tensor? = nil, adding residual: Tensor? = nil) -> Tensor {
         precondition(x.rank == 3, "MultiheadAttention: tokens must be [B, L, W], got \(x.shape)")
         let (b, l, w) = (x.shape[0], x.shape[1], x.shape[2])
+        if !GradMode.enabled {
+            let mixed = x.linear(weight: inProjWeight, bias: inProjBias).packedSelfAttention(heads: heads, mask: mask)
+            return mixed.linear(weight: outProj.weight, bias: outProj.bias, activation: nil, adding: residual)
+        }
         let d = w / heads
         // [B, L, 3, H, D] → [3, B, H, L, D]: q, k, v of every head contiguous.
         let qkv = x.linear(weight: inProjWeight, bias: inProjBias).reshaped([b, l, 3, heads, d]).permuted([2, 0, 3, 1, 4])
@@ -36,6 +45,7 @@ public final class MultiheadAttention: Module {
         var scores = q.matmul(k.transposed())
         if let mask { scores = scores + mask }
         let mixed = scores.softmax(axis: -1).matmul(v)                    // [B, H, L, D]
-        return outProj(mixed.permuted([0, 2, 1, 3]).reshaped([b, l, w]))
+        let projected = outProj(mixed.permuted([0, 2, 1, 3]).reshaped([b, l, w]))
+        return residual.map { $0 + projected } ?? projected
     }
 }

@@ -49,12 +49,31 @@ public final class VisionTransformer<Trunk: VisionTrunk>: Module {
     /// The token sequence `[B, 1 + grid², W]` after the patch and class embeddings, positions and `ln_pre`.
     public func embed(_ pixels: Tensor) -> Tensor {
         let b = pixels.shape[0], width = configuration.width
-        let patches = conv1(pixels)                                          // [B, W, g, g]
-        let grid = patches.shape[2] * patches.shape[3]
+        let tokens = patchEmbedding(pixels)                                  // [B, g², W]
+        let grid = tokens.shape[1]
         precondition(grid + 1 == configuration.tokenCount, "VisionTransformer: \(grid) patches for \(configuration.tokenCount) positions")
-        let tokens = patches.reshaped([b, width, grid]).permuted([0, 2, 1])   // [B, g², W]
         let cls = classEmbedding.reshaped([1, 1, width]).broadcast(to: [b, 1, width])
         return lnPre(Tensor.concatenate([cls, tokens], axis: 1) + positionalEmbedding)
+    }
+
+    /// `conv1` of the pixels as tokens `[B, g², W]` (OpenCLIP's `conv1(x).reshape(B, W, -1).permute(0, 2, 1)`).
+    ///
+    /// The kernel equals the stride, so the patches do not overlap: when the side is a multiple of the patch size the
+    /// convolution is one matrix product of the patches, each flattened in the weight's (channel, row, column)
+    /// order, with the weight read as `[W, 3·p·p]` in place. That avoids the convolution primitive's per-call reorder
+    /// of a weight laid out for 32 × 32 kernels, which alone took longer than the product (ViT-B-32).
+    func patchEmbedding(_ pixels: Tensor) -> Tensor {
+        let (b, channels, side) = (pixels.shape[0], pixels.shape[1], pixels.shape[2])
+        let p = configuration.patchSize, width = configuration.width
+        guard side % p == 0, pixels.shape[3] == side else {
+            let map = conv1(pixels)                                          // [B, W, g, g]
+            return map.reshaped([b, width, map.shape[2] * map.shape[3]]).permuted([0, 2, 1])
+        }
+        let g = side / p
+        // [B·C, g, p, g, p] → [g (rows), g (columns), B·C, p, p] → per patch and batch item C·p·p values.
+        let rows = pixels.reshaped([b * channels, g, p, g, p]).permuted([1, 3, 0, 2, 4]).reshaped([g * g, b, channels * p * p])
+        let patches = b == 1 ? rows.reshaped([1, g * g, channels * p * p]) : rows.permuted([1, 0, 2])  // [B, g², C·p·p]
+        return patches.linear(weight: conv1.weight.reshaped([width, channels * p * p]), bias: conv1.bias)
     }
 
     /// The pooled, projected feature `[B, embed]` of final tokens `[B, L, W]`: `ln_post(x[:, 0])·proj`.

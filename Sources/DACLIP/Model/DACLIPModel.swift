@@ -24,9 +24,15 @@ public final class DACLIPModel: Module {
     /// A DA-CLIP of `configuration` with random weights (OpenCLIP's scales, drawn from `seed`); as the official
     /// constructor, the controller starts as a copy of CLIP's image tower with zero `zero_modules`.
     /// - Throws: ``DACLIPError/invalidConfiguration(field:reason:)`` when the configuration cannot be built.
-    public init(configuration: CLIPConfiguration, seed: UInt64 = 0) throws {
+    public convenience init(configuration: CLIPConfiguration, seed: UInt64 = 0) throws {
+        try self.init(configuration: configuration, generator: TensorRandom(seed: seed))
+    }
+
+    /// A DA-CLIP of `configuration` drawn from `generator`; with ``TensorRandom/placeholder`` (a checkpoint is loaded
+    /// next) every parameter is zero and the controller is not copied from CLIP's tower.
+    init(configuration: CLIPConfiguration, generator: TensorRandom) throws {
         try configuration.validate()
-        var generator = TensorRandom(seed: seed)
+        var generator = generator
         let clip = CLIPModel(configuration, generator: &generator)
         self.clip = clip
         let v = configuration.vision
@@ -37,6 +43,7 @@ public final class DACLIPModel: Module {
         logitScale.requiresGrad = true
         self.logitScale = logitScale
         super.init()
+        guard generator.drawsValues else { return }
         let controller = Dictionary(uniqueKeysWithValues: visualControl.namedParameters().map { ($0.name, $0.tensor) })
         for (name, tensor) in clip.visual.namedParameters() {
             controller[name.hasPrefix("transformer.") ? "transformer." + name : name]?.assign(tensor)

@@ -102,32 +102,7 @@ public final class DACLIPTrainer {
     public func step() throws -> DACLIPStepRecord {
         let batch = try prefetcher.batch(iteration)
         let hqContent = try model.encodeImage(batch.hq, control: false).content
-        var (content, degradation) = (hqContent, hqContent)
-        if ProcessInfo.processInfo.environment["DEBUG_MODE"] == "deg" {
-            degradation = try model.controls(for: batch.lq).degradation
-        } else if ProcessInfo.processInfo.environment["DEBUG_MODE"] == "pool" {
-            let tokens = model.visualControl.embed(batch.lq)
-            degradation = model.visualControl.pool(tokens)
-        } else if ProcessInfo.processInfo.environment["DEBUG_MODE"] == "block" {
-            let tokens = model.visualControl.embed(batch.lq)
-            degradation = model.visualControl.pool(model.visualControl.transformer.transformer.resblocks[0](tokens))
-        } else if ProcessInfo.processInfo.environment["DEBUG_MODE"] == "mlp" {
-            let tokens = model.visualControl.embed(batch.lq)
-            let blk = model.visualControl.transformer.transformer.resblocks[0]
-            degradation = model.visualControl.pool(tokens + blk.mlp(blk.ln2(tokens)))
-        } else if let mode = ProcessInfo.processInfo.environment["DEBUG_MODE"], mode.hasPrefix("frozen") {
-            let (d, controls) = try model.controls(for: batch.lq)
-            degradation = d
-            var h = model.clip.visual.embed(batch.lq) + controls[0]
-            let blk = model.clip.visual.transformer.resblocks[1]
-            if mode == "frozenmlp" { h = h + blk.mlp(blk.ln2(h)) }
-            if mode == "frozenattn" { h = h + blk.attn(blk.ln1(h)) }
-            if mode == "frozenln" { h = h + blk.ln1(h) }
-            if mode == "frozenlin" { h = h + blk.mlp.cFc(h).sliced(axis: 2, 0..<64) }
-            content = model.clip.visual.pool(h)
-        } else {
-            (content, degradation) = try model.trainingImageFeatures(batch.lq)
-        }
+        let (content, degradation) = try model.trainingImageFeatures(batch.lq)
         let degradationTexts = (try texts.training(batch.degradationTexts), ContrastiveTargets(texts: batch.degradationTexts))
         let captions = try batch.captions.map { (try texts.training($0), ContrastiveTargets(texts: $0)) }
         let terms = loss(content: content, degradation: degradation, hqContent: hqContent, captions: captions,
@@ -144,7 +119,6 @@ public final class DACLIPTrainer {
                                       caption: terms.caption.map { Double($0.scalar) }, fidelity: terms.fidelity.map { Double($0.scalar) },
                                       logitScale: Foundation.exp(scale), learningRate: learningRate)
         history.append(record)
-        if ProcessInfo.processInfo.environment["DEBUG_MEM"] != nil { print("DEBUG iteration \(iteration): tensors \(BufferPoolProbe.inUseBytes >> 20) MB, pooled \(BufferPoolProbe.heldBytes >> 20) MB") }
         return record
     }
 

@@ -7,7 +7,7 @@ import Foundation
 /// Everything a robust DA-CLIP run reads, checked before any model is built or any file written: the options'
 /// ranges, the model configuration, the tokenizer (its ids must fit the text tower's vocabulary), the pretrained
 /// weights' file, the photo folders (validation photos must not be the training folder) and captions, the
-/// degradation settings, the first training sample and the validation samples (drawn once here), and an experiment
+/// degradation settings (training and validation), the first training sample and the validation samples (drawn once here), and an experiment
 /// folder that already holds a run (refused without `resume`). `wildir train-daclip --check` stops here.
 public struct DACLIPTrainingPlan {
     public let options: DACLIPTrainingOptions
@@ -56,8 +56,11 @@ public struct DACLIPTrainingPlan {
                 throw DACLIPTrainingError.invalidOptions(optionsFile, "validation.dataroot is the training folder data.dataroot: "
                                                          + "zero-shot accuracy must be measured on held-out photos")
             }
+            let heldPipeline = try validation.degradationConfig.map {
+                try options.data.pipeline(settings: $0, file: optionsFile, key: "validation.degradation_config")
+            } ?? pipeline
             let held = try DACLIPSampler(folder: validation.dataroot, options: options.data, imageSize: configuration.vision.imageSize,
-                                         seed: options.train.seed, pipeline: pipeline, mild: nil, captions: nil)
+                                         seed: options.train.seed, pipeline: heldPipeline, mild: nil, captions: nil)
             validationSamples = try (0..<validation.count).map(held.validationSample)
         } else {
             validationSamples = nil

@@ -81,7 +81,14 @@ public struct DACLIPDataOptions: Codable, Equatable, Sendable, DefaultedOptions,
     /// - Throws: ``ConfigurationError`` for bad settings, ``DACLIPTrainingError/invalidOptions(_:_:)`` for a pipeline
     ///   that changes the size.
     public func pipeline(file: String) throws -> DegradationPipeline {
-        let pipeline = try Self.pipeline(degradation, settings: degradationConfig, file: file, key: "data.degradation_config")
+        try pipeline(settings: degradationConfig, file: file, key: "data.degradation_config")
+    }
+
+    /// `data.degradation` with other settings (`key` names them in errors), such as the validation's.
+    /// - Throws: ``ConfigurationError`` for bad settings, ``DACLIPTrainingError/invalidOptions(_:_:)`` for a pipeline
+    ///   that changes the size.
+    public func pipeline(settings: ConfigurationValue?, file: String, key: String) throws -> DegradationPipeline {
+        let pipeline = try Self.pipeline(degradation, settings: settings, file: file, key: key)
         guard pipeline.scale == 1 else {
             throw DACLIPTrainingError.invalidOptions(file, "data.degradation must keep the size (scale 1): the LQ and HQ "
                                                      + "crops are encoded at the same size")

@@ -60,23 +60,3 @@ public struct DACLIPOptimisationOptions: Codable, Equatable, Sendable, Defaulted
 public enum DACLIPOptimiserName: String, NamedOption, Codable, Sendable {
     case adamW = "AdamW"
 }
-
-/// `validation:`: zero-shot degradation classification of held-out photos (``ZeroShotEvaluation``).
-public struct DACLIPValidationOptions: Codable, Equatable, Sendable, DefaultedOptions, ValidatedOptions {
-    /// Folder of held-out photos (never the training folder).
-    public var dataroot: String
-    /// Degraded crops drawn from them (photo k mod n for crop k), fixed for the whole run.
-    public var count = 200
-
-    public init(dataroot: String) { self.dataroot = dataroot }
-
-    /// No default folder: `dataroot` must be given.
-    public static var defaults: DACLIPValidationOptions { DACLIPValidationOptions(dataroot: "") }
-
-    enum CodingKeys: String, CodingKey { case dataroot, count }
-
-    public func validate() throws {
-        try OptionViolation.check(!dataroot.isEmpty, "dataroot", "is required (a folder of held-out photos)")
-        try OptionViolation.check((1...100_000).contains(count), "count", "must lie in 1…100000, got \(count)")
-    }
-}

@@ -14,6 +14,16 @@ public enum RandomResize {
         return try apply(image, width: width, height: height, random: &random)
     }
 
+    /// A resize by `scaleFactor` as PyTorch's `F.interpolate(scale_factor:)` makes it (``Imaging/Image/interpolated(scaleFactor:filter:)``:
+    /// size ⌊size · scale⌋, coordinates mapped with the factor itself) with a filter chosen uniformly from `filters`.
+    /// - Throws: ``DegradationError/invalidParameter(_:)`` for an empty filter list.
+    public static func apply(_ image: Image, scaleFactor: Double, filters: [ResizeFilter],
+                             random: inout DegradationRandom) throws -> (Image, ResizeFilter) {
+        guard !filters.isEmpty else { throw DegradationError.invalidParameter("random resize needs at least one filter") }
+        let filter = filters[random.integer(in: 0...(filters.count - 1))]
+        return (try image.interpolated(scaleFactor: scaleFactor, filter: filter), filter)
+    }
+
     /// A resize to exactly `width × height` with a filter chosen uniformly from `filters`.
     /// - Throws: ``DegradationError/invalidParameter(_:)`` for an empty filter list.
     public static func apply(_ image: Image, width: Int, height: Int, filters: [ResizeFilter] = Self.filters,

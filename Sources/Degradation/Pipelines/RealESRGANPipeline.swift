@@ -6,7 +6,9 @@ import Imaging
 /// of the DACLIP-IR † baseline; at ×2/×4 it makes super-resolution pairs (LQ is 1/scale of GT).
 ///
 /// Resizes draw PyTorch's modes uniformly: `area` (adaptive average pooling, ``ResizeFilter/adaptiveAverage``),
-/// `bilinear` and `bicubic` (OpenCV's half-pixel bilinear and a = −0.75 bicubic are the same interpolations).
+/// `bilinear` and `bicubic` (OpenCV's half-pixel bilinear and a = −0.75 bicubic are the same interpolations). As in
+/// `feed_data`, the first resize is by a scale factor (`F.interpolate(scale_factor=)`: coordinates map with the
+/// factor, not the size ratio), the others to a size.
 /// Where WildIR deliberately differs from the PyTorch reference: JPEG is the real libjpeg-turbo codec at
 /// ⌊quality⌋ rather than BasicSR's `DiffJPEG` approximation.
 public struct RealESRGANPipeline: Sendable, Equatable, Codable {
@@ -77,8 +79,9 @@ public struct RealESRGANPipeline: Sendable, Equatable, Codable {
 
         var out = gt.filtered(by: kernel1.0)
         record.append(kernel1.1, names: kernel1.1.name == "sinc" ? [DegradationName.blur, DegradationName.ringing] : [DegradationName.blur])
+        // The first resize is `F.interpolate(out, scale_factor=s1)`: coordinates map with s1 itself.
         let s1 = drawScale(firstResizeProbabilities, firstResizeRange, &random)
-        out = try resize(out, width: Int(Double(out.width) * s1), height: Int(Double(out.height) * s1), &record, &random)
+        out = try resize(out, scaleFactor: s1, &record, &random)
         out = noise(out, firstNoise, &record, &random)
         out = try jpeg(out, firstJPEGQuality, &record, &random)
 
@@ -135,10 +138,24 @@ public struct RealESRGANPipeline: Sendable, Equatable, Codable {
     /// PyTorch's `['area', 'bilinear', 'bicubic']` of `feed_data`.
     static let resizeFilters: [ResizeFilter] = [.adaptiveAverage, .bilinear, .bicubic]
 
+    /// `F.interpolate(size=…)`: to `width × height` (at least one pixel), coordinates mapped with the size ratio.
     private func resize(_ image: Image, width: Int, height: Int, _ record: inout DegradationRecord,
                         _ random: inout DegradationRandom) throws -> Image {
         let (out, filter) = try RandomResize.apply(image, width: max(1, width), height: max(1, height),
                                                    filters: Self.resizeFilters, random: &random)
+        return recorded(out, filter, &record)
+    }
+
+    /// `F.interpolate(scale_factor=…)`: size ⌊size · factor⌋ (at least one pixel), coordinates mapped with the factor.
+    private func resize(_ image: Image, scaleFactor: Double, _ record: inout DegradationRecord,
+                        _ random: inout DegradationRandom) throws -> Image {
+        // A factor that would leave no pixel keeps one, as the size form does.
+        let factor = max(scaleFactor, (1 + 1e-9) / Double(min(image.width, image.height)))
+        let (out, filter) = try RandomResize.apply(image, scaleFactor: factor, filters: Self.resizeFilters, random: &random)
+        return recorded(out, filter, &record)
+    }
+
+    private func recorded(_ out: Image, _ filter: ResizeFilter, _ record: inout DegradationRecord) -> Image {
         record.append(.init("resize", ["width": .number(Double(out.width)), "height": .number(Double(out.height)),
                                        "filter": .text(filter.rawValue)]), names: [DegradationName.blur])
         return out

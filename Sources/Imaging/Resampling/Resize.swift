@@ -32,6 +32,24 @@ extension Image {
         return try resized(width: size(width), height: size(height), filter: filter, scaleX: 1 / scale, scaleY: 1 / scale)
     }
 
+    /// Resizes as PyTorch's `F.interpolate(x, scale_factor: scale, mode: …)` does without `recompute_scale_factor`:
+    /// the output size is ⌊size · scale⌋ and source coordinates map with 1/`scale` itself, not with the size ratio
+    /// (the difference shifts the content by up to half a source pixel towards the far edges). The adaptive
+    /// ``ResizeFilter/adaptiveAverage`` depends on the sizes only. Real-ESRGAN's first resize is made this way.
+    /// - Throws: ``ImagingError/invalidParameter(_:)`` for a non-positive scale, ``ImagingError/invalidDimensions(width:height:channels:)``
+    ///   when a side would be empty or absurdly large.
+    public func interpolated(scaleFactor scale: Double, filter: ResizeFilter) throws -> Image {
+        guard scale > 0, scale.isFinite else {
+            throw ImagingError.invalidParameter("interpolation scale factor must be a positive finite number, got \(scale)")
+        }
+        let (outW, outH) = (Double(width) * scale, Double(height) * scale)
+        guard outW >= 1, outH >= 1, outW < Double(Self.maximumResizePixels), outH < Double(Self.maximumResizePixels) else {
+            throw ImagingError.invalidDimensions(width: Int(min(outW, Double(Int.max / 2))), height: Int(min(outH, Double(Int.max / 2))),
+                                                 channels: channels)
+        }
+        return try resized(width: Int(outW), height: Int(outH), filter: filter, scaleX: 1 / scale, scaleY: 1 / scale)
+    }
+
     /// The image shrunk by `scale` ∈ (0, 1] with the area filter and stored at 8 bits, as a multi-scale dataset
     /// written to disk (Real-ESRGAN's multi-scale DF2K); `scale` 1 returns the image unchanged.
     public func shrunk(by scale: Double) throws -> Image {

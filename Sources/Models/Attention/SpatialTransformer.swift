@@ -21,16 +21,26 @@ public final class CrossAttention: Module {
         self.headDim = headDim
     }
 
-    public func callAsFunction(_ x: Tensor, context: Tensor? = nil) -> Tensor {
+    public func callAsFunction(_ x: Tensor, context: Tensor? = nil) -> Tensor { self(x, context: context, adding: nil) }
+
+    /// The attention plus `residual` (`residual + attn(x)`, the block's stream) when given. With recording off the
+    /// heads are read where the projections wrote them (``Tensor/attention(keys:values:heads:)``) and the residual is
+    /// added by the output projection's kernel; otherwise recorded operations compose the same values.
+    public func callAsFunction(_ x: Tensor, context: Tensor?, adding residual: Tensor?) -> Tensor {
         let source = context ?? x
+        if !GradMode.enabled, let output = toOut.layers.first as? Linear {
+            // toOut is Linear then Dropout(p = 0), an identity.
+            let mixed = toQ(x).attention(keys: toK(source), values: toV(source), heads: heads)
+            return mixed.linear(weight: output.weight, bias: output.bias, activation: nil, adding: residual)
+        }
         let (b, n, m) = (x.shape[0], x.shape[1], source.shape[1])
         func split(_ t: Tensor, _ length: Int) -> Tensor {
             t.reshaped([b, length, heads, headDim]).permuted([0, 2, 1, 3])
         }
         let q = split(toQ(x), n), k = split(toK(source), m), v = split(toV(source), m)
         let attention = (q.matmul(k.transposed()) * (1 / Float(headDim).squareRoot())).softmax(axis: -1)
-        let out = attention.matmul(v).permuted([0, 2, 1, 3]).reshaped([b, n, heads * headDim])
-        return toOut(out)
+        let out = toOut(attention.matmul(v).permuted([0, 2, 1, 3]).reshaped([b, n, heads * headDim]))
+        return residual.map { out + $0 } ?? out
     }
 }
 
@@ -56,6 +66,15 @@ public final class FeedForward: Module, UnaryLayer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { net(x) }
+
+    /// `net(x) + residual`; with recording off the sum is a post-op of the last product's kernel.
+    public func callAsFunction(_ x: Tensor, adding residual: Tensor) -> Tensor {
+        guard !GradMode.enabled, net.layers.count == 3, let gated = net.layers[0] as? GEGLU, let output = net.layers[2] as? Linear else {
+            return net(x) + residual
+        }
+        // GEGLU, Dropout(p = 0) (an identity), Linear.
+        return gated(x).linear(weight: output.weight, bias: output.bias, activation: nil, adding: residual)
+    }
 }
 
 /// Self-attention, cross-attention to the context and feed-forward, each pre-normalised and residual
@@ -78,9 +97,9 @@ public final class BasicTransformerBlock: Module {
     }
 
     public func callAsFunction(_ x: Tensor, context: Tensor?) -> Tensor {
-        var h = attn1(norm1(x)) + x
-        h = attn2(norm2(h), context: context) + h
-        return ff(norm3(h)) + h
+        var h = attn1(norm1(x), context: nil, adding: x)
+        h = attn2(norm2(h), context: context, adding: h)
+        return ff(norm3(h), adding: h)
     }
 }
 

@@ -23,9 +23,15 @@ public final class ConditionalUNet: Module {
     public let finalResBlock: ResBlock
     public let finalConv: Conv2d
 
-    public init(_ configuration: ConditionalUNetConfiguration, seed: UInt64 = 0) {
+    public convenience init(_ configuration: ConditionalUNetConfiguration, seed: UInt64 = 0) {
+        self.init(configuration, generator: TensorRandom(seed: seed))
+    }
+
+    /// A network of `configuration` drawn from `generator` (``TensorRandom/placeholder`` when a checkpoint is loaded
+    /// next: the parameters are then zeros, made without drawing).
+    public init(_ configuration: ConditionalUNetConfiguration, generator: TensorRandom) {
         self.configuration = configuration
-        var g = TensorRandom(seed: seed)
+        var g = generator
         let nf = configuration.baseChannels, timeDim = configuration.timeDim
         let headChannels = 32
         initConv = defaultConv(configuration.inChannels * 2, nf, kernelSize: 7, generator: &g)

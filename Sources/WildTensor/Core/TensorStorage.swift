@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A 64-byte-aligned Float32 buffer owned by one or more tensors.
 ///
@@ -60,7 +63,23 @@ final class BufferPool: @unchecked Sendable {
         }
         lock.unlock()
         let raw = UnsafeMutableRawPointer.allocate(byteCount: n * 4, alignment: 64)
+        Self.prefault(raw, bytes: n * 4)
         return raw.bindMemory(to: Float.self, capacity: n)
+    }
+
+    /// Makes the pages of a fresh buffer of at least 4 MB resident in one call (Linux `MADV_POPULATE_WRITE`) rather
+    /// than one page fault per 4 KB at its first write: a buffer is written whole right after it is taken, and loading
+    /// a 3 GB DA-CLIP otherwise takes 786,000 faults. A refusal only costs speed.
+    private static func prefault(_ base: UnsafeMutableRawPointer, bytes: Int) {
+        #if os(Linux)
+        guard bytes >= 4 << 20 else { return }
+        let page = Int(getpagesize())
+        let start = (Int(bitPattern: base) + page - 1) & ~(page - 1)
+        let end = (Int(bitPattern: base) + bytes) & ~(page - 1)
+        if end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) {
+            _ = madvise(pointer, end - start, 23)  // MADV_POPULATE_WRITE
+        }
+        #endif
     }
 
     /// Returns a buffer obtained from `take(count)`.

@@ -93,12 +93,10 @@ open class Module {
             throw TensorError.stateDictMismatch(missing: strict ? missing : [], unexpected: strict ? unexpected : [],
                                                 wrongShape: wrongShape)
         }
+        // Converted straight into the parameters' buffers (no intermediate array: a ViT-L-14 DA-CLIP is 3 GB).
         for (name, tensor) in params {
             guard let stored = state[name] else { continue }
-            let values = stored.floatValues()
-            tensor.withUnsafeMutableBufferPointer { buffer in
-                for i in 0..<buffer.count { buffer[i] = values[i] }
-            }
+            tensor.withUnsafeMutableBufferPointer { stored.copyFloatValues(into: $0) }
         }
     }
 

@@ -22,14 +22,14 @@ extension Tensor {
 
     /// 1 / (1 + e^−x), PyTorch `torch.sigmoid`.
     public func sigmoid() -> Tensor {
-        let y = Pointwise.map(self, ActivationKernels.Sigmoid())
-        return Tensor.record("sigmoid", inputs: [self], result: y) { g in [Pointwise.zip(g, y, ActivationKernels.Sigmoid.Gradient())] }
+        let y = Pointwise.map(self, ActivationKernels.Sigmoid()), saved = y.detached()  // no cycle through y's own record
+        return Tensor.record("sigmoid", inputs: [self], result: y) { g in [Pointwise.zip(g, saved, ActivationKernels.Sigmoid.Gradient())] }
     }
 
     /// Hyperbolic tangent, PyTorch `torch.tanh` (libm's tanhf: not vectorised, and not on the U-Net's path).
     public func tanh() -> Tensor {
-        let y = Pointwise.map(self, ActivationKernels.Tanh())
-        return Tensor.record("tanh", inputs: [self], result: y) { g in [Pointwise.zip(g, y, ActivationKernels.Tanh.Gradient())] }
+        let y = Pointwise.map(self, ActivationKernels.Tanh()), saved = y.detached()
+        return Tensor.record("tanh", inputs: [self], result: y) { g in [Pointwise.zip(g, saved, ActivationKernels.Tanh.Gradient())] }
     }
 
     /// x·sigmoid(x), PyTorch `F.silu` (the U-Net's non-linearity).

@@ -99,8 +99,10 @@ extension Tensor {
 
     /// Elementwise e^x.
     public func exp() -> Tensor {
-        let y = Elementwise.map(self, PointwiseFunctions.Exp())
-        return Tensor.record("exp", inputs: [self], result: y) { g in [Elementwise.zip(g, y, PointwiseFunctions.Multiply())] }
+        // The backward keeps a detached view of y: capturing y itself would make y → record → closure → y a cycle,
+        // which leaks the whole graph behind y when it is never backpropagated (``GradientFunction``).
+        let y = Elementwise.map(self, PointwiseFunctions.Exp()), saved = y.detached()
+        return Tensor.record("exp", inputs: [self], result: y) { g in [Elementwise.zip(g, saved, PointwiseFunctions.Multiply())] }
     }
 
     /// Elementwise natural logarithm.
@@ -113,15 +115,15 @@ extension Tensor {
 
     /// Elementwise square root.
     public func sqrt() -> Tensor {
-        let y = Elementwise.map(self, PointwiseFunctions.Sqrt())
-        return Tensor.record("sqrt", inputs: [self], result: y) { g in [Elementwise.zip(g, y, PointwiseFunctions.SqrtGradient())] }
+        let y = Elementwise.map(self, PointwiseFunctions.Sqrt()), saved = y.detached()
+        return Tensor.record("sqrt", inputs: [self], result: y) { g in [Elementwise.zip(g, saved, PointwiseFunctions.SqrtGradient())] }
     }
 
     /// Elementwise 1/√x.
     public func rsqrt() -> Tensor {
-        let y = Elementwise.map(self, PointwiseFunctions.Rsqrt())
+        let y = Elementwise.map(self, PointwiseFunctions.Rsqrt()), saved = y.detached()
         return Tensor.record("rsqrt", inputs: [self], result: y) { g in
-            [Elementwise.zip(g, y, PointwiseFunctions.RsqrtGradient())]
+            [Elementwise.zip(g, saved, PointwiseFunctions.RsqrtGradient())]
         }
     }
 

@@ -48,19 +48,15 @@ extension Tensor {
     }
 
     /// `x·Wᵀ + b` over the last axis (PyTorch `F.linear`: `weight` is `[out, in]`).
+    ///
+    /// The forward product runs as one oneDNN matmul on the engine's threads (``LinearKernel``); the gradients go
+    /// through OpenBLAS.
     public func linear(weight: Tensor, bias: Tensor?) -> Tensor {
         precondition(weight.rank == 2 && shape.last == weight.shape[1],
                      "linear: input \(shape) does not match weight \(weight.shape)")
         let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
         let rows = count / Swift.max(inFeatures, 1)
-        let result = Tensor.filled(Array(shape.dropLast()) + [outFeatures]) { out in
-            let c = out.baseAddress!
-            if let bias {
-                for r in 0..<rows { (c + r * outFeatures).update(from: bias.storage.pointer, count: outFeatures) }
-            }
-            BLAS.gemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, a: storage.pointer, lda: inFeatures,
-                      b: weight.storage.pointer, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures)
-        }
+        let result = LinearKernel.forward(self, weight: weight, bias: bias, activation: nil, residual: nil)
         let x = self
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return Tensor.record("linear", inputs: inputs, result: result) { g in
@@ -76,6 +72,36 @@ extension Tensor {
             } : nil)
             if bias != nil { grads.append(g2.sum(axes: [0])) }
             return grads
+        }
+    }
+}
+
+extension Tensor {
+    /// `residual + activation(x·Wᵀ + b)` over the last axis, the pieces of a transformer block that follow a
+    /// product: with gradient recording off (or no tracked operand) one oneDNN matmul computes it, the activation
+    /// and the addition applied as post-ops while each output tile is still in cache; otherwise the same value is
+    /// composed from ``linear(weight:bias:)``, the activation and `+`, recorded for backward.
+    /// `residual` has the output's shape. The sum is `residual + product`, in that order (as `x + f(x)`).
+    package func linear(weight: Tensor, bias: Tensor?, activation: FusedActivation?, adding residual: Tensor?) -> Tensor {
+        let recording = GradMode.isEnabled
+            && (isTracked || weight.isTracked || bias?.isTracked == true || residual?.isTracked == true)
+        guard recording else {
+            precondition(weight.rank == 2 && shape.last == weight.shape[1],
+                         "linear: input \(shape) does not match weight \(weight.shape)")
+            return LinearKernel.forward(self, weight: weight, bias: bias, activation: activation, residual: residual)
+        }
+        var y = linear(weight: weight, bias: bias)
+        if let activation { y = y.applying(activation) }
+        return residual.map { $0 + y } ?? y
+    }
+
+    /// The activation a fused kernel would apply, as a recorded operation.
+    func applying(_ activation: FusedActivation) -> Tensor {
+        switch activation {
+        case .relu: relu()
+        case let .leakyReLU(slope): leakyRelu(slope: slope)
+        case .silu: silu()
+        case .gelu: gelu()
         }
     }
 }

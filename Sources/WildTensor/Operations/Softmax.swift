@@ -27,9 +27,10 @@ enum SoftmaxKernel {
         let y = Tensor.filled(x.shape) { out in
             forward(x.storage.pointer, out.baseAddress!, outer: outer, n: n, inner: inner, log: log)
         }
+        let saved = y.detached()  // not y: its record would hold itself (a cycle that leaks an unused graph)
         return Tensor.record(log ? "log_softmax" : "softmax", inputs: [x], result: y) { g in
             [Tensor.filled(x.shape) { out in
-                backward(g.storage.pointer, y.storage.pointer, out.baseAddress!, outer: outer, n: n, inner: inner, log: log)
+                backward(g.storage.pointer, saved.storage.pointer, out.baseAddress!, outer: outer, n: n, inner: inner, log: log)
             }]
         }
     }

@@ -350,6 +350,14 @@ final class ConvolutionPrimitiveCache: @unchecked Sendable {
         return created
     }
 
+    /// The cached primitive of `geometry` and `pass`, without creating one (for tests: unlike `count`, it does not
+    /// depend on what other code running in the process has cached).
+    func cached(_ geometry: ConvolutionGeometry, _ pass: ConvolutionPass) -> ConvolutionPrimitive? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[Key(geometry: geometry, pass: pass)]
+    }
+
     /// Number of cached primitives (for tests).
     var count: Int {
         lock.lock()

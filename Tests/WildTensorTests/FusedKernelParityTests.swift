@@ -1,0 +1,92 @@
+import TestSupport
+@testable import WildTensor
+import XCTest
+
+/// The fused inference kernels against PyTorch float64 (fixture `Tools/fixtures/tensor_core.py`): the product with
+/// its activation and residual as post-ops (``LinearKernel``), and multi-head attention reading heads in place
+/// (``AttentionKernel``). Each fused linear case is checked twice: recorded (composed operations, gradients too)
+/// and inside `withNoGrad`, where one oneDNN primitive computes it; the two paths must agree with PyTorch alike.
+final class FusedKernelParityTests: XCTestCase {
+    var fixture: ParityFixture!
+
+    override func setUpWithError() throws { fixture = try ParityFixture("core") }
+
+    /// The cases of `core.safetensors` this class checks (``CoreParityTests`` checks that every case is claimed).
+    static let cases: Set<String> = ["linear_gelu_residual", "linear_relu", "linear_silu_residual", "linear_leaky",
+                                     "packed_attention_causal", "packed_attention_vit", "cross_attention"]
+
+    /// Case `name`'s inputs as untracked tensors.
+    private func untrackedInputs(_ name: String) -> [Tensor] {
+        var inputs: [Tensor] = []
+        while let (shape, values) = fixture.array("\(name).x\(inputs.count)") {
+            inputs.append(Tensor(shape: shape, values: values.map(Float.init)))
+        }
+        return inputs
+    }
+
+    /// `forward` on case `name`'s inputs inside `withNoGrad`, against the stored output.
+    private func checkInference(_ name: String, tolerance: Double = 1e-5, file: StaticString = #filePath,
+                                line: UInt = #line, _ forward: ([Tensor], [String: Any]) -> Tensor) throws {
+        let inputs = untrackedInputs(name)
+        XCTAssertFalse(inputs.isEmpty, "\(name): no inputs in the fixture", file: file, line: line)
+        let expected = try XCTUnwrap(fixture.array("\(name).y"), "\(name): no output", file: file, line: line)
+        let y = withNoGrad { forward(inputs, fixture.parameters(name)) }
+        XCTAssertEqual(y.shape, expected.shape, "\(name): shape", file: file, line: line)
+        guard y.shape == expected.shape else { return }
+        XCTAssertLessThanOrEqual(relativeError(y.values, expected.values), tolerance, "\(name): fused forward",
+                                 file: file, line: line)
+    }
+
+    private let linearCases: [(String, FusedActivation?, ([Tensor]) -> (x: Tensor, w: Tensor, b: Tensor?, r: Tensor?))] = [
+        ("linear_gelu_residual", .gelu, { ($0[0], $0[1], $0[2], $0[3]) }),
+        ("linear_relu", .relu, { ($0[0], $0[1], $0[2], nil) }),
+        ("linear_silu_residual", .silu, { ($0[0], $0[1], nil, $0[2]) }),
+        ("linear_leaky", .leakyReLU(negativeSlope: 0.2), { ($0[0], $0[1], $0[2], nil) }),
+    ]
+
+    func testFusedLinearMatchesPyTorchRecordedAndInPlace() throws {
+        for (name, activation, operands) in linearCases {
+            fixture.check(name) { x, _ in
+                let o = operands(x)
+                return o.x.linear(weight: o.w, bias: o.b, activation: activation, adding: o.r)
+            }
+            try checkInference(name) { x, _ in
+                let o = operands(x)
+                return o.x.linear(weight: o.w, bias: o.b, activation: activation, adding: o.r)
+            }
+        }
+    }
+
+    /// The fallback through OpenBLAS (calls from inside a parallel region) gives the same values.
+    func testLinearFallbackMatchesPyTorch() throws {
+        for (name, activation, operands) in linearCases {
+            try checkInference(name) { x, _ in
+                let o = operands(x)
+                return LinearKernel.reference(o.x, weight: o.w, bias: o.b, activation: activation, residual: o.r)
+            }
+        }
+    }
+
+    func testPackedSelfAttentionMatchesPyTorch() throws {
+        try checkInference("packed_attention_causal") { x, p in x[0].packedSelfAttention(heads: p.int("heads"), mask: x[1]) }
+        try checkInference("packed_attention_vit") { x, p in x[0].packedSelfAttention(heads: p.int("heads"), mask: nil) }
+    }
+
+    func testCrossAttentionMatchesPyTorch() throws {
+        try checkInference("cross_attention") { x, p in x[0].attention(keys: x[1], values: x[2], heads: p.int("heads")) }
+    }
+
+    /// The fallback through per-head copies (empty inputs, calls from inside a parallel region) gives the same values.
+    func testAttentionFallbackMatchesPyTorch() throws {
+        let inputs = untrackedInputs("packed_attention_vit")
+        let viaCopies = withNoGrad {
+            AttentionKernel.reference(
+                batch: 1, heads: 4, headWidth: 16,
+                queries: .init(tensor: inputs[0], offset: 0, stride: 192, count: 50),
+                keys: .init(tensor: inputs[0], offset: 64, stride: 192, count: 50),
+                values: .init(tensor: inputs[0], offset: 128, stride: 192, count: 50), mask: nil)
+        }
+        let expected = try XCTUnwrap(fixture.array("packed_attention_vit.y"))
+        XCTAssertLessThanOrEqual(relativeError(viaCopies.values, expected.values), 1e-5)
+    }
+}
