@@ -32,6 +32,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        // `wildir serve`: HTTP, logging, metrics, graceful shutdown, the job store.
+        // swift-configuration's `Configuration` and swift-metrics' `Metrics` share names with targets here: the Server
+        // target renames them (module aliases).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries: module maps only, no logic.
@@ -84,10 +92,18 @@ let package = Package(
         .target(name: "WildIR", dependencies: ["Parallelism", "Configuration", "Imaging", "Metrics", "Degradation", "Checkpoints",
                                                "WildTensor", "ImageTensors", "SDE", "Models", "Restoration", "Training",
                                                "DACLIPTraining"]),
+        // `wildir serve`: the HTTP API, the job queue and store, and the page, on Hummingbird.
+        .target(name: "Server", dependencies: ["Restoration", "Imaging", "DACLIP",
+                                               .product(name: "Hummingbird", package: "hummingbird",
+                                                        moduleAliases: ["Metrics": "SwiftMetrics", "Configuration": "SwiftConfiguration"]),
+                                               .product(name: "Logging", package: "swift-log"),
+                                               .product(name: "Prometheus", package: "swift-prometheus"),
+                                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                               .product(name: "GRDB", package: "GRDB.swift")]),
         // The `wildir` command-line tool, one file per subcommand.
         .executableTarget(
             name: "WildIRTool",
-            dependencies: ["WildIR", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["WildIR", "Server", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Shared helpers for tests: fixture paths and a NumPy `.npy` reader.
@@ -108,6 +124,8 @@ let package = Package(
                                                                 "Degradation", "WildTensor", "Checkpoints", "Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
+        // Starts the real server on a loopback port and drives its API.
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Restoration", "Imaging", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.
         .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "DACLIP", "TestSupport", "WildIRTool", "Degradation"]),
     ]

@@ -12,6 +12,7 @@ packages=(
   libkissfft-dev       # KissFFT (BSD-3): 2-D FFTs for Wiener deconvolution
   libfreetype-dev      # FreeType (FreeType License): captions on contact sheets
   zlib1g-dev           # zlib (zlib License): the gzip'd CLIP tokenizer vocabulary
+  libsqlite3-dev       # SQLite (public domain): the job records of `wildir serve` (GRDB)
   fonts-dejavu-core    # the DejaVu Sans font those captions use
   pkg-config
 )

@@ -8,7 +8,7 @@ struct WildIRCommand: AsyncParsableCommand {
         commandName: "wildir",
         abstract: "Photo-realistic image restoration in the wild.",
         version: WildIR.version,
-        subcommands: [AnalyzeCommand.self, ConvertCommand.self, DegradeCommand.self, EvaluateCommand.self, InspectCommand.self, RestoreCommand.self, TrainCommand.self,
+        subcommands: [AnalyzeCommand.self, ConvertCommand.self, DegradeCommand.self, EvaluateCommand.self, InspectCommand.self, RestoreCommand.self, ServeCommand.self, TrainCommand.self,
                       TrainDACLIPCommand.self]
     )
 }
