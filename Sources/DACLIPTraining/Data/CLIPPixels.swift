@@ -1,20 +1,16 @@
+import DACLIP
 import Imaging
 
 /// Training-time pixels for CLIP: an RGB image resized to the model's square input and normalised with CLIP's mean
-/// and standard deviation (OpenCLIP `OPENAI_DATASET_MEAN`/`STD`, as the official `clip_transform`).
+/// and standard deviation (``CLIPPreprocessing/clipMean``, ``CLIPPreprocessing/clipStd``).
 ///
-/// The resize is ``ResizeFilter/matlabBicubic`` (cubic a = −0.5, antialiased when shrinking), the closest of
-/// WildIR's filters to PIL's `Resize(BICUBIC)` that OpenCLIP's transforms use. Training crops are square, so no
-/// centre crop is needed.
-///
-/// - Note: the official test-time preprocessing (resize of the shorter side, centre crop) is being written in
-///   `Sources/DACLIP/Preprocessing`; once it is there, this conversion should become a call of it (kept internal
-///   here until then, so that there is one copy of CLIP's constants to remove).
+/// Unlike the test-time ``CLIPPreprocessing`` (8-bit levels, Pillow's bicubic, the official `clip_transform`
+/// byte for byte), training crops stay in Float32 and are resized by ``ResizeFilter/matlabBicubic`` (cubic
+/// a = −0.5, antialiased when shrinking, the closest of WildIR's filters to Pillow's): the crops are square, so no
+/// centre crop is needed, and skipping the 8-bit round trip keeps the sampler cheap.
 enum CLIPPixels {
-    /// CLIP's per-channel mean (R, G, B).
-    static let mean: [Float] = [0.48145466, 0.4578275, 0.40821073]
-    /// CLIP's per-channel standard deviation (R, G, B).
-    static let standardDeviation: [Float] = [0.26862954, 0.26130258, 0.27577711]
+    static var mean: [Float] { CLIPPreprocessing.clipMean }
+    static var standardDeviation: [Float] { CLIPPreprocessing.clipStd }
 
     /// `image` (RGB) at `size`×`size`, or unchanged when it already has that size.
     static func resized(_ image: Image, to size: Int) throws -> Image {

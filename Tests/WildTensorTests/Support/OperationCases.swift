@@ -7,6 +7,17 @@ import XCTest
 enum OperationCases {
     static func fixture() throws -> ParityFixture { try ParityFixture("operations") }
 
+    /// How many cases `tensor_operations.py` writes per op (its loops: shapes × variants), so a truncated or
+    /// regenerated-short fixture fails, and an op added there without a test here fails too
+    /// (``OperationCatalogueTests``). `sinusoidal` is checked by `ModelsTests`.
+    static let expectedCases: [String: Int] = [
+        "relu": 3, "leaky_relu": 4, "sigmoid": 3, "tanh": 3, "silu": 3, "gelu": 3, "geglu": 4,
+        "softmax": 9, "log_softmax": 9,
+        "group_norm": 7, "layer_norm": 5, "channel_layer_norm": 4,
+        "upsample_nearest": 4, "upsample_bilinear": 7,
+        "pad": 9, "l1_loss": 4, "mse_loss": 4, "sinusoidal": 3,
+    ]
+
     /// Checks every case whose op is in `ops` with `body` (forward ≤ 1e-4, gradients ≤ 1e-3 relative error),
     /// fails when an op has no case, prints one line per op with the worst errors, and returns them.
     @discardableResult
@@ -29,6 +40,7 @@ enum OperationCases {
                 XCTFail("operations.safetensors has no case for \(op)", file: file, line: line)
                 continue
             }
+            XCTAssertEqual(w.cases, expectedCases[op], "operations.safetensors: cases of \(op)", file: file, line: line)
             print(String(format: "parity %@: %d cases, worst forward %.2e, worst gradient %.2e", op, w.cases, w.forward, w.gradient))
         }
         return worst
