@@ -60,7 +60,8 @@ let package = Package(
         // libpng reports errors by longjmp, which must not cross Swift frames: the setjmp lives in this C file.
         .target(name: "PNGSupport", dependencies: ["CPNG"]),
         .target(name: "Imaging", dependencies: ["Parallelism", "CTurboJPEG", "PNGSupport", "CWebP", "CKissFFT", "CFreeType"]),
-        .target(name: "Metrics", dependencies: ["Imaging", "Parallelism", "CBLAS"]),
+        // Image-quality metrics; the learned ones (LPIPS, DISTS) run torchvision trunks on the tensor engine.
+        .target(name: "Metrics", dependencies: ["Imaging", "Parallelism", "CBLAS", "WildTensor", "Checkpoints"]),
         // AVX2 + FMA inner loops chosen at run time (Swift builds one instruction set per module).
         .target(name: "AVX2Kernels"),
         .target(name: "Degradation", dependencies: ["Imaging", "Parallelism", "AVX2Kernels", "Configuration"]),
@@ -107,7 +108,7 @@ let package = Package(
         ),
 
         // Shared helpers for tests: fixture paths and a NumPy `.npy` reader.
-        .target(name: "TestSupport", dependencies: ["Imaging", "Checkpoints", "Restoration", "Models", "SDE"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Imaging", "Checkpoints", "Restoration", "Models", "SDE", "Metrics"], path: "Tests/TestSupport"),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CDNNL", "CBLAS"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
@@ -123,7 +124,7 @@ let package = Package(
         .testTarget(name: "DACLIPTrainingTests", dependencies: ["DACLIPTraining", "DACLIP", "CLIPTokenizer", "Configuration",
                                                                 "Degradation", "WildTensor", "Checkpoints", "Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "Checkpoints", "WildTensor", "TestSupport"]),
         // Starts the real server on a loopback port and drives its API.
         .testTarget(name: "ServerTests", dependencies: ["Server", "Restoration", "Imaging", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.

@@ -4,6 +4,8 @@
 # (and DACLIP_COMMIT=<its 40-digit commit> for a copy without .git). A reference that cannot be reached (the
 # official code, PyPI for BasicSR/Real-ESRGAN sources) stops the run with a non-zero status: nothing is skipped.
 # Each generator records what it wrote, with the reference versions, in its folder's PROVENANCE.json.
+# deep_metrics.py (LPIPS, DISTS) runs lpips and DISTS_pytorch on seeded random torchvision trunks that it writes into a
+# temporary TORCH_HOME: nothing is downloaded.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${DACLIP_REPO:-}" ] || [ ! -f "$DACLIP_REPO/universal-image-restoration/utils/sde_utils.py" ]; then

@@ -6,8 +6,9 @@ public enum CheckpointFormat: String, Sendable, CaseIterable {
     case safetensors
     /// `torch.save` since PyTorch 1.6: a zip archive (`PK`).
     case torchZip = "PyTorch zip"
-    /// `torch.save` before PyTorch 1.6 (or with `_use_new_zipfile_serialization=False`): a bare pickle stream, or a
-    /// tar archive for the oldest versions. Recognised so that the error can say what to do; not read.
+    /// `torch.save` before PyTorch 1.6 (or with `_use_new_zipfile_serialization=False`): a stream of pickles and raw
+    /// storages, read by ``TorchCheckpoint/init(legacyData:name:)``; or a tar archive for the versions before
+    /// PyTorch 0.1.10, recognised so that the error can say what to do, not read.
     case legacyTorch = "legacy PyTorch"
 
     /// The format of a file that starts with `data`, or nil when it is none of these.
@@ -31,7 +32,7 @@ public enum CheckpointFile {
     /// The named tensors of the file at `url`: every tensor of a safetensors file (in the order of their data), or
     /// the state dict of a PyTorch zip checkpoint (see ``TorchCheckpoint/stateDict(preferring:)``).
     ///
-    /// Throws ``CheckpointError/unsupported(file:detail:)`` for a legacy (pre-1.6) PyTorch file, with the one-line
+    /// Throws ``CheckpointError/unsupported(file:detail:)`` for a PyTorch tar file (before 0.1.10), with the one-line
     /// command that converts it, and for anything else that is neither format.
     public static func load(_ url: URL) throws -> [(name: String, tensor: StoredTensor)] {
         try contents(of: url).tensors
@@ -60,9 +61,7 @@ public enum CheckpointFile {
         case .torchZip:
             return (try TorchCheckpoint(data: data, name: name).stateDict(), [:])
         case .legacyTorch:
-            throw CheckpointError.unsupported(
-                file: name, detail: "this is a legacy (pre-1.6) PyTorch file, which WildIR does not read; re-save it with a "
-                    + "current PyTorch: python -c \"import torch; torch.save(torch.load('IN', weights_only=True), 'OUT.pth')\"")
+            return (try TorchCheckpoint(legacyData: data, name: name).stateDict(), [:])
         case nil:
             let bytes = data.prefix(8).map(hexDigits)
             throw CheckpointError.unsupported(

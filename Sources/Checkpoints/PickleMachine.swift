@@ -39,9 +39,15 @@ final class PickleMachine {
 
     /// Runs `pickle` up to its `STOP` and returns the result.
     func run(_ pickle: Data) throws -> PickleValue {
-        let result = try pickle.withUnsafeBytes { try execute($0) }
+        try run(prefixOf: pickle).value
+    }
+
+    /// Runs the pickle at the start of `data` up to its `STOP`; returns the result and the pickle's length in bytes
+    /// (what follows it is not read: the legacy `torch.save` format writes several pickles and raw bytes in a row).
+    func run(prefixOf data: Data) throws -> (value: PickleValue, length: Int) {
+        let (result, length) = try data.withUnsafeBytes { try execute($0) }
         var conversion = PickleConversion(file: file, maximumDepth: Self.maximumDepth)
-        return try conversion.value(of: result)
+        return (try conversion.value(of: result), length)
     }
 
     private func bad(_ detail: String) -> CheckpointError { .malformed(file: file, detail: detail) }
@@ -83,7 +89,7 @@ final class PickleMachine {
 
     // MARK: Execution
 
-    private func execute(_ code: UnsafeRawBufferPointer) throws -> PickleItem {
+    private func execute(_ code: UnsafeRawBufferPointer) throws -> (PickleItem, Int) {
         var position = 0
 
         func take(_ length: Int) throws -> UnsafeRawBufferPointer {
@@ -147,7 +153,7 @@ final class PickleMachine {
             case .frame:
                 _ = try length(UInt64.self)
             case .stop:
-                return try pop(at)
+                return (try pop(at), position)
             case .mark:
                 marks.append(stack.count)
             case .pop:
@@ -182,6 +188,9 @@ final class PickleMachine {
             case .binBytes: push(.bytes(Data(try take(length(UInt32.self)))))
             case .shortBinBytes: push(.bytes(Data(try take(length(UInt8.self)))))
             case .binBytes8: push(.bytes(Data(try take(length(UInt64.self)))))
+            // Python 2's `str`, in legacy checkpoints: decoded as UTF-8, as `torch.load` does by default.
+            case .binString: push(.string(try text(take(length(Int32.self)))))
+            case .shortBinString: push(.string(try text(take(length(UInt8.self)))))
 
             case .binInt: push(.int(Int(try integer(Int32.self))))
             case .binInt1: push(.int(Int(try integer(UInt8.self))))

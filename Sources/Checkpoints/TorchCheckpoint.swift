@@ -12,7 +12,9 @@ import Foundation
 /// ``CheckpointError/forbiddenGlobal(file:name:)``; nothing the pickle names is ever imported or called.
 ///
 /// The file is memory-mapped and contiguous tensors are slices of it; non-contiguous views (a transpose, a strided
-/// slice) are gathered into C order. Every size, offset and stride is checked against its storage.
+/// slice) are gathered into C order. Every size, offset and stride is checked against its storage. The format
+/// `torch.save` wrote before PyTorch 1.6 (torchvision's older weights) is read too, by the same machine (see
+/// ``init(legacyData:name:)``).
 ///
 /// ```swift
 /// let checkpoint = try TorchCheckpoint(contentsOf: URL(fileURLWithPath: "net_g_latest.pth"))
@@ -31,8 +33,13 @@ public struct TorchCheckpoint: Sendable {
         try self.init(data: data, name: url.path, verifyChecksums: verifyChecksums)
     }
 
-    /// Parses the bytes of a checkpoint; `name` appears in error messages.
+    /// Parses the bytes of a checkpoint (the zip format, or the legacy format of ``init(legacyData:name:)``); `name`
+    /// appears in error messages.
     public init(data: Data, name: String, verifyChecksums: Bool = true) throws {
+        if CheckpointFormat.sniff(data) == .legacyTorch {
+            self = try TorchCheckpoint(legacyData: data, name: name)
+            return
+        }
         let archive = try ZipArchive(data: data, file: name)
         // torch.save puts every record under one top-level folder named after the file.
         let pickles = archive.entries.filter {
@@ -53,7 +60,7 @@ public struct TorchCheckpoint: Sendable {
         }
         // The storages' checksums are checked up front, all cores at once; the records are then read unchecked.
         if verifyChecksums { try archive.verify(archive.entries.filter { $0.name.hasPrefix(folder + "data/") }) }
-        let environment = TorchEnvironment(file: name, copyBudget: data.count) { key in
+        let environment = TorchEnvironment(file: name, copyBudget: data.count) { key, _, _ in
             guard let entry = archive.entry(named: folder + "data/" + key) else { return nil }
             return try archive.contents(of: entry, verify: false)
         }

@@ -13,13 +13,13 @@ struct TorchStorage {
 /// with every argument checked.
 struct TorchEnvironment {
     let file: String
-    /// The raw bytes of the storage record `data/<key>`, or nil when there is none.
-    let record: (String) throws -> Data?
+    /// The raw bytes of the storage `key` of `count` elements of `type`, or nil when there is none.
+    let record: (_ key: String, _ type: StoredElementType, _ count: Int) throws -> Data?
     /// Bytes that rebuilding non-contiguous tensors may still allocate (see ``TorchTensorLayout``).
     var copyBudget: Int
     private var storages: [String: TorchStorage] = [:]
 
-    init(file: String, copyBudget: Int, record: @escaping (String) throws -> Data?) {
+    init(file: String, copyBudget: Int, record: @escaping (_ key: String, _ type: StoredElementType, _ count: Int) throws -> Data?) {
         self.file = file
         self.copyBudget = copyBudget
         self.record = record
@@ -53,6 +53,9 @@ struct TorchEnvironment {
             return .container(dict)
         case .rebuildTensor:
             return .tensor(try rebuildTensor(arguments))
+        case .rebuildTensorV1:
+            guard arguments.count == 4 else { throw bad("_rebuild_tensor called with \(arguments.count) arguments instead of 4") }
+            return .tensor(try rebuildTensor(arguments + [.bool(false), .none]))
         case .rebuildParameter, .rebuildParameterWithState:
             let expected = global == .rebuildParameter ? 3 : 4
             guard arguments.count == expected, case .tensor = arguments[0] else {
@@ -82,8 +85,16 @@ struct TorchEnvironment {
         }
     }
 
-    /// `BINPERSID`: `('storage', storage_type, key, location, numel)` → the storage `data/<key>`.
+    /// `BINPERSID`: `('storage', storage_type, key, location, numel)` → the storage `data/<key>`; legacy files add
+    /// a sixth element, a view of the storage, which must be None (views are not supported).
     mutating func persistentLoad(_ id: PickleItem) throws -> PickleItem {
+        if case let .container(tuple) = id, tuple.kind == .tuple, tuple.elements.count == 6, case .string("storage") = tuple.elements[0] {
+            guard case .none = tuple.elements[5] else {
+                throw CheckpointError.unsupported(file: file, detail: "a legacy storage view (tensors sharing part of a storage); "
+                    + "re-save the file with a current PyTorch")
+            }
+            return try persistentLoad(.container(PickleContainer(.tuple, elements: Array(tuple.elements.prefix(5)))))
+        }
         guard case let .container(tuple) = id, tuple.kind == .tuple, tuple.elements.count == 5,
               case .string("storage") = tuple.elements[0],
               case let .global(.storageType(elementType)) = tuple.elements[1],
@@ -100,7 +111,7 @@ struct TorchEnvironment {
         }
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: elementType.byteCount)
         guard count >= 0, !overflow else { throw bad("storage '\(key)' claims \(count) elements") }
-        guard let bytes = try record(key) else { throw bad("storage '\(key)' has no data record in the archive") }
+        guard let bytes = try record(key, elementType, count) else { throw bad("storage '\(key)' has no data record in the archive") }
         guard bytes.count == byteCount else {
             throw bad("storage '\(key)' should hold \(count) \(elementType.rawValue) elements (\(byteCount) bytes) but its record has \(bytes.count) bytes")
         }

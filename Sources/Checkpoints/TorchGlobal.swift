@@ -6,6 +6,9 @@ enum TorchGlobal: Equatable {
     case orderedDict
     /// `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])`.
     case rebuildTensor
+    /// `torch._utils._rebuild_tensor(storage, offset, size, stride)`: how PyTorch before 0.4 pickled tensors
+    /// (legacy checkpoints such as torchvision's 2017 weights).
+    case rebuildTensorV1
     /// `torch._utils._rebuild_parameter(data, requires_grad, hooks)`: an `nn.Parameter`, read as its tensor.
     case rebuildParameter
     /// `torch._utils._rebuild_parameter_with_state(data, requires_grad, hooks, state)`: the same, its Python
@@ -26,6 +29,7 @@ enum TorchGlobal: Equatable {
         switch (module, name) {
         case ("collections", "OrderedDict"): self = .orderedDict
         case ("torch._utils", "_rebuild_tensor_v2"): self = .rebuildTensor
+        case ("torch._utils", "_rebuild_tensor"): self = .rebuildTensorV1
         case ("torch._utils", "_rebuild_parameter"): self = .rebuildParameter
         case ("torch._utils", "_rebuild_parameter_with_state"): self = .rebuildParameterWithState
         default:
@@ -41,6 +45,7 @@ enum TorchGlobal: Equatable {
         switch self {
         case .orderedDict: return "collections.OrderedDict"
         case .rebuildTensor: return "torch._utils._rebuild_tensor_v2"
+        case .rebuildTensorV1: return "torch._utils._rebuild_tensor"
         case .rebuildParameter: return "torch._utils._rebuild_parameter"
         case .rebuildParameterWithState: return "torch._utils._rebuild_parameter_with_state"
         case let .storageType(type):

@@ -11,14 +11,18 @@ public enum MetricName: String, CaseIterable, Sendable, Codable, Hashable {
     case ssim
     /// Natural Image Quality Evaluator (BasicSR `calculate_niqe`), no-reference.
     case niqe
+    /// Learned Perceptual Image Patch Similarity v0.1 (the lpips package), full-reference.
+    case lpips
+    /// Deep Image Structure and Texture Similarity (the DISTS_pytorch package), full-reference.
+    case dists
 
     /// Names of the field's metrics that this version does not compute yet (refused with a clear message).
-    public static let planned = ["lpips", "dists", "fid", "kid", "clip-i", "clipiqa"]
+    public static let planned = ["fid", "kid", "clip-i", "clipiqa"]
 
     /// `true` when the metric compares against a reference image.
     public var needsReference: Bool {
         switch self {
-        case .psnr, .ssim: return true
+        case .psnr, .ssim, .lpips, .dists: return true
         case .niqe: return false
         }
     }
@@ -27,17 +31,20 @@ public enum MetricName: String, CaseIterable, Sendable, Codable, Hashable {
     public var higherIsBetter: Bool {
         switch self {
         case .psnr, .ssim: return true
-        case .niqe: return false
+        case .niqe, .lpips, .dists: return false
         }
     }
 
-    /// The column title of tables ("PSNR", "SSIM", "NIQE").
+    /// `true` for the metrics computed by pretrained networks, whose weights must be found before scoring.
+    public var isLearned: Bool { self == .lpips || self == .dists }
+
+    /// The column title of tables ("PSNR", "SSIM", "NIQE", "LPIPS", "DISTS").
     public var title: String { rawValue.uppercased() }
 
     /// The unit of the values, if any.
     public var unit: String? { self == .psnr ? "dB" : nil }
 
-    /// The metrics of a comma-separated list (`"psnr,ssim,niqe"`, any case, spaces ignored), in order, each once.
+    /// The metrics of a comma-separated list (`"psnr,ssim,lpips"`, any case, spaces ignored), in order, each once.
     /// - Throws: ``MetricsError/unknownMetric(_:known:)`` naming the known and the planned metrics.
     public static func list(_ text: String) throws -> [MetricName] {
         var metrics: [MetricName] = []

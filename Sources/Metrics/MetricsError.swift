@@ -16,6 +16,15 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable, Sendable {
     case undefined(String)
     /// A metric name that is not one of ``MetricName``.
     case unknownMetric(String, known: [String], planned: [String])
+    /// A learned metric's weight file was found nowhere; `searched` lists every place looked in, `remedy` says
+    /// where the file comes from and what to do.
+    case weightsNotFound(weights: String, file: String, searched: [String], remedy: String)
+    /// A weight file does not hold the expected network: keys missing or unknown, shapes that differ.
+    case weightsMismatch(file: String, weights: String, missing: [String], unexpected: [String], wrongShape: [String])
+    /// A weight file cannot be read or used (the reason says why).
+    case unreadableWeights(file: String, reason: String)
+    /// A weights name that is not one of ``MetricWeights``.
+    case unknownWeights(String, known: [String])
 
     public var description: String {
         switch self {
@@ -33,6 +42,21 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable, Sendable {
                 return "the metric '\(name)' is not available in this version of WildIR; available: \(known.joined(separator: ", "))"
             }
             return "unknown metric '\(name)'; available: \(known.joined(separator: ", "))"
+        case let .weightsNotFound(weights, file, searched, remedy):
+            return "the weights '\(weights)' (\(file)) were not found; looked in:\n"
+                + searched.map { "  \($0)\n" }.joined() + remedy
+        case let .weightsMismatch(file, weights, missing, unexpected, wrongShape):
+            func list(_ title: String, _ items: [String]) -> String? {
+                guard !items.isEmpty else { return nil }
+                let shown = items.prefix(6).joined(separator: ", ")
+                return "\(title) \(shown)" + (items.count > 6 ? " and \(items.count - 6) more" : "")
+            }
+            let problems = [list("missing", missing), list("unexpected", unexpected), list("wrong shape:", wrongShape)].compactMap { $0 }
+            return "\(file): not the weights of \(weights): " + problems.joined(separator: "; ")
+        case let .unreadableWeights(file, reason):
+            return reason.hasPrefix(file) ? "cannot use these weights: \(reason)" : "\(file): cannot use these weights: \(reason)"
+        case let .unknownWeights(name, known):
+            return "unknown weights name '\(name)'; known: \(known.joined(separator: ", "))"
         }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Scores a folder of restored images with the metrics asked for: full-reference ones (PSNR, SSIM; BasicSR
-/// conventions: `calculate_psnr` / `calculate_ssim` with `crop_border` and `test_y_channel`) against a folder of
-/// references, no-reference ones (NIQE, as BasicSR's `calculate_niqe`) on the restored images alone.
+/// conventions: `calculate_psnr` / `calculate_ssim` with `crop_border` and `test_y_channel`; LPIPS and DISTS as the
+/// lpips and DISTS_pytorch packages compute them, on the whole RGB image) against a folder of references,
+/// no-reference ones (NIQE, as BasicSR's `calculate_niqe`) on the restored images alone.
 ///
 /// Files pair by **stem** (file name without extension): `restored/0801.png` pairs with `reference/0801.png` or
 /// `reference/0801.jpg`, so outputs saved in another format still pair. Only `.png`, `.jpg`/`.jpeg` and `.webp`
@@ -23,15 +24,20 @@ public struct Evaluator: Sendable {
         public var decode: DecodeOptions
         /// NIQE's pristine model; needed when ``metrics`` holds ``MetricName/niqe``.
         public var niqeParameters: NIQEParameters?
+        /// The loaded LPIPS and DISTS (``LearnedMetrics/load(for:lpipsNetwork:locator:)``); needed when ``metrics``
+        /// holds them. They ignore ``region``: both read the whole RGB image, as their reference packages do.
+        public var learned: LearnedMetrics
 
         /// Options with BasicSR's defaults (PSNR and SSIM on all channels, no crop), unpaired files fatal.
         public init(metrics: [MetricName] = [.psnr, .ssim], region: ComparisonRegion = ComparisonRegion(),
-                    allowUnpaired: Bool = false, decode: DecodeOptions = .default, niqeParameters: NIQEParameters? = nil) {
+                    allowUnpaired: Bool = false, decode: DecodeOptions = .default, niqeParameters: NIQEParameters? = nil,
+                    learned: LearnedMetrics = LearnedMetrics()) {
             self.metrics = metrics
             self.region = region
             self.allowUnpaired = allowUnpaired
             self.decode = decode
             self.niqeParameters = niqeParameters
+            self.learned = learned
         }
     }
 
@@ -134,6 +140,8 @@ public struct Evaluator: Sendable {
         for metric in options.metrics where !metrics.contains(metric) { metrics.append(metric) }
         guard !metrics.isEmpty else { throw EvaluationError.noMetrics }
         if metrics.contains(.niqe), options.niqeParameters == nil { throw EvaluationError.missingMetricData("NIQE's pristine model (niqe_pris_params)") }
+        if metrics.contains(.lpips), options.learned.lpips == nil { throw EvaluationError.learnedMetricNotLoaded("LPIPS") }
+        if metrics.contains(.dists), options.learned.dists == nil { throw EvaluationError.learnedMetricNotLoaded("DISTS") }
         return metrics
     }
 
@@ -151,6 +159,11 @@ public struct Evaluator: Sendable {
                 case .niqe:
                     guard let parameters = options.niqeParameters else { throw EvaluationError.missingMetricData("NIQE's pristine model") }
                     values[metric] = try NIQE(parameters: parameters, cropBorder: options.region.cropBorder).evaluate(restored)
+                case .lpips, .dists:
+                    guard let reference else { throw EvaluationError.referenceRequired([metric.rawValue]) }
+                    let learned: (any FullReferenceMetric)? = metric == .lpips ? options.learned.lpips : options.learned.dists
+                    guard let learned else { throw EvaluationError.learnedMetricNotLoaded(metric.title) }
+                    values[metric] = try learned.evaluate(restored: restored, reference: reference)
                 }
             }
         } catch let error as MetricsError {
@@ -228,6 +241,8 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable, Sendable
     case noMetrics
     /// A metric's data file is not available (the text names it).
     case missingMetricData(String)
+    /// A learned metric was asked for without its networks in ``Evaluator/Options/learned``.
+    case learnedMetricNotLoaded(String)
 
     public var description: String {
         switch self {
@@ -257,6 +272,8 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable, Sendable
             return "no metric to compute"
         case let .missingMetricData(what):
             return "\(what) is not available (it ships in models/metrics/ with WildIR)"
+        case let .learnedMetricNotLoaded(metric):
+            return "\(metric) was asked for but its networks were not loaded (LearnedMetrics.load)"
         }
     }
 }

@@ -6,7 +6,7 @@ import WildIR
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Score restored images with PSNR, SSIM (against references) and NIQE (BasicSR conventions).",
+        abstract: "Score restored images with PSNR, SSIM, LPIPS, DISTS (against references) and NIQE.",
         discussion: """
             Files pair by name without extension (restored/x.png with reference/x.jpg); .png, .jpg, .jpeg and \
             .webp files take part, other files are listed on stderr as skipped. Unpaired files are an error \
@@ -21,6 +21,8 @@ struct EvaluateCommand: ParsableCommand {
             gray images are converted like RGB ones (Y = 16 + 219/255 · gray), as BasicSR's test pipeline does. \
             NIQE always reads Y (BasicSR's calculate_niqe) and uses --crop-border.
 
+            LPIPS (v0.1, the lpips package; --lpips-net alex or vgg) and DISTS (the DISTS_pytorch package) are             learned, full-reference, lower is better; they read the whole RGB image at its size (--y-channel and             --crop-border do not apply) and need the restored and reference images to have the same size. Their             trunks are torchvision's ImageNet weights, looked for where PyTorch caches them:             $TORCH_HOME/hub/checkpoints, $XDG_CACHE_HOME/torch/hub/checkpoints, ~/.cache/torch/hub/checkpoints             (alexnet-owt-7be5be79.pth, vgg16-397923af.pth; nothing is downloaded). Their small learned layers ship             in models/metrics/. --weights NAME=PATH gives any of these files explicitly.
+
             PSNR of identical images is infinite: "inf" in the tables and CSV, null in JSON, and so is a mean \
             that includes it. Exit status: 0 on success, 1 when an image cannot be read, paired or scored, \
             64 for invalid options.
@@ -30,6 +32,8 @@ struct EvaluateCommand: ParsableCommand {
               wildir evaluate --restored out/ --reference gt/ --metrics psnr,ssim,niqe --format csv > scores.csv
               wildir evaluate --restored lq/ --label LQ --restored out/ --label WildIR --reference gt/ --format markdown
               wildir evaluate --restored out/ --metrics niqe
+              wildir evaluate --restored out/ --reference gt/ --metrics psnr,ssim,lpips,dists
+              wildir evaluate --restored out/ --reference gt/ --metrics lpips --lpips-net vgg --weights vgg16=~/vgg16.pth
             """
     )
 
@@ -39,10 +43,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Name of the matching --restored folder in tables (default: the folder's name).")
     var label: [String] = []
 
-    @Option(help: "Folder of reference (ground-truth) images; needed by psnr and ssim.")
+    @Option(help: "Folder of reference (ground-truth) images; needed by psnr, ssim, lpips and dists.")
     var reference: String?
 
-    @Option(help: "Comma-separated metrics: psnr, ssim, niqe.")
+    @Option(help: "Comma-separated metrics: psnr, ssim, niqe, lpips, dists.")
     var metrics = "psnr,ssim"
 
     @Flag(name: .customLong("y-channel"), help: "Compare the BT.601 Y channel only (MATLAB rgb2ycbcr).")
@@ -57,6 +61,14 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("allow-unpaired"), help: "Score the pairs that exist and list unpaired files.")
     var allowUnpaired = false
 
+    @Option(name: .customLong("lpips-net"), help: "LPIPS's trunk: alex (the lpips package's default) or vgg.")
+    var lpipsNet: LPIPSNetwork = .alex
+
+    @Option(name: .customLong("weights"),
+            help: ArgumentHelp("A learned metric's weight file; NAME is alexnet, vgg16, lpips-alex, lpips-vgg or dists. Repeatable.",
+                               valueName: "name=path"))
+    var weights: [String] = []
+
     @OptionGroup var decoding: DecodingOptions
 
     func validate() throws {
@@ -66,6 +78,7 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("give one --label per --restored folder (\(restored.count)), or none; got \(label.count)")
         }
         let names = try parsedMetrics()
+        _ = try parsedWeights()
         if reference == nil, let needing = names.first(where: \.needsReference) {
             throw ValidationError("\(needing.rawValue) compares against references: give --reference, or use --metrics niqe")
         }
@@ -82,20 +95,45 @@ struct EvaluateCommand: ParsableCommand {
         do { return try MetricName.list(metrics) } catch { throw ValidationError("--metrics: \(error)") }
     }
 
+    /// The `--weights NAME=PATH` arguments by name (the last one wins).
+    func parsedWeights() throws -> [MetricWeights: String] {
+        var out: [MetricWeights: String] = [:]
+        for argument in weights {
+            guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex,
+                  argument.index(after: equals) != argument.endIndex else {
+                throw ValidationError("--weights takes NAME=PATH (NAME: \(MetricWeights.allCases.map(\.rawValue).joined(separator: ", "))), got '\(argument)'")
+            }
+            do {
+                out[try MetricWeights.named(String(argument[..<equals]))] = String(argument[argument.index(after: equals)...])
+            } catch { throw ValidationError("--weights: \(error)") }
+        }
+        return out
+    }
+
+    /// LPIPS and DISTS, when asked for, loaded once for every folder.
+    func learnedMetrics(_ names: [MetricName]) throws -> LearnedMetrics {
+        guard names.contains(where: \.isLearned) else { return LearnedMetrics() }
+        let locator = MetricWeightsLocator(overrides: try parsedWeights(),
+                                           bundledFolders: ModelLocator().candidates(for: "metrics").map { $0.deletingLastPathComponent() })
+        return try LearnedMetrics.load(for: names, lpipsNetwork: lpipsNet, locator: locator)
+    }
+
     func run() throws {
         let names = try parsedMetrics()
         var niqeParameters: NIQEParameters?
-        if names.contains(.niqe) {
-            do {
+        let learned: LearnedMetrics
+        do {
+            if names.contains(.niqe) {
                 niqeParameters = try NIQEParameters(contentsOf: ModelLocator().bundledFile(NIQEParameters.bundledPath))
-            } catch {
-                printError("error: \(error)")
-                throw ExitCode(1)
             }
+            learned = try learnedMetrics(names)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
         }
         let evaluator = Evaluator(options: Evaluator.Options(
             metrics: names, region: ComparisonRegion(cropBorder: cropBorder, onY: yChannel),
-            allowUnpaired: allowUnpaired, decode: decoding.options, niqeParameters: niqeParameters))
+            allowUnpaired: allowUnpaired, decode: decoding.options, niqeParameters: niqeParameters, learned: learned))
         var reports: [LabelledReport] = []
         for (i, folder) in restored.enumerated() {
             let name = label.isEmpty ? URL(fileURLWithPath: folder).lastPathComponent : label[i]
@@ -120,3 +158,5 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 }
+
+extension LPIPSNetwork: ExpressibleByArgument {}

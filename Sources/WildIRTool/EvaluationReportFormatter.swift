@@ -37,7 +37,10 @@ enum ReportFormatter {
 
     static func number(_ value: Double, digits: Int) -> String {
         if value.isNaN { return "nan" }
-        return value.isInfinite ? (value > 0 ? "inf" : "-inf") : String(format: "%.\(digits)f", value)
+        if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+        let text = String(format: "%.\(digits)f", value)
+        // A rounding residue below zero (DISTS of identical images is 1 − Σ weights, about −1e−16) prints as 0.
+        return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
     }
 
     /// Four decimals, as BasicSR's logs.
@@ -54,6 +57,10 @@ enum ReportFormatter {
         var text = "on \(region.onY ? "Y" : "RGB"), crop border \(region.cropBorder)"
         if region.onY { text += " (Y: BT.601 studio swing, as BasicSR)" }
         if options.metrics.contains(.niqe) { text += "; NIQE on Y as BasicSR's calculate_niqe" }
+        if let lpips = options.learned.lpips, options.metrics.contains(.lpips) {
+            text += "; LPIPS v0.1 \(lpips.network.rawValue) (\(lpips.network.trunk.title)) on RGB, whole image"
+        }
+        if options.metrics.contains(.dists) { text += "; DISTS on RGB, whole image, not resized" }
         return text
     }
 
@@ -153,22 +160,24 @@ enum ReportFormatter {
         let report = entry.report
         func value(_ v: Double?) -> Any { v.map { $0.isFinite ? $0 as Any : NSNull() } ?? NSNull() }
         let metrics = report.options.metrics
-        return [
+        var object: [String: Any] = [
             "label": entry.label,
             "metrics": metrics.map(\.rawValue),
             "y_channel": report.options.region.onY,
             "crop_border": report.options.region.cropBorder,
             "images": report.scores.map { score in
-                var object: [String: Any] = ["name": score.name, "restored": score.restoredPath, "reference": value(nil)]
-                if let reference = score.referencePath { object["reference"] = reference }
-                for metric in metrics { object[metric.rawValue] = value(score.values[metric]) }
-                return object
+                var image: [String: Any] = ["name": score.name, "restored": score.restoredPath, "reference": value(nil)]
+                if let reference = score.referencePath { image["reference"] = reference }
+                for metric in metrics { image[metric.rawValue] = value(score.values[metric]) }
+                return image
             },
             "mean": Dictionary(uniqueKeysWithValues: metrics.map { ($0.rawValue, value(report.mean($0))) }),
             "unpaired_restored": report.unpairedRestored,
             "unpaired_reference": report.unpairedReference,
             "skipped": report.skipped,
         ]
+        if metrics.contains(.lpips), let lpips = report.options.learned.lpips { object["lpips_net"] = lpips.network.rawValue }
+        return object
     }
 
     static func serialised(_ object: Any) -> String {

@@ -19,8 +19,8 @@ class CLITestCase: XCTestCase {
         let signalled: Bool
     }
 
-    func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
-        let process = try start(arguments, in: directory)
+    func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> Result {
+        let process = try start(arguments, in: directory, environment: environment)
         let stdout = (process.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
         let stderr = (process.standardError as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
         process.waitUntilExit()
@@ -28,12 +28,13 @@ class CLITestCase: XCTestCase {
                       stderr: String(decoding: stderr, as: UTF8.self), signalled: process.terminationReason == .uncaughtSignal)
     }
 
-    /// Starts `wildir` without waiting for it (its output goes to pipes).
-    func start(_ arguments: [String], in directory: URL? = nil) throws -> Process {
+    /// Starts `wildir` without waiting for it (its output goes to pipes); `environment` replaces the inherited one.
+    func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
         process.standardOutput = Pipe()
         process.standardError = Pipe()
         try process.run()

@@ -1,6 +1,6 @@
 import Imaging
 
-/// A metric that scores a restored image against its reference (PSNR, SSIM; later LPIPS, DISTS, …).
+/// A metric that scores a restored image against its reference (PSNR, SSIM, LPIPS, DISTS).
 public protocol FullReferenceMetric: Sendable {
     /// Short name used in tables and files ("PSNR", "SSIM").
     var name: String { get }
