@@ -5,7 +5,8 @@
 # official code, PyPI for BasicSR/Real-ESRGAN sources) stops the run with a non-zero status: nothing is skipped.
 # Each generator records what it wrote, with the reference versions, in its folder's PROVENANCE.json.
 # deep_metrics.py (LPIPS, DISTS) runs lpips and DISTS_pytorch on seeded random torchvision trunks that it writes into a
-# temporary TORCH_HOME: nothing is downloaded.
+# temporary TORCH_HOME: nothing is downloaded. fid_kid.py (FID, KID) does the same with pytorch-fid and a seeded random
+# FID Inception written under pytorch-fid's file name.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${DACLIP_REPO:-}" ] || [ ! -f "$DACLIP_REPO/universal-image-restoration/utils/sde_utils.py" ]; then

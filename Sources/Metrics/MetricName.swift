@@ -3,7 +3,8 @@ import Foundation
 /// The metrics of `wildir evaluate --metrics`, by the names the papers' tables use.
 ///
 /// Full-reference metrics score a restored image against its ground truth; no-reference ones score the restored
-/// image alone (so an evaluation that asks only for them needs no reference folder).
+/// image alone (so an evaluation that asks only for them needs no reference folder); set-level ones (FID, KID)
+/// compare the distribution of the restored set with that of the reference set, one value per set, without pairing.
 public enum MetricName: String, CaseIterable, Sendable, Codable, Hashable {
     /// Peak signal-to-noise ratio in dB (BasicSR `calculate_psnr`).
     case psnr
@@ -15,14 +16,18 @@ public enum MetricName: String, CaseIterable, Sendable, Codable, Hashable {
     case lpips
     /// Deep Image Structure and Texture Similarity (the DISTS_pytorch package), full-reference.
     case dists
+    /// Fréchet Inception Distance (the pytorch-fid package), set-level.
+    case fid
+    /// Kernel Inception Distance (torch-fidelity's and clean-fid's unbiased polynomial-kernel MMD²), set-level.
+    case kid
 
     /// Names of the field's metrics that this version does not compute yet (refused with a clear message).
-    public static let planned = ["fid", "kid", "clip-i", "clipiqa"]
+    public static let planned = ["clip-i", "clipiqa"]
 
     /// `true` when the metric compares against a reference image.
     public var needsReference: Bool {
         switch self {
-        case .psnr, .ssim, .lpips, .dists: return true
+        case .psnr, .ssim, .lpips, .dists, .fid, .kid: return true
         case .niqe: return false
         }
     }
@@ -31,14 +36,18 @@ public enum MetricName: String, CaseIterable, Sendable, Codable, Hashable {
     public var higherIsBetter: Bool {
         switch self {
         case .psnr, .ssim: return true
-        case .niqe, .lpips, .dists: return false
+        case .niqe, .lpips, .dists, .fid, .kid: return false
         }
     }
 
     /// `true` for the metrics computed by pretrained networks, whose weights must be found before scoring.
-    public var isLearned: Bool { self == .lpips || self == .dists }
+    public var isLearned: Bool { [.lpips, .dists, .fid, .kid].contains(self) }
 
-    /// The column title of tables ("PSNR", "SSIM", "NIQE", "LPIPS", "DISTS").
+    /// `true` for the metrics with one value per pair of sets (FID, KID), computed over every image of the restored
+    /// folder and every image of the reference folder.
+    public var isSetLevel: Bool { self == .fid || self == .kid }
+
+    /// The column title of tables ("PSNR", "SSIM", "NIQE", "LPIPS", "DISTS", "FID", "KID").
     public var title: String { rawValue.uppercased() }
 
     /// The unit of the values, if any.

@@ -25,6 +25,8 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable, Sendable {
     case unreadableWeights(file: String, reason: String)
     /// A weights name that is not one of ``MetricWeights``.
     case unknownWeights(String, known: [String])
+    /// A set-level metric (FID, KID) got a set with fewer images than it needs (`set` is "restored" or "reference").
+    case tooFewImages(metric: String, set: String, count: Int, minimum: Int)
 
     public var description: String {
         switch self {
@@ -57,6 +59,9 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable, Sendable {
             return reason.hasPrefix(file) ? "cannot use these weights: \(reason)" : "\(file): cannot use these weights: \(reason)"
         case let .unknownWeights(name, known):
             return "unknown weights name '\(name)'; known: \(known.joined(separator: ", "))"
+        case let .tooFewImages(metric, set, count, minimum):
+            let why = metric == "FID" ? " (the covariance of fewer is undefined)" : " (the unbiased estimate divides by m − 1)"
+            return "\(metric) needs at least \(minimum) images in each set\(why); the \(set) set has \(count)"
         }
     }
 }

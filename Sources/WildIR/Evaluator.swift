@@ -11,6 +11,10 @@ import Foundation
 /// ``Report/skipped``. Two files with the same stem in one folder are an error (the pairing would be a guess).
 /// A gray file paired with an RGB one is compared as R = G = B, so scores do not depend on how a gray photo was
 /// stored; alpha is ignored. Without a reference folder every restored image is scored (no-reference metrics only).
+///
+/// Set-level metrics (FID, KID) compare the whole restored folder with the whole reference folder — every image of
+/// each, of any size, without pairing by name (so unpaired files do not matter to them) — and give one value per
+/// set, reported as the column's "mean". An evaluation that asks only for them does not pair files at all.
 public struct Evaluator: Sendable {
     /// Options of an evaluation.
     public struct Options: Sendable, Equatable {
@@ -27,17 +31,24 @@ public struct Evaluator: Sendable {
         /// The loaded LPIPS and DISTS (``LearnedMetrics/load(for:lpipsNetwork:locator:)``); needed when ``metrics``
         /// holds them. They ignore ``region``: both read the whole RGB image, as their reference packages do.
         public var learned: LearnedMetrics
+        /// KID's subsets (100 of up to 1000 images by default, seed 0).
+        public var kid: KernelInceptionDistance
+        /// How many images the FID Inception reads at once (memory grows with it: about 45 MB per image).
+        public var featureBatchSize: Int
 
         /// Options with BasicSR's defaults (PSNR and SSIM on all channels, no crop), unpaired files fatal.
         public init(metrics: [MetricName] = [.psnr, .ssim], region: ComparisonRegion = ComparisonRegion(),
                     allowUnpaired: Bool = false, decode: DecodeOptions = .default, niqeParameters: NIQEParameters? = nil,
-                    learned: LearnedMetrics = LearnedMetrics()) {
+                    learned: LearnedMetrics = LearnedMetrics(), kid: KernelInceptionDistance = KernelInceptionDistance(),
+                    featureBatchSize: Int = 8) {
             self.metrics = metrics
             self.region = region
             self.allowUnpaired = allowUnpaired
             self.decode = decode
             self.niqeParameters = niqeParameters
             self.learned = learned
+            self.kid = kid
+            self.featureBatchSize = featureBatchSize
         }
     }
 
@@ -58,10 +69,23 @@ public struct Evaluator: Sendable {
         public var ssim: Double { values[.ssim] ?? .nan }
     }
 
+    /// The set-level scores of an evaluation (FID, KID) and the images they were computed over.
+    public struct SetScores: Sendable, Equatable {
+        /// How many restored and reference images the features came from.
+        public let restoredCount: Int
+        public let referenceCount: Int
+        /// FID and KID (the mean over KID's subsets), for those asked for.
+        public let values: [MetricName: Double]
+        /// KID's subsets: their estimates' population standard deviation, and the subset size used.
+        public let kid: KernelInceptionDistance.Value?
+    }
+
     /// The result of an evaluation.
     public struct Report: Sendable, Equatable {
-        /// One score per image or pair, sorted by name.
+        /// One score per image or pair, sorted by name (empty when only set-level metrics were asked for).
         public let scores: [Score]
+        /// FID and KID, when asked for.
+        public var set: SetScores? = nil
         /// Restored files with no reference (empty unless ``Options/allowUnpaired``).
         public let unpairedRestored: [String]
         /// Reference files with no restored file (empty unless ``Options/allowUnpaired``).
@@ -73,10 +97,15 @@ public struct Evaluator: Sendable {
 
         /// The mean of `metric` over the images (`+infinity` for PSNR if any pair is identical, as BasicSR's
         /// average would be; NaN when the metric was not computed).
+        /// For a set-level metric, its one value.
         public func mean(_ metric: MetricName) -> Double {
+            if metric.isSetLevel { return set?.values[metric] ?? .nan }
             guard options.metrics.contains(metric), !scores.isEmpty else { return .nan }
             return scores.map { $0.values[metric] ?? .nan }.reduce(0, +) / Double(scores.count)
         }
+
+        /// The images a table's row stands for: the scored images, or the restored set's size for set-level metrics alone.
+        public var imageCount: Int { scores.isEmpty ? set?.restoredCount ?? 0 : scores.count }
 
         /// Mean PSNR over the pairs, in dB.
         public var meanPSNR: Double { mean(.psnr) }
@@ -91,16 +120,19 @@ public struct Evaluator: Sendable {
     public init(options: Options = Options()) { self.options = options }
 
     /// Scores every restored image (paired with its reference when `referenceDirectory` is given), calling
-    /// `progress(done, total)` after each.
+    /// `progress(done, total)` after each; FID and KID, when asked for, over both whole folders (their images count
+    /// in `total` too: each is read by the Inception once).
     /// - Throws: ``EvaluationError`` for missing or empty folders, a full-reference metric without references,
-    ///   unpaired or ambiguous files, size mismatches and images that cannot be decoded or scored (naming the files).
+    ///   unpaired or ambiguous files, size mismatches and images that cannot be decoded or scored (naming the files),
+    ///   sets too small for FID or KID.
     public func evaluate(restoredDirectory: String, referenceDirectory: String?,
                          progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
-        let metrics = try Self.checked(options)
+        let all = try Self.checked(options)
+        let metrics = all.filter { !$0.isSetLevel }, setLevel = all.filter(\.isSetLevel)
         let restored = try Self.imageFiles(in: restoredDirectory)
         guard let referenceDirectory else {
-            guard metrics.allSatisfy({ !$0.needsReference }) else {
-                throw EvaluationError.referenceRequired(metrics.filter(\.needsReference).map(\.rawValue))
+            guard all.allSatisfy({ !$0.needsReference }) else {
+                throw EvaluationError.referenceRequired(all.filter(\.needsReference).map(\.rawValue))
             }
             let names = restored.byStem.keys.sorted()
             var scores: [Score] = []
@@ -113,6 +145,15 @@ public struct Evaluator: Sendable {
             return Report(scores: scores, unpairedRestored: [], unpairedReference: [], skipped: restored.skipped, options: options)
         }
         let reference = try Self.imageFiles(in: referenceDirectory)
+        let setPaths = (restored: restored.byStem.keys.sorted().compactMap { restored.byStem[$0] },
+                        reference: reference.byStem.keys.sorted().compactMap { reference.byStem[$0] })
+        let setWork = setLevel.isEmpty ? 0 : setPaths.restored.count + setPaths.reference.count
+        guard !metrics.isEmpty else {
+            var report = Report(scores: [], unpairedRestored: [], unpairedReference: [],
+                                skipped: restored.skipped + reference.skipped, options: options)
+            report.set = try setScores(setLevel, paths: setPaths) { progress($0, setWork) }
+            return report
+        }
         let names = Set(restored.byStem.keys).intersection(reference.byStem.keys).sorted()
         let onlyRestored = restored.byStem.keys.filter { reference.byStem[$0] == nil }.sorted().compactMap { restored.byStem[$0] }
         let onlyReference = reference.byStem.keys.filter { restored.byStem[$0] == nil }.sorted().compactMap { reference.byStem[$0] }
@@ -122,16 +163,21 @@ public struct Evaluator: Sendable {
         guard !names.isEmpty else {
             throw EvaluationError.noPairs(restoredDirectory: restoredDirectory, referenceDirectory: referenceDirectory)
         }
+        let total = names.count + setWork
         var scores: [Score] = []
         for (i, name) in names.enumerated() {
             guard let restoredPath = restored.byStem[name], let referencePath = reference.byStem[name] else { continue }
             let (a, b) = try Self.sameColourLayout(load(restoredPath), load(referencePath))
             scores.append(Score(name: name, restoredPath: restoredPath, referencePath: referencePath,
                                 values: try score(metrics, restored: a, reference: b, paths: (restoredPath, referencePath))))
-            progress(i + 1, names.count)
+            progress(i + 1, total)
         }
-        return Report(scores: scores, unpairedRestored: onlyRestored, unpairedReference: onlyReference,
-                      skipped: restored.skipped + reference.skipped, options: options)
+        var report = Report(scores: scores, unpairedRestored: onlyRestored, unpairedReference: onlyReference,
+                            skipped: restored.skipped + reference.skipped, options: options)
+        if !setLevel.isEmpty {
+            report.set = try setScores(setLevel, paths: setPaths) { progress(names.count + $0, total) }
+        }
+        return report
     }
 
     /// The options' metrics, once each, after checking that what they need is there.
@@ -142,6 +188,10 @@ public struct Evaluator: Sendable {
         if metrics.contains(.niqe), options.niqeParameters == nil { throw EvaluationError.missingMetricData("NIQE's pristine model (niqe_pris_params)") }
         if metrics.contains(.lpips), options.learned.lpips == nil { throw EvaluationError.learnedMetricNotLoaded("LPIPS") }
         if metrics.contains(.dists), options.learned.dists == nil { throw EvaluationError.learnedMetricNotLoaded("DISTS") }
+        if let setLevel = metrics.first(where: \.isSetLevel), options.learned.fidInception == nil {
+            throw EvaluationError.learnedMetricNotLoaded(setLevel.title)
+        }
+        guard options.featureBatchSize >= 1 else { throw EvaluationError.invalidOption("the feature batch size must be at least 1") }
         return metrics
     }
 
@@ -159,6 +209,8 @@ public struct Evaluator: Sendable {
                 case .niqe:
                     guard let parameters = options.niqeParameters else { throw EvaluationError.missingMetricData("NIQE's pristine model") }
                     values[metric] = try NIQE(parameters: parameters, cropBorder: options.region.cropBorder).evaluate(restored)
+                case .fid, .kid:
+                    continue  // set-level: ``setScores(_:paths:progress:)``
                 case .lpips, .dists:
                     guard let reference else { throw EvaluationError.referenceRequired([metric.rawValue]) }
                     let learned: (any FullReferenceMetric)? = metric == .lpips ? options.learned.lpips : options.learned.dists
@@ -186,7 +238,7 @@ public struct Evaluator: Sendable {
         }
     }
 
-    private func load(_ path: String) throws -> Image {
+    func load(_ path: String) throws -> Image {
         do {
             return try Image(contentsOf: path, options: options.decode)
         } catch let error as ImagingError {
@@ -243,6 +295,10 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable, Sendable
     case missingMetricData(String)
     /// A learned metric was asked for without its networks in ``Evaluator/Options/learned``.
     case learnedMetricNotLoaded(String)
+    /// FID or KID could not be computed over the sets (too few images, a non-finite value); the reason says why.
+    case setLevelFailed(String)
+    /// An option of the evaluation is out of range.
+    case invalidOption(String)
 
     public var description: String {
         switch self {
@@ -274,6 +330,10 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable, Sendable
             return "\(what) is not available (it ships in models/metrics/ with WildIR)"
         case let .learnedMetricNotLoaded(metric):
             return "\(metric) was asked for but its networks were not loaded (LearnedMetrics.load)"
+        case let .setLevelFailed(reason):
+            return reason
+        case let .invalidOption(reason):
+            return reason
         }
     }
 }

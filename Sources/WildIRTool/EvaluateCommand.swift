@@ -6,7 +6,7 @@ import WildIR
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Score restored images with PSNR, SSIM, LPIPS, DISTS (against references) and NIQE.",
+        abstract: "Score restored images with PSNR, SSIM, LPIPS, DISTS (against references), NIQE, and FID and KID (sets).",
         discussion: """
             Files pair by name without extension (restored/x.png with reference/x.jpg); .png, .jpg, .jpeg and \
             .webp files take part, other files are listed on stderr as skipped. Unpaired files are an error \
@@ -23,6 +23,14 @@ struct EvaluateCommand: ParsableCommand {
 
             LPIPS (v0.1, the lpips package; --lpips-net alex or vgg) and DISTS (the DISTS_pytorch package) are             learned, full-reference, lower is better; they read the whole RGB image at its size (--y-channel and             --crop-border do not apply) and need the restored and reference images to have the same size. Their             trunks are torchvision's ImageNet weights, looked for where PyTorch caches them:             $TORCH_HOME/hub/checkpoints, $XDG_CACHE_HOME/torch/hub/checkpoints, ~/.cache/torch/hub/checkpoints             (alexnet-owt-7be5be79.pth, vgg16-397923af.pth; nothing is downloaded). Their small learned layers ship             in models/metrics/. --weights NAME=PATH gives any of these files explicitly.
 
+            FID (the pytorch-fid package) and KID (torch-fidelity's and clean-fid's unbiased MMD² with the cubic \
+            polynomial kernel, --kid-subsets subsets of up to --kid-subset-size images) compare the whole \
+            --restored folder with the whole --reference folder: every image of each, of any size (resized to \
+            299×299 inside), no pairing by name; one value per folder, in the mean row. Each set needs at least 2 \
+            images (more than a few hundred for a meaningful FID). They read pytorch-fid's Inception weights, \
+            pt_inception-2015-12-05-6726825d.pth, from the same PyTorch cache folders as the trunks above \
+            (or --weights fid-inception=PATH).
+
             PSNR of identical images is infinite: "inf" in the tables and CSV, null in JSON, and so is a mean \
             that includes it. Exit status: 0 on success, 1 when an image cannot be read, paired or scored, \
             64 for invalid options.
@@ -34,6 +42,7 @@ struct EvaluateCommand: ParsableCommand {
               wildir evaluate --restored out/ --metrics niqe
               wildir evaluate --restored out/ --reference gt/ --metrics psnr,ssim,lpips,dists
               wildir evaluate --restored out/ --reference gt/ --metrics lpips --lpips-net vgg --weights vgg16=~/vgg16.pth
+              wildir evaluate --restored out/ --reference gt/ --metrics fid,kid
             """
     )
 
@@ -46,7 +55,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Folder of reference (ground-truth) images; needed by psnr, ssim, lpips and dists.")
     var reference: String?
 
-    @Option(help: "Comma-separated metrics: psnr, ssim, niqe, lpips, dists.")
+    @Option(help: "Comma-separated metrics: psnr, ssim, niqe, lpips, dists, fid, kid.")
     var metrics = "psnr,ssim"
 
     @Flag(name: .customLong("y-channel"), help: "Compare the BT.601 Y channel only (MATLAB rgb2ycbcr).")
@@ -65,14 +74,22 @@ struct EvaluateCommand: ParsableCommand {
     var lpipsNet: LPIPSNetwork = .alex
 
     @Option(name: .customLong("weights"),
-            help: ArgumentHelp("A learned metric's weight file; NAME is alexnet, vgg16, lpips-alex, lpips-vgg or dists. Repeatable.",
+            help: ArgumentHelp("A learned metric's weight file; NAME is alexnet, vgg16, lpips-alex, lpips-vgg, dists or fid-inception. Repeatable.",
                                valueName: "name=path"))
     var weights: [String] = []
+
+    @Option(name: .customLong("kid-subsets"), help: "KID: how many random subsets are averaged.")
+    var kidSubsets = 100
+
+    @Option(name: .customLong("kid-subset-size"), help: "KID: the largest subset size (smaller sets use their size).")
+    var kidSubsetSize = 1000
 
     @OptionGroup var decoding: DecodingOptions
 
     func validate() throws {
         guard cropBorder >= 0 else { throw ValidationError("--crop-border must be zero or positive, got \(cropBorder)") }
+        guard kidSubsets >= 1 else { throw ValidationError("--kid-subsets must be at least 1, got \(kidSubsets)") }
+        guard kidSubsetSize >= 2 else { throw ValidationError("--kid-subset-size must be at least 2, got \(kidSubsetSize)") }
         guard !restored.isEmpty else { throw ValidationError("give at least one --restored folder") }
         guard label.isEmpty || label.count == restored.count else {
             throw ValidationError("give one --label per --restored folder (\(restored.count)), or none; got \(label.count)")
@@ -110,7 +127,7 @@ struct EvaluateCommand: ParsableCommand {
         return out
     }
 
-    /// LPIPS and DISTS, when asked for, loaded once for every folder.
+    /// LPIPS, DISTS and the FID Inception, when asked for, loaded once for every folder.
     func learnedMetrics(_ names: [MetricName]) throws -> LearnedMetrics {
         guard names.contains(where: \.isLearned) else { return LearnedMetrics() }
         let locator = MetricWeightsLocator(overrides: try parsedWeights(),
@@ -133,7 +150,8 @@ struct EvaluateCommand: ParsableCommand {
         }
         let evaluator = Evaluator(options: Evaluator.Options(
             metrics: names, region: ComparisonRegion(cropBorder: cropBorder, onY: yChannel),
-            allowUnpaired: allowUnpaired, decode: decoding.options, niqeParameters: niqeParameters, learned: learned))
+            allowUnpaired: allowUnpaired, decode: decoding.options, niqeParameters: niqeParameters, learned: learned,
+            kid: KernelInceptionDistance(subsets: kidSubsets, subsetSize: kidSubsetSize)))
         var reports: [LabelledReport] = []
         for (i, folder) in restored.enumerated() {
             let name = label.isEmpty ? URL(fileURLWithPath: folder).lastPathComponent : label[i]

@@ -61,14 +61,34 @@ enum ReportFormatter {
             text += "; LPIPS v0.1 \(lpips.network.rawValue) (\(lpips.network.trunk.title)) on RGB, whole image"
         }
         if options.metrics.contains(.dists) { text += "; DISTS on RGB, whole image, not resized" }
+        let setLevel = options.metrics.filter(\.isSetLevel)
+        if !setLevel.isEmpty {
+            text += "; " + setLevel.map(\.title).joined(separator: ", ") + " over whole folders (pytorch-fid's Inception, 299×299), one value per set"
+            if setLevel.contains(.kid) {
+                text += " (KID: mean of \(options.kid.subsets) subsets of up to \(options.kid.subsetSize) images)"
+            }
+        }
         return text
+    }
+
+    /// The sets FID and KID were computed over, and KID's spread, for a folder's footer (nil without them).
+    static func setSummary(_ report: Evaluator.Report) -> String? {
+        guard let set = report.set else { return nil }
+        var text = "\(set.restoredCount) restored vs \(set.referenceCount) reference images"
+        if let kid = set.kid { text += "; KID \(number(kid.mean, digits: 6)) ± \(number(kid.standardDeviation, digits: 6)) (subsets of \(kid.subsetSize))" }
+        return text
+    }
+
+    /// A per-image cell: the value, or "-" for a set-level metric (it has one value per set, in the mean row).
+    static func imageCell(_ score: Evaluator.Score, _ metric: MetricName) -> String {
+        metric.isSetLevel ? "-" : cell(score.values[metric] ?? .nan)
     }
 
     static func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
     static func left(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
 
     /// Aligned text columns: the first left-aligned, the others right-aligned, a rule under the header and above
-    /// the last `footerRows` rows.
+    /// the last `footerRows` rows (when other rows precede them).
     static func aligned(_ header: [String], _ rows: [[String]], footerRows: Int) -> [String] {
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
@@ -76,24 +96,27 @@ enum ReportFormatter {
         }
         let rule = String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))
         var lines = [line(header), rule] + rows.dropLast(footerRows).map(line)
-        if footerRows > 0 { lines += [rule] + rows.suffix(footerRows).map(line) }
+        // No body rows (FID and KID alone have no per-image rows): one rule is enough.
+        if footerRows > 0 { lines += (rows.count > footerRows ? [rule] : []) + rows.suffix(footerRows).map(line) }
         return lines
     }
 
     static func perImageText(_ report: Evaluator.Report) -> String {
         let metrics = report.options.metrics
-        let rows = report.scores.map { score in [score.name] + metrics.map { cell(score.values[$0] ?? .nan) } }
+        let rows = report.scores.map { score in [score.name] + metrics.map { imageCell(score, $0) } }
             + [["mean"] + metrics.map { cell(report.mean($0)) }]
         var lines = aligned(["image"] + metrics.map(title), rows, footerRows: 1)
-        lines.append("\(report.scores.count) image(s), \(conventions(report.options))")
+        lines.append("\(report.imageCount) image(s), \(conventions(report.options))")
+        if let summary = setSummary(report) { lines.append(summary) }
         return lines.joined(separator: "\n")
     }
 
     static func comparisonText(_ reports: [LabelledReport]) -> String {
         let metrics = reports[0].report.options.metrics
-        let rows = reports.map { [$0.label] + metrics.map(cellOfMean($0.report)) + [String($0.report.scores.count)] }
+        let rows = reports.map { [$0.label] + metrics.map(cellOfMean($0.report)) + [String($0.report.imageCount)] }
         var lines = aligned(["method"] + metrics.map(title) + ["images"], rows, footerRows: 0)
         lines.append("means over each folder's images, \(conventions(reports[0].report.options))")
+        for entry in reports { if let summary = setSummary(entry.report) { lines.append("\(entry.label): \(summary)") } }
         return lines.joined(separator: "\n")
     }
 
@@ -110,10 +133,11 @@ enum ReportFormatter {
 
     static func perImageMarkdown(_ report: Evaluator.Report) -> String {
         let metrics = report.options.metrics
-        let rows = report.scores.map { score in [markdownCell(score.name)] + metrics.map { cell(score.values[$0] ?? .nan) } }
+        let rows = report.scores.map { score in [markdownCell(score.name)] + metrics.map { imageCell(score, $0) } }
             + [["**mean**"] + metrics.map { "**\(cell(report.mean($0)))**" }]
         return (markdownTable(["image"] + metrics.map(title), rows)
-            + ["", "\(report.scores.count) image(s), \(conventions(report.options))."]).joined(separator: "\n")
+            + ["", "\(report.imageCount) image(s), \(conventions(report.options))."]
+            + (setSummary(report).map { ["", "\($0)."] } ?? [])).joined(separator: "\n")
     }
 
     static func comparisonMarkdown(_ reports: [LabelledReport]) -> String {
@@ -128,7 +152,7 @@ enum ReportFormatter {
             [markdownCell(labelled.label)] + metrics.map { metric in
                 let value = labelled.report.mean(metric)
                 return value == best[metric] && reports.count > 1 ? "**\(cell(value))**" : cell(value)
-            } + [String(labelled.report.scores.count)]
+            } + [String(labelled.report.imageCount)]
         }
         return (markdownTable(["method"] + metrics.map(title) + ["images"], rows)
             + ["", "Means over each folder's images, \(conventions(reports[0].report.options)); best in bold."]).joined(separator: "\n")
@@ -148,7 +172,9 @@ enum ReportFormatter {
         for entry in reports {
             let prefix = labelled ? csvField(entry.label) + "," : ""
             for score in entry.report.scores {
-                out += prefix + csvField(score.name) + "," + metrics.map { number(score.values[$0] ?? .nan, digits: 6) }.joined(separator: ",") + "\n"
+                // A set-level metric has no per-image value: an empty field.
+                out += prefix + csvField(score.name) + ","
+                    + metrics.map { $0.isSetLevel ? "" : number(score.values[$0] ?? .nan, digits: 6) }.joined(separator: ",") + "\n"
             }
             out += prefix + "mean," + metrics.map { number(entry.report.mean($0), digits: 6) }.joined(separator: ",") + "\n"
         }
@@ -168,7 +194,7 @@ enum ReportFormatter {
             "images": report.scores.map { score in
                 var image: [String: Any] = ["name": score.name, "restored": score.restoredPath, "reference": value(nil)]
                 if let reference = score.referencePath { image["reference"] = reference }
-                for metric in metrics { image[metric.rawValue] = value(score.values[metric]) }
+                for metric in metrics where !metric.isSetLevel { image[metric.rawValue] = value(score.values[metric]) }
                 return image
             },
             "mean": Dictionary(uniqueKeysWithValues: metrics.map { ($0.rawValue, value(report.mean($0))) }),
@@ -177,6 +203,16 @@ enum ReportFormatter {
             "skipped": report.skipped,
         ]
         if metrics.contains(.lpips), let lpips = report.options.learned.lpips { object["lpips_net"] = lpips.network.rawValue }
+        if let set = report.set {
+            var summary: [String: Any] = ["restored_images": set.restoredCount, "reference_images": set.referenceCount]
+            for (metric, v) in set.values { summary[metric.rawValue] = value(v) }
+            if let kid = set.kid {
+                summary["kid_std"] = value(kid.standardDeviation)
+                summary["kid_subset_size"] = kid.subsetSize
+                summary["kid_subsets"] = report.options.kid.subsets
+            }
+            object["set"] = summary
+        }
         return object
     }
 

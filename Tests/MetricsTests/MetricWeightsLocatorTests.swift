@@ -94,7 +94,7 @@ final class MetricWeightsLocatorTests: XCTestCase {
     func testUnknownWeightsNamesListTheKnownOnes() {
         XCTAssertEqual(try MetricWeights.named("VGG16"), .vgg16)
         XCTAssertThrowsError(try MetricWeights.named("resnet50")) {
-            XCTAssertEqual("\($0)", "unknown weights name 'resnet50'; known: alexnet, vgg16, lpips-alex, lpips-vgg, dists")
+            XCTAssertEqual("\($0)", "unknown weights name 'resnet50'; known: alexnet, vgg16, lpips-alex, lpips-vgg, dists, fid-inception")
         }
     }
 

@@ -49,6 +49,17 @@ class CLITestCase: XCTestCase {
         return url
     }
 
+    /// This process's environment with its PyTorch caches replaced: `TORCH_HOME` is `torchHome` (or an empty
+    /// folder), `HOME` and `XDG_CACHE_HOME` empty folders, so nothing of the user's cache is found.
+    func environment(torchHome: URL?) throws -> [String: String] {
+        let root = try folder()
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = root.appendingPathComponent("home").path
+        environment["XDG_CACHE_HOME"] = root.appendingPathComponent("xdg").path
+        environment["TORCH_HOME"] = (torchHome ?? root.appendingPathComponent("torch")).path
+        return environment
+    }
+
     /// Every file below `root` with its bytes: compared before and after a refused command, nothing may change.
     func snapshot(_ root: URL) -> [String: Data] {
         var out: [String: Data] = [:]

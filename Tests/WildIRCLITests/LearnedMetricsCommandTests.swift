@@ -32,16 +32,6 @@ final class LearnedMetricsCommandTests: CLITestCase {
     var restored: String { Fixtures.path("deep_metrics", "restored") }
     var reference: String { Fixtures.path("deep_metrics", "reference") }
 
-    /// An environment whose PyTorch caches are `torchHome` (or empty folders), nothing from the user's.
-    func environment(torchHome: URL?) throws -> [String: String] {
-        let root = try folder()
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = root.appendingPathComponent("home").path
-        environment["XDG_CACHE_HOME"] = root.appendingPathComponent("xdg").path
-        environment["TORCH_HOME"] = (torchHome ?? root.appendingPathComponent("torch")).path
-        return environment
-    }
-
     func expected() throws -> [String: [String: Any]] {
         let object = try XCTUnwrap(Fixtures.json("deep_metrics", "scores.json") as? [String: Any])
         let cases = try XCTUnwrap(object["cases"] as? [[String: Any]])

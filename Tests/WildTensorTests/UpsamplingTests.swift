@@ -36,6 +36,37 @@ final class UpsamplingTests: XCTestCase {
         }
     }
 
+    /// Resizing to a size (pytorch-fid's `F.interpolate(size=(299, 299))`) uses in/out per axis: to twice the size it
+    /// is the ×2 upsampling, and to any size PyTorch's formula with that ratio, shrinking or growing each axis.
+    func testResizeToASizeUsesTheRatioOfSizesPerAxis() {
+        let x = Check.tensor([2, 3, 13, 20], seed: 45)
+        XCTAssertEqual(x.resizedBilinear(height: 26, width: 40).values, x.upsampledBilinear().values)
+        for (oh, ow) in [(299, 299), (7, 31), (5, 3)] {
+            let y = x.resizedBilinear(height: oh, width: ow)
+            XCTAssertEqual(y.shape, [2, 3, oh, ow])
+            let values = x.values, out = y.values
+            func tap(_ o: Int, _ input: Int, _ output: Int) -> (Int, Int, Float) {
+                let s = Swift.max((Double(o) + 0.5) * Double(input) / Double(output) - 0.5, 0)
+                let i0 = Swift.min(Int(s), input - 1), i1 = Swift.min(i0 + 1, input - 1)
+                return (i0, i1, Float(Swift.min(s - Double(i0), 1)))
+            }
+            var worst: Float = 0
+            for p in 0..<6 {
+                for oy in 0..<oh {
+                    let (y0, y1, ly) = tap(oy, 13, oh)
+                    for ox in 0..<ow {
+                        let (x0, x1, lx) = tap(ox, 20, ow)
+                        let v = { (r: Int, c: Int) in values[(p * 13 + r) * 20 + c] }
+                        let expected = (1 - ly) * ((1 - lx) * v(y0, x0) + lx * v(y0, x1)) + ly * ((1 - lx) * v(y1, x0) + lx * v(y1, x1))
+                        worst = Swift.max(worst, Swift.abs(out[(p * oh + oy) * ow + ox] - expected))
+                    }
+                }
+            }
+            XCTAssertLessThan(worst, 1e-5, "\(oh)×\(ow)")
+        }
+        FiniteDifference.check("resizedBilinear 5×3", [FiniteDifference.input([1, 2, 3, 4], seed: 46)]) { $0[0].resizedBilinear(height: 5, width: 3) }
+    }
+
     /// The parallel forward against a direct scalar evaluation of PyTorch's formula on a large input.
     func testBilinearMatchesScalarReferenceOnLargeInput() {
         let (n, c, h, w) = (2, 5, 37, 50)

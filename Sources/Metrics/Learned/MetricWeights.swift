@@ -3,8 +3,8 @@ import Foundation
 
 /// The weight files of the learned metrics, by the names `wildir evaluate --weights NAME=PATH` takes.
 ///
-/// Two kinds: torchvision's ImageNet trunks, which are too large to ship and are looked for in PyTorch's download
-/// cache (``MetricWeightsLocator``), and the small learned layers of LPIPS and DISTS, which ship with WildIR in
+/// Two kinds: torchvision's ImageNet trunks and pytorch-fid's Inception, which are too large to ship and are looked
+/// for in PyTorch's download cache (``MetricWeightsLocator``), and the small learned layers of LPIPS and DISTS, which ship with WildIR in
 /// `models/metrics/` (converted by `Tools/fixtures/deep_metrics.py` from the lpips and DISTS_pytorch wheels).
 public enum MetricWeights: String, CaseIterable, Sendable, Hashable {
     /// torchvision's AlexNet (`alexnet-owt-7be5be79.pth`): LPIPS's default trunk.
@@ -17,6 +17,9 @@ public enum MetricWeights: String, CaseIterable, Sendable, Hashable {
     case lpipsVGG = "lpips-vgg"
     /// DISTS's alpha and beta (DISTS_pytorch's `weights.pt`).
     case dists
+    /// pytorch-fid's FID Inception (`pt_inception-2015-12-05-6726825d.pth`, the TensorFlow FID network ported): the
+    /// features of FID and KID.
+    case fidInception = "fid-inception"
 
     /// The file name: torchvision's cache name for the trunks, the bundled file's name for the others.
     public var fileName: String {
@@ -26,8 +29,13 @@ public enum MetricWeights: String, CaseIterable, Sendable, Hashable {
         case .lpipsAlex: "lpips_alex_v0.1.safetensors"
         case .lpipsVGG: "lpips_vgg_v0.1.safetensors"
         case .dists: "dists_alpha_beta.safetensors"
+        case .fidInception: FIDInception.weightsFileName
         }
     }
+
+    /// `true` for the files looked for in PyTorch's download cache (torchvision's trunks, pytorch-fid's Inception),
+    /// `false` for the small layers that ship with WildIR.
+    public var isTorchHubFile: Bool { trunk != nil || self == .fidInception }
 
     /// The trunk these weights are, if they are one.
     public var trunk: TrunkArchitecture? {
@@ -48,6 +56,10 @@ public enum MetricWeights: String, CaseIterable, Sendable, Hashable {
                 + "\(trunk.rawValue)(pretrained=True)` downloads): download \(trunk.weightsURL) into one of these folders "
                 + "(e.g. mkdir -p ~/.cache/torch/hub/checkpoints && curl -L -o ~/.cache/torch/hub/checkpoints/"
                 + "\(trunk.weightsFileName) \(trunk.weightsURL)), \(override)."
+        case .fidInception:
+            return "It is pytorch-fid's FID Inception (\(fileName), what `pytorch_fid.inception.InceptionV3()` downloads): "
+                + "download \(FIDInception.weightsURL) into one of these folders (e.g. mkdir -p ~/.cache/torch/hub/checkpoints "
+                + "&& curl -L -o ~/.cache/torch/hub/checkpoints/\(fileName) \(FIDInception.weightsURL)), \(override)."
         case .lpipsAlex, .lpipsVGG, .dists:
             let what = self == .dists ? "DISTS's alpha and beta (from the DISTS_pytorch package, MIT)"
                 : "LPIPS v0.1's linear layers (from the lpips package, BSD-2-Clause)"

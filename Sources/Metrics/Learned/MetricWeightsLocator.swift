@@ -5,7 +5,8 @@ import Foundation
 /// In order: a path given for the name (``overrides``, `--weights NAME=PATH`); then, for torchvision's trunks,
 /// PyTorch's download cache as `torch.hub` resolves it — `$TORCH_HOME/hub/checkpoints`, else
 /// `$XDG_CACHE_HOME/torch/hub/checkpoints`, else `~/.cache/torch/hub/checkpoints` (`torch/hub.py`,
-/// `_get_torch_home`) — all three searched in that order, so a file any PyTorch installation downloaded is found;
+/// `_get_torch_home`) — all three searched in that order, so a file any PyTorch installation downloaded is found
+/// (pytorch-fid's Inception is cached there too, by `load_state_dict_from_url`);
 /// for the bundled LPIPS and DISTS layers, `metrics/` in each of ``bundledFolders`` (WildIR's `models/` folders).
 /// A missing file is an error naming it, every place looked in and where the file comes from.
 public struct MetricWeightsLocator: Sendable, Equatable {
@@ -42,7 +43,7 @@ public struct MetricWeightsLocator: Sendable, Equatable {
     public func candidates(for weights: MetricWeights) -> [(file: URL, rule: String)] {
         var out: [(URL, String)] = []
         if let path = overrides[weights] { out.append((URL(fileURLWithPath: expandingTilde(path)), "--weights \(weights.rawValue)=")) }
-        if weights.trunk != nil {
+        if weights.isTorchHubFile {
             out += torchCheckpointFolders.map { ($0.folder.appendingPathComponent(weights.fileName), $0.rule) }
         } else {
             out += bundledFolders.map { ($0.appendingPathComponent("metrics").appendingPathComponent(weights.fileName), "WildIR models/metrics") }

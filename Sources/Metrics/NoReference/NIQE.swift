@@ -154,14 +154,8 @@ public struct NIQE: NoReferenceMetric {
     /// δᵀ A⁺ δ for a symmetric A, through LAPACK's eigendecomposition (A⁺ = Σ v vᵀ / λ over the eigenvalues above
     /// 10⁻¹⁵ of the largest magnitude: NumPy `pinv`'s cut-off, whose singular values are |λ| here).
     static func quadraticFormWithPseudoInverse(_ matrix: [Double], _ delta: [Double], dimension n: Int) throws -> Double {
-        var a = matrix, eigenvalues = [Double](repeating: 0, count: n)
-        var size = Int32(n), lda = Int32(n), info: Int32 = 0, lwork: Int32 = -1
-        var query = 0.0
-        dsyev_("V", "U", &size, &a, &lda, &eigenvalues, &query, &lwork, &info, 1, 1)
-        lwork = Int32(query)
-        var work = [Double](repeating: 0, count: max(1, Int(lwork)))
-        dsyev_("V", "U", &size, &a, &lda, &eigenvalues, &work, &lwork, &info, 1, 1)
-        guard info == 0 else { throw MetricsError.undefined("the covariance's eigendecomposition failed (LAPACK info \(info))") }
+        let eigen = try SymmetricEigensystem(matrix, dimension: n, vectors: true)
+        let (eigenvalues, a) = (eigen.values, eigen.vectors)
         let cutoff = 1e-15 * (eigenvalues.map(abs).max() ?? 0)
         var total = 0.0
         for k in 0..<n where abs(eigenvalues[k]) > cutoff {
