@@ -125,8 +125,8 @@ let package = Package(
                                                                 "Degradation", "WildTensor", "Checkpoints", "Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "Checkpoints", "WildTensor", "TestSupport"]),
-        // Starts the real server on a loopback port and drives its API.
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Restoration", "Imaging", "TestSupport"]),
+        // Starts the real server on a loopback port and drives its API, and its page in headless Chromium.
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Restoration", "Imaging", "DACLIP", "CLIPTokenizer", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.
         .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "DACLIP", "TestSupport", "WildIRTool", "Degradation"]),
     ]
