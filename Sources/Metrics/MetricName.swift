@@ -15,22 +15,27 @@ public enum MetricName: String, CaseIterable, Sendable, Codable, Hashable {
     case lpips
     /// Deep Image Structure and Texture Similarity (the DISTS_pytorch package), full-reference.
     case dists
+    /// The cosine of the CLIP image embeddings of the restored image and its reference (DreamBooth's CLIP-I),
+    /// full-reference; computed by the CLIPMetrics module.
+    case clipI = "clip-i"
+    /// CLIP-IQA (pyiqa's `clipiqa` formula on a ViT CLIP), no-reference; computed by the CLIPMetrics module.
+    case clipiqa
 
     /// Names of the field's metrics that this version does not compute yet (refused with a clear message).
-    public static let planned = ["fid", "kid", "clip-i", "clipiqa"]
+    public static let planned = ["fid", "kid"]
 
     /// `true` when the metric compares against a reference image.
     public var needsReference: Bool {
         switch self {
-        case .psnr, .ssim, .lpips, .dists: return true
-        case .niqe: return false
+        case .psnr, .ssim, .lpips, .dists, .clipI: return true
+        case .niqe, .clipiqa: return false
         }
     }
 
     /// `true` when larger values mean better restorations (↑ in tables), `false` for ↓.
     public var higherIsBetter: Bool {
         switch self {
-        case .psnr, .ssim: return true
+        case .psnr, .ssim, .clipI, .clipiqa: return true
         case .niqe, .lpips, .dists: return false
         }
     }
@@ -38,7 +43,10 @@ public enum MetricName: String, CaseIterable, Sendable, Codable, Hashable {
     /// `true` for the metrics computed by pretrained networks, whose weights must be found before scoring.
     public var isLearned: Bool { self == .lpips || self == .dists }
 
-    /// The column title of tables ("PSNR", "SSIM", "NIQE", "LPIPS", "DISTS").
+    /// `true` for the metrics computed on CLIP's towers, which need CLIP weights (`wildir evaluate --clip`).
+    public var isCLIPBased: Bool { self == .clipI || self == .clipiqa }
+
+    /// The column title of tables ("PSNR", "SSIM", "NIQE", "LPIPS", "DISTS", "CLIP-I", "CLIPIQA").
     public var title: String { rawValue.uppercased() }
 
     /// The unit of the values, if any.

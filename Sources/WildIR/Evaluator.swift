@@ -1,4 +1,5 @@
 import Foundation
+import DACLIP
 
 /// Scores a folder of restored images with the metrics asked for: full-reference ones (PSNR, SSIM; BasicSR
 /// conventions: `calculate_psnr` / `calculate_ssim` with `crop_border` and `test_y_channel`; LPIPS and DISTS as the
@@ -27,17 +28,21 @@ public struct Evaluator: Sendable {
         /// The loaded LPIPS and DISTS (``LearnedMetrics/load(for:lpipsNetwork:locator:)``); needed when ``metrics``
         /// holds them. They ignore ``region``: both read the whole RGB image, as their reference packages do.
         public var learned: LearnedMetrics
+        /// The loaded CLIP-I and CLIP-IQA (``CLIPScores/load(for:clip:configuration:tokenizer:)``); needed when
+        /// ``metrics`` holds them. They ignore ``region``: CLIP reads its own centre crop of the RGB image.
+        public var clip: CLIPScores
 
         /// Options with BasicSR's defaults (PSNR and SSIM on all channels, no crop), unpaired files fatal.
         public init(metrics: [MetricName] = [.psnr, .ssim], region: ComparisonRegion = ComparisonRegion(),
                     allowUnpaired: Bool = false, decode: DecodeOptions = .default, niqeParameters: NIQEParameters? = nil,
-                    learned: LearnedMetrics = LearnedMetrics()) {
+                    learned: LearnedMetrics = LearnedMetrics(), clip: CLIPScores = CLIPScores()) {
             self.metrics = metrics
             self.region = region
             self.allowUnpaired = allowUnpaired
             self.decode = decode
             self.niqeParameters = niqeParameters
             self.learned = learned
+            self.clip = clip
         }
     }
 
@@ -142,6 +147,8 @@ public struct Evaluator: Sendable {
         if metrics.contains(.niqe), options.niqeParameters == nil { throw EvaluationError.missingMetricData("NIQE's pristine model (niqe_pris_params)") }
         if metrics.contains(.lpips), options.learned.lpips == nil { throw EvaluationError.learnedMetricNotLoaded("LPIPS") }
         if metrics.contains(.dists), options.learned.dists == nil { throw EvaluationError.learnedMetricNotLoaded("DISTS") }
+        if metrics.contains(.clipI), options.clip.imageSimilarity == nil { throw EvaluationError.learnedMetricNotLoaded("CLIP-I") }
+        if metrics.contains(.clipiqa), options.clip.quality == nil { throw EvaluationError.learnedMetricNotLoaded("CLIPIQA") }
         return metrics
     }
 
@@ -164,9 +171,18 @@ public struct Evaluator: Sendable {
                     let learned: (any FullReferenceMetric)? = metric == .lpips ? options.learned.lpips : options.learned.dists
                     guard let learned else { throw EvaluationError.learnedMetricNotLoaded(metric.title) }
                     values[metric] = try learned.evaluate(restored: restored, reference: reference)
+                case .clipI:
+                    guard let reference else { throw EvaluationError.referenceRequired([metric.rawValue]) }
+                    guard let clipI = options.clip.imageSimilarity else { throw EvaluationError.learnedMetricNotLoaded(metric.title) }
+                    values[metric] = try clipI.evaluate(restored: restored, reference: reference)
+                case .clipiqa:
+                    guard let quality = options.clip.quality else { throw EvaluationError.learnedMetricNotLoaded(metric.title) }
+                    values[metric] = try quality.evaluate(restored)
                 }
             }
         } catch let error as MetricsError {
+            throw EvaluationError.pairFailed(restoredPath: paths.restored, referencePath: paths.reference, reason: error.description)
+        } catch let error as DACLIPError {
             throw EvaluationError.pairFailed(restoredPath: paths.restored, referencePath: paths.reference, reason: error.description)
         }
         return values

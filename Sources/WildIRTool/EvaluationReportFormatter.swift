@@ -61,6 +61,10 @@ enum ReportFormatter {
             text += "; LPIPS v0.1 \(lpips.network.rawValue) (\(lpips.network.trunk.title)) on RGB, whole image"
         }
         if options.metrics.contains(.dists) { text += "; DISTS on RGB, whole image, not resized" }
+        if options.metrics.contains(where: \.isCLIPBased), let embedder = options.clip.imageSimilarity?.embedder ?? options.clip.quality?.embedder {
+            let (size, vision) = (embedder.preprocessing.resolution, embedder.model.configuration.vision)
+            text += "; CLIP-I/CLIPIQA on CLIP's \(size)×\(size) centre crop (ViT: \(vision.layers) layers, width \(vision.width), patch \(vision.patchSize))"
+        }
         return text
     }
 
