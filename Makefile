@@ -5,7 +5,7 @@ OPT_IN_TESTS := LargeParityTests
 
 PREFIX       ?= /usr/local
 
-.PHONY: setup demo test test-debug test-large install uninstall fuzz fixtures python-tools photos bench bench-tensor bench-quality train-default clean
+.PHONY: setup demo test test-debug test-large install uninstall fuzz fixtures python-tools photos bench bench-tensor bench-quality bench-serve serve-screenshots train-default clean
 
 ## Installs the Debian libraries WildIR links against (only what is missing).
 setup:
@@ -78,6 +78,14 @@ bench-tensor: setup python-tools
 ## Quality against the input and a plain unsharp mask on the held-out photos (needs DACLIP_REPO, see Benchmarks/).
 bench-quality: setup python-tools photos
 	@bash Benchmarks/run-quality.sh
+
+## Load test of `wildir serve` on loopback (200 jobs from 16 clients); writes Benchmarks/results/serve-load.md.
+bench-serve: setup
+	@bash Benchmarks/run-serve-load.sh
+
+## The page's screenshots in docs/images/ (serve-desktop.png, serve-phone.png), taken by the browser test.
+serve-screenshots: setup
+	@bash scripts/serve-screenshots.sh
 
 clean:
 	rm -rf .build Benchmarks/.build

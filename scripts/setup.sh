@@ -14,6 +14,7 @@ packages=(
   zlib1g-dev           # zlib (zlib License): the gzip'd CLIP tokenizer vocabulary
   libsqlite3-dev       # SQLite (public domain): the job records of `wildir serve` (GRDB)
   fonts-dejavu-core    # the DejaVu Sans font those captions use
+  chromium             # headless browser: ServerTests' BrowserTests drive the `wildir serve` page over DevTools
   pkg-config
 )
 # libgomp's link-time library (the OpenMP runtime oneDNN runs on; WildTensor runs its loops on the same team) comes

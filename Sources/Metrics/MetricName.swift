@@ -16,26 +16,31 @@ public enum MetricName: String, CaseIterable, Sendable, Codable, Hashable {
     case lpips
     /// Deep Image Structure and Texture Similarity (the DISTS_pytorch package), full-reference.
     case dists
+    /// The cosine of the CLIP image embeddings of the restored image and its reference (DreamBooth's CLIP-I),
+    /// full-reference; computed by the CLIPMetrics module.
+    case clipI = "clip-i"
+    /// CLIP-IQA (pyiqa's `clipiqa` formula on a ViT CLIP), no-reference; computed by the CLIPMetrics module.
+    case clipiqa
     /// Fréchet Inception Distance (the pytorch-fid package), set-level.
     case fid
     /// Kernel Inception Distance (torch-fidelity's and clean-fid's unbiased polynomial-kernel MMD²), set-level.
     case kid
 
     /// Names of the field's metrics that this version does not compute yet (refused with a clear message).
-    public static let planned = ["clip-i", "clipiqa"]
+    public static let planned: [String] = []
 
     /// `true` when the metric compares against a reference image.
     public var needsReference: Bool {
         switch self {
-        case .psnr, .ssim, .lpips, .dists, .fid, .kid: return true
-        case .niqe: return false
+        case .psnr, .ssim, .lpips, .dists, .clipI, .fid, .kid: return true
+        case .niqe, .clipiqa: return false
         }
     }
 
     /// `true` when larger values mean better restorations (↑ in tables), `false` for ↓.
     public var higherIsBetter: Bool {
         switch self {
-        case .psnr, .ssim: return true
+        case .psnr, .ssim, .clipI, .clipiqa: return true
         case .niqe, .lpips, .dists, .fid, .kid: return false
         }
     }
@@ -47,7 +52,10 @@ public enum MetricName: String, CaseIterable, Sendable, Codable, Hashable {
     /// folder and every image of the reference folder.
     public var isSetLevel: Bool { self == .fid || self == .kid }
 
-    /// The column title of tables ("PSNR", "SSIM", "NIQE", "LPIPS", "DISTS", "FID", "KID").
+    /// `true` for the metrics computed on CLIP's towers, which need CLIP weights (`wildir evaluate --clip`).
+    public var isCLIPBased: Bool { self == .clipI || self == .clipiqa }
+
+    /// The column title of tables ("PSNR", "SSIM", "NIQE", "LPIPS", "DISTS", "CLIP-I", "CLIPIQA", "FID", "KID").
     public var title: String { rawValue.uppercased() }
 
     /// The unit of the values, if any.

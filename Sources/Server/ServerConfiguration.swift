@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable {
     public var retryAfterSeconds: Int = 5
     /// Test seam: called on the worker's thread after every sampling step, with the job and the step.
     package var stepHook: (@Sendable (UUID, Int) -> Void)?
+    /// Test seam: called once shutdown has asked the running jobs to stop, before the workers are waited for.
+    package var shutdownHook: (@Sendable () -> Void)?
 
     public init(dataDirectory: URL) {
         self.dataDirectory = dataDirectory

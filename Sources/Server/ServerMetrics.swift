@@ -21,7 +21,7 @@ final class ServerMetrics: Sendable {
     }
 
     private static func name(_ metric: String, _ help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "wildir", metricName: metric, helpText: help)
+        MetricNameDescriptor(namespace: "wildir", metricName: metric, unitName: "", helpText: help)
     }
 
     func jobSubmitted() { submitted.increment() }

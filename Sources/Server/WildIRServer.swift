@@ -54,7 +54,7 @@ public struct WildIRServer: Sendable {
         }
         let pool = WorkerPool(workers: workers, queue: queue,
                               sweeper: ExpirySweeper(store: store, files: files, lifetime: configuration.resultLifetime, logger: logger),
-                              sweepInterval: configuration.sweepInterval)
+                              sweepInterval: configuration.sweepInterval, onClose: configuration.shutdownHook)
         let log = logger
         let application = Application(
             router: router,

@@ -1,4 +1,5 @@
 import Foundation
+import DACLIP
 
 /// Scores a folder of restored images with the metrics asked for: full-reference ones (PSNR, SSIM; BasicSR
 /// conventions: `calculate_psnr` / `calculate_ssim` with `crop_border` and `test_y_channel`; LPIPS and DISTS as the
@@ -35,12 +36,15 @@ public struct Evaluator: Sendable {
         public var kid: KernelInceptionDistance
         /// How many images the FID Inception reads at once (memory grows with it: about 45 MB per image).
         public var featureBatchSize: Int
+        /// The loaded CLIP-I and CLIP-IQA (``CLIPScores/load(for:clip:configuration:tokenizer:)``); needed when
+        /// ``metrics`` holds them. They ignore ``region``: CLIP reads its own centre crop of the RGB image.
+        public var clip: CLIPScores
 
         /// Options with BasicSR's defaults (PSNR and SSIM on all channels, no crop), unpaired files fatal.
         public init(metrics: [MetricName] = [.psnr, .ssim], region: ComparisonRegion = ComparisonRegion(),
                     allowUnpaired: Bool = false, decode: DecodeOptions = .default, niqeParameters: NIQEParameters? = nil,
-                    learned: LearnedMetrics = LearnedMetrics(), kid: KernelInceptionDistance = KernelInceptionDistance(),
-                    featureBatchSize: Int = 8) {
+                    learned: LearnedMetrics = LearnedMetrics(), clip: CLIPScores = CLIPScores(),
+                    kid: KernelInceptionDistance = KernelInceptionDistance(), featureBatchSize: Int = 8) {
             self.metrics = metrics
             self.region = region
             self.allowUnpaired = allowUnpaired
@@ -49,6 +53,7 @@ public struct Evaluator: Sendable {
             self.learned = learned
             self.kid = kid
             self.featureBatchSize = featureBatchSize
+            self.clip = clip
         }
     }
 
@@ -192,6 +197,8 @@ public struct Evaluator: Sendable {
             throw EvaluationError.learnedMetricNotLoaded(setLevel.title)
         }
         guard options.featureBatchSize >= 1 else { throw EvaluationError.invalidOption("the feature batch size must be at least 1") }
+        if metrics.contains(.clipI), options.clip.imageSimilarity == nil { throw EvaluationError.learnedMetricNotLoaded("CLIP-I") }
+        if metrics.contains(.clipiqa), options.clip.quality == nil { throw EvaluationError.learnedMetricNotLoaded("CLIPIQA") }
         return metrics
     }
 
@@ -216,9 +223,18 @@ public struct Evaluator: Sendable {
                     let learned: (any FullReferenceMetric)? = metric == .lpips ? options.learned.lpips : options.learned.dists
                     guard let learned else { throw EvaluationError.learnedMetricNotLoaded(metric.title) }
                     values[metric] = try learned.evaluate(restored: restored, reference: reference)
+                case .clipI:
+                    guard let reference else { throw EvaluationError.referenceRequired([metric.rawValue]) }
+                    guard let clipI = options.clip.imageSimilarity else { throw EvaluationError.learnedMetricNotLoaded(metric.title) }
+                    values[metric] = try clipI.evaluate(restored: restored, reference: reference)
+                case .clipiqa:
+                    guard let quality = options.clip.quality else { throw EvaluationError.learnedMetricNotLoaded(metric.title) }
+                    values[metric] = try quality.evaluate(restored)
                 }
             }
         } catch let error as MetricsError {
+            throw EvaluationError.pairFailed(restoredPath: paths.restored, referencePath: paths.reference, reason: error.description)
+        } catch let error as DACLIPError {
             throw EvaluationError.pairFailed(restoredPath: paths.restored, referencePath: paths.reference, reason: error.description)
         }
         return values

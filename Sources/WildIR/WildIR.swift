@@ -1,4 +1,5 @@
 @_exported import Checkpoints
+@_exported import CLIPMetrics
 @_exported import Configuration
 @_exported import DACLIPTraining
 @_exported import Degradation

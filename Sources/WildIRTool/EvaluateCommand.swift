@@ -1,4 +1,6 @@
 import ArgumentParser
+import CLIPTokenizer
+import DACLIP
 import Foundation
 import WildIR
 
@@ -6,7 +8,7 @@ import WildIR
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Score restored images with PSNR, SSIM, LPIPS, DISTS (against references), NIQE, and FID and KID (sets).",
+        abstract: "Score restored images with PSNR, SSIM, LPIPS, DISTS, CLIP-I (against references), NIQE, CLIPIQA, and FID and KID (sets).",
         discussion: """
             Files pair by name without extension (restored/x.png with reference/x.jpg); .png, .jpg, .jpeg and \
             .webp files take part, other files are listed on stderr as skipped. Unpaired files are an error \
@@ -21,7 +23,21 @@ struct EvaluateCommand: ParsableCommand {
             gray images are converted like RGB ones (Y = 16 + 219/255 · gray), as BasicSR's test pipeline does. \
             NIQE always reads Y (BasicSR's calculate_niqe) and uses --crop-border.
 
-            LPIPS (v0.1, the lpips package; --lpips-net alex or vgg) and DISTS (the DISTS_pytorch package) are             learned, full-reference, lower is better; they read the whole RGB image at its size (--y-channel and             --crop-border do not apply) and need the restored and reference images to have the same size. Their             trunks are torchvision's ImageNet weights, looked for where PyTorch caches them:             $TORCH_HOME/hub/checkpoints, $XDG_CACHE_HOME/torch/hub/checkpoints, ~/.cache/torch/hub/checkpoints             (alexnet-owt-7be5be79.pth, vgg16-397923af.pth; nothing is downloaded). Their small learned layers ship             in models/metrics/. --weights NAME=PATH gives any of these files explicitly.
+            LPIPS (v0.1, the lpips package; --lpips-net alex or vgg) and DISTS (the DISTS_pytorch package) are \
+            learned, full-reference, lower is better; they read the whole RGB image at its size (--y-channel and \
+            --crop-border do not apply) and need the restored and reference images to have the same size. Their \
+            trunks are torchvision's ImageNet weights, looked for where PyTorch caches them: \
+            $TORCH_HOME/hub/checkpoints, $XDG_CACHE_HOME/torch/hub/checkpoints, ~/.cache/torch/hub/checkpoints \
+            (alexnet-owt-7be5be79.pth, vgg16-397923af.pth; nothing is downloaded). Their small learned layers ship \
+            in models/metrics/. --weights NAME=PATH gives any of these files explicitly.
+
+            CLIP-I (clip-i: the cosine of the CLIP image embeddings of the restored image and its reference, \
+            full-reference) and CLIPIQA (pyiqa's clipiqa formula with its three antonym prompt pairs, no-reference) \
+            are higher-is-better and read CLIP's own 224-pixel centre crop, so images of any size pair. They need \
+            the CLIP weights you report with: --clip FILE, an OpenCLIP ViT checkpoint (open_clip_pytorch_model.bin, \
+            open_clip_model.safetensors) or a DA-CLIP .pt, whose frozen CLIP is used (--clip-config NAME|JSON when \
+            the shapes do not tell the configuration). pyiqa runs OpenAI's ResNet-50 CLIP on the whole image: its \
+            CLIPIQA values are not comparable with these.
 
             FID (the pytorch-fid package) and KID (torch-fidelity's and clean-fid's unbiased MMD² with the cubic \
             polynomial kernel, --kid-subsets subsets of up to --kid-subset-size images) compare the whole \
@@ -43,6 +59,7 @@ struct EvaluateCommand: ParsableCommand {
               wildir evaluate --restored out/ --reference gt/ --metrics psnr,ssim,lpips,dists
               wildir evaluate --restored out/ --reference gt/ --metrics lpips --lpips-net vgg --weights vgg16=~/vgg16.pth
               wildir evaluate --restored out/ --reference gt/ --metrics fid,kid
+              wildir evaluate --restored out/ --reference gt/ --metrics clip-i,clipiqa --clip open_clip_pytorch_model.bin
             """
     )
 
@@ -52,10 +69,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Name of the matching --restored folder in tables (default: the folder's name).")
     var label: [String] = []
 
-    @Option(help: "Folder of reference (ground-truth) images; needed by psnr, ssim, lpips and dists.")
+    @Option(help: "Folder of reference (ground-truth) images; needed by psnr, ssim, lpips, dists, clip-i, fid and kid.")
     var reference: String?
 
-    @Option(help: "Comma-separated metrics: psnr, ssim, niqe, lpips, dists, fid, kid.")
+    @Option(help: "Comma-separated metrics: psnr, ssim, niqe, lpips, dists, clip-i, clipiqa, fid, kid.")
     var metrics = "psnr,ssim"
 
     @Flag(name: .customLong("y-channel"), help: "Compare the BT.601 Y channel only (MATLAB rgb2ycbcr).")
@@ -84,6 +101,17 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("kid-subset-size"), help: "KID: the largest subset size (smaller sets use their size).")
     var kidSubsetSize = 1000
 
+    @Option(help: ArgumentHelp("CLIP weights of clip-i and clipiqa: an OpenCLIP ViT checkpoint or a DA-CLIP .pt.", valueName: "file"))
+    var clip: String?
+
+    @Option(name: .customLong("clip-config"),
+            help: ArgumentHelp("The CLIP's configuration, when its shapes do not tell it: an OpenCLIP name (ViT-B-32, ViT-L-14) or model-config JSON file.",
+                               valueName: "name|json"))
+    var clipConfig: String?
+
+    @Option(help: "The CLIP tokenizer's vocabulary, bpe_simple_vocab_16e6.txt.gz (default: the bundled one in models/clip/).")
+    var vocabulary: String?
+
     @OptionGroup var decoding: DecodingOptions
 
     func validate() throws {
@@ -98,6 +126,9 @@ struct EvaluateCommand: ParsableCommand {
         _ = try parsedWeights()
         if reference == nil, let needing = names.first(where: \.needsReference) {
             throw ValidationError("\(needing.rawValue) compares against references: give --reference, or use --metrics niqe")
+        }
+        if clip == nil, names.contains(where: \.isCLIPBased) {
+            throw ValidationError("\(CLIPScoresError.weightsRequired(names.filter(\.isCLIPBased).map(\.title)))")
         }
         for (option, path) in restored.map({ ("--restored", $0) }) + (reference.map { [("--reference", $0)] } ?? []) {
             var isDirectory: ObjCBool = false
@@ -135,15 +166,26 @@ struct EvaluateCommand: ParsableCommand {
         return try LearnedMetrics.load(for: names, lpipsNetwork: lpipsNet, locator: locator)
     }
 
+    /// CLIP-I and CLIP-IQA, when asked for, on one CLIP loaded once for every folder.
+    func clipScores(_ names: [MetricName]) throws -> CLIPScores {
+        try CLIPScores.load(for: names, clip: clip.map { URL(fileURLWithPath: $0) },
+                            configuration: try clipConfig.map { try CLIPConfiguration(nameOrJSON: $0) }) {
+            try CLIPTokenizer(vocabularyURL: try vocabulary.map { URL(fileURLWithPath: $0) }
+                              ?? ModelLocator().bundledFile(ModelLocator.clipVocabulary))
+        }
+    }
+
     func run() throws {
         let names = try parsedMetrics()
         var niqeParameters: NIQEParameters?
         let learned: LearnedMetrics
+        let clipScores: CLIPScores
         do {
             if names.contains(.niqe) {
                 niqeParameters = try NIQEParameters(contentsOf: ModelLocator().bundledFile(NIQEParameters.bundledPath))
             }
             learned = try learnedMetrics(names)
+            clipScores = try self.clipScores(names)
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
@@ -151,7 +193,7 @@ struct EvaluateCommand: ParsableCommand {
         let evaluator = Evaluator(options: Evaluator.Options(
             metrics: names, region: ComparisonRegion(cropBorder: cropBorder, onY: yChannel),
             allowUnpaired: allowUnpaired, decode: decoding.options, niqeParameters: niqeParameters, learned: learned,
-            kid: KernelInceptionDistance(subsets: kidSubsets, subsetSize: kidSubsetSize)))
+            clip: clipScores, kid: KernelInceptionDistance(subsets: kidSubsets, subsetSize: kidSubsetSize)))
         var reports: [LabelledReport] = []
         for (i, folder) in restored.enumerated() {
             let name = label.isEmpty ? URL(fileURLWithPath: folder).lastPathComponent : label[i]

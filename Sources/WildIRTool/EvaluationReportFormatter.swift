@@ -68,6 +68,10 @@ enum ReportFormatter {
                 text += " (KID: mean of \(options.kid.subsets) subsets of up to \(options.kid.subsetSize) images)"
             }
         }
+        if options.metrics.contains(where: \.isCLIPBased), let embedder = options.clip.imageSimilarity?.embedder ?? options.clip.quality?.embedder {
+            let (size, vision) = (embedder.preprocessing.resolution, embedder.model.configuration.vision)
+            text += "; CLIP-I/CLIPIQA on CLIP's \(size)×\(size) centre crop (ViT: \(vision.layers) layers, width \(vision.width), patch \(vision.patchSize))"
+        }
         return text
     }
 

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CLIPTokenizer
+import DACLIP
 import Foundation
 import Server
 import WildIR
@@ -13,6 +15,11 @@ struct ServeCommand: AsyncParsableCommand {
             the WILDIR_TOKEN environment variable), which every /v1 request and /metrics must then carry. Jobs and \
             results are kept under --data (SQLite records and files): a restart re-queues unfinished jobs and keeps \
             finished results until they expire. The API is described at /openapi.json.
+
+            With --daclip, every upload is also analysed by DA-CLIP (as `wildir analyze` does) before it is \
+            restored: the job and the page show how probable each degradation label is (--label, repeated, gives \
+            other labels than the ten universal DA-CLIP types). For a network conditioned on DA-CLIP, --daclip is \
+            also the DA-CLIP it runs with.
             """
     )
 
@@ -26,6 +33,9 @@ struct ServeCommand: AsyncParsableCommand {
     var model = "default"
 
     @OptionGroup var daclipOptions: DACLIPOptions
+
+    @Option(name: .customLong("label"), help: "A degradation label DA-CLIP scores every upload against (repeat for several; default: the ten universal DA-CLIP types; needs --daclip).")
+    var labels: [String] = []
 
     @Option(help: "Restorations running at once, sharing the one loaded model.")
     var workers = 1
@@ -62,6 +72,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--max-upload-mb, --max-megapixels, --job-time-limit and --keep-hours must be positive")
         }
         guard (32...8192).contains(tile) else { throw ValidationError("--tile must lie in 32…8192") }
+        if !labels.isEmpty && daclipOptions.daclip == nil {
+            throw ValidationError("--label names what DA-CLIP scores: give --daclip too")
+        }
+        if labels.contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+            throw ValidationError("--label must not be empty")
+        }
     }
 
     func run() async throws {
@@ -78,7 +94,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try settings.validate()
             let served = try loadModel()
-            printError("wildir serve: model \(served.name); http://\(host):\(port)/ (Ctrl-C stops; unfinished jobs resume next time)")
+            let analysed = served.analysis.map { "; DA-CLIP scores \($0.labels.count) degradation labels" } ?? ""
+            printError("wildir serve: model \(served.name)\(analysed); http://\(host):\(port)/ (Ctrl-C stops; unfinished jobs resume next time)")
             try await WildIRServer(configuration: settings, served: served).run(handlesSignals: true)
         } catch {
             printError("error: \(error)")
@@ -86,22 +103,28 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The model (and the DA-CLIP it needs, if any), loaded once for every worker.
+    /// The model (and the DA-CLIP it needs, if any) and, with `--daclip`, the degradation analysis, loaded once for
+    /// every worker.
     func loadModel() throws -> ServedModel {
         let url = try ModelLocator().resolve(model)
         let restorationModel = try RestorationModel(contentsOf: url)
         var conditioner: DACLIPConditioner?
+        let given = try daclipOptions.load()
         if restorationModel.network.configuration.takesDACLIPContext {
             let reference = try DACLIPReference(metadata: restorationModel.metadata, source: url.path)
-            if let given = daclipOptions.daclip {
-                try reference?.verify(URL(fileURLWithPath: given))
-                conditioner = try daclipOptions.load().map { DACLIPConditioner(model: $0) }
+            if let given, let path = daclipOptions.daclip {
+                try reference?.verify(URL(fileURLWithPath: path))
+                conditioner = DACLIPConditioner(model: given)
             } else if let reference {
                 conditioner = DACLIPConditioner(model: try daclipOptions.load(try reference.locate(besideModel: url, locator: ModelLocator())))
             }
-        } else if daclipOptions.daclip != nil {
-            throw RestorationError.incompatibleDACLIP("the network takes no DA-CLIP context; serve without --daclip")
         }
-        return ServedModel(model: restorationModel, conditioner: conditioner, name: url.lastPathComponent, tileSize: tile)
+        // The analysis runs the DA-CLIP given on the command line, whatever the network takes.
+        let analysis = try given.map { daclip in
+            try DegradationAnalysis(model: daclip, tokenizer: try CLIPTokenizer(vocabularyURL: ModelLocator().bundledFile(ModelLocator.clipVocabulary)),
+                                    labels: labels.isEmpty ? DegradationAnalysis.universalLabels : labels)
+        }
+        return ServedModel(model: restorationModel, conditioner: conditioner, analysis: analysis, name: url.lastPathComponent,
+                           tileSize: tile)
     }
 }

@@ -5,17 +5,7 @@ import XCTest
 
 /// The API end to end on a real server: a full job, the service routes, refused uploads with JSON errors, the
 /// token, the bounded queue.
-final class ServerAPITests: XCTestCase {
-    var data: URL!
-
-    override func setUp() {
-        data = TestServer.temporaryFolder()
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(at: data)
-    }
-
+final class ServerAPITests: ServerTestCase {
     func testAFullJobRunsAndItsResultIsAPNGOfTheInputSize() async throws {
         let server = try await TestServer(data: data)
         let submitted = try await server.submit(try samplePNG(), fields: ["seed": "3", "sampler": "posterior"])

@@ -3,18 +3,9 @@ import Foundation
 import Server
 import XCTest
 
-/// Jobs that survive: cancellation (queued, and running within a sampling step) and restarts with nothing lost.
-final class ServerJobLifecycleTests: XCTestCase {
-    var data: URL!
-
-    override func setUp() {
-        data = TestServer.temporaryFolder()
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(at: data)
-    }
-
+/// Jobs that survive: cancellation (queued, and running within a sampling step) and restarts with nothing lost,
+/// whether the jobs were waiting or running.
+final class ServerJobLifecycleTests: ServerTestCase {
     func testCancellingAQueuedJobRemovesItFromTheQueue() async throws {
         let server = try await TestServer(data: data, paused: true)
         let submitted = try await server.submit(try samplePNG())
@@ -56,6 +47,51 @@ final class ServerJobLifecycleTests: XCTestCase {
         XCTAssertEqual(job["state"] as? String, "cancelled", "\(job)")
         XCTAssertEqual(job["message"] as? String, "cancelled by the client")
         await server.stop()
+    }
+
+    func testAJobRunningAtShutdownIsRequeuedAndCompletesAsAnUninterruptedRunWould() async throws {
+        // First run: job A holds at step 1 until shutdown has asked it to stop; job B, the same photo and seed, waits.
+        let (reached, reachedContinuation) = AsyncStream<Void>.makeStream()
+        let release = DispatchSemaphore(value: 0)
+        let first = try await TestServer(data: data, steps: 12) { configuration in
+            configuration.stepHook = { _, step in
+                guard step == 1 else { return }
+                reachedContinuation.yield()
+                _ = release.wait(timeout: .now() + 30)
+            }
+            configuration.shutdownHook = { release.signal() }
+        }
+        let a = try await first.submitJob(try samplePNG(), fields: ["seed": "9"])
+        var steps = reached.makeAsyncIterator()
+        _ = await steps.next()
+        let b = try await first.submitJob(try samplePNG(), fields: ["seed": "9"])
+        let running = try await first.request("GET", "/v1/jobs/\(a)")
+        XCTAssertEqual(running.json["state"] as? String, "running")
+        await first.stop()
+        // Between the runs (a paused start): A is queued again, without a start time, and B still waits.
+        let between = try await TestServer(data: data, steps: 12, paused: true)
+        for id in [a, b] {
+            let job = try await between.request("GET", "/v1/jobs/\(id)").json
+            XCTAssertEqual(job["state"] as? String, "queued", "\(job)")
+            XCTAssertNil(job["startedAt"], "\(job)")
+            XCTAssertNil(job["finishedAt"], "\(job)")
+        }
+        await between.stop()
+        // Next run: both complete, and the interrupted job's result is the uninterrupted one's, byte for byte.
+        let next = try await TestServer(data: data, steps: 12)
+        var results: [Data] = []
+        for id in [a, b] {
+            let job = try await next.waitForJob(id)
+            XCTAssertEqual(job["state"] as? String, "succeeded", "\(job)")
+            let result = try await next.request("GET", "/v1/jobs/\(id)/result")
+            XCTAssertEqual(result.status, 200)
+            results.append(result.body)
+        }
+        XCTAssertFalse(results[0].isEmpty)
+        XCTAssertEqual(results[0], results[1], "the re-run job's result differs from an uninterrupted run with the same seed")
+        let input = try await next.request("GET", "/v1/jobs/\(a)/input")
+        XCTAssertEqual(input.body, try samplePNG())
+        await next.stop()
     }
 
     func testARestartMidQueueLosesNothingAndKeepsResultsUntilTheyExpire() async throws {

@@ -14,14 +14,16 @@ final class TestServer: @unchecked Sendable {
     let port: Int
     private let task: Task<Void, any Error>
 
-    /// Starts a server on `data` (a new temporary folder by default) and waits until it listens.
-    init(data: URL, steps: Int = 4, paused: Bool = false, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
+    /// Starts a server on `data` and waits until it listens; it serves `served`, or a tiny random model of `steps`
+    /// steps.
+    init(data: URL, steps: Int = 4, served: ServedModel? = nil, paused: Bool = false,
+         configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
         var configuration = ServerConfiguration(dataDirectory: data)
         configuration.port = 0
         configuration.queueCapacity = 4
         configure(&configuration)
         self.configuration = configuration
-        var server = WildIRServer(configuration: configuration, served: ServedModel(model: .tiny(steps: steps), name: "tiny"))
+        var server = WildIRServer(configuration: configuration, served: served ?? ServedModel(model: .tiny(steps: steps), name: "tiny"))
         if paused { server = server.pausing() }
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let task = Task { [server] in
@@ -81,6 +83,22 @@ final class TestServer: @unchecked Sendable {
         return try await request("POST", "/v1/jobs", body: form.body, contentType: form.contentType, token: token)
     }
 
+    /// Submits like ``submit(_:fields:token:)`` and returns the accepted job's id.
+    /// - Throws: ``NotAccepted`` with the server's answer when it did not answer 202 with a job.
+    func submitJob(_ image: Data, fields: [String: String] = [:]) async throws -> String {
+        let reply = try await submit(image, fields: fields)
+        guard reply.status == 202, let id = reply.json["id"] as? String else {
+            throw NotAccepted(status: reply.status, body: String(decoding: reply.body, as: UTF8.self))
+        }
+        return id
+    }
+
+    struct NotAccepted: Error, CustomStringConvertible {
+        let status: Int
+        let body: String
+        var description: String { "the job was not accepted: HTTP \(status) \(body)" }
+    }
+
     /// Polls the job until `done` holds for its state (every 20 ms, at most `timeout` seconds).
     func waitForJob(_ id: String, timeout: Double = 60, until done: (String) -> Bool = { ["succeeded", "failed", "cancelled"].contains($0) })
         async throws -> [String: Any] {
@@ -123,4 +141,17 @@ func samplePNG(width: Int = 32, height: Int = 24) throws -> Data {
     let plane = width * height
     let samples = (0..<(3 * plane)).map { Float(($0 * 7) % plane) / Float(plane) }
     return Data(try ImageCodec.encode(try Image(width: width, height: height, channels: 3, samples: samples), as: .png))
+}
+
+/// A test case with a fresh data folder (`data`) for the servers it starts, removed afterwards.
+class ServerTestCase: XCTestCase {
+    var data: URL!
+
+    override func setUp() {
+        data = TestServer.temporaryFolder()
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: data)
+    }
 }

@@ -35,6 +35,8 @@ struct ModelInfo: Encodable {
     let defaultSampler: String
     let samplers: [String]
     let daclip: Bool
+    /// The labels each upload's degradations are scored against (`--daclip`); absent without an analysis.
+    let degradationLabels: [String]?
 
     init(_ served: ServedModel) {
         let sde = served.model.sdeOptions
@@ -44,5 +46,6 @@ struct ModelInfo: Encodable {
         defaultSampler = sde.samplingMode.rawValue
         samplers = ["posterior", "sde", "ode"]
         daclip = served.conditioner != nil
+        degradationLabels = served.analysis?.labels
     }
 }

@@ -20,6 +20,8 @@ struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableReco
     var finishedAt: Date?
     /// Why the job failed, or was cancelled.
     var message: String?
+    /// DA-CLIP's degradation scores of the input (`wildir serve --daclip`), once its worker has analysed it.
+    var degradations: [JobDegradationScore]?
 }
 
 extension JobState: DatabaseValueConvertible {}

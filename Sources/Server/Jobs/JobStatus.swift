@@ -12,6 +12,8 @@ struct JobStatus: Encodable, Sendable {
     let startedAt: Date?
     let finishedAt: Date?
     let message: String?
+    /// DA-CLIP's degradation scores of the input, in the order of the server's labels (with `--daclip`).
+    let degradations: [JobDegradationScore]?
     let progress: JobProgress?
     /// Seconds queued and seconds running (so far, or in all).
     let queuedSeconds: Double?
@@ -30,6 +32,7 @@ struct JobStatus: Encodable, Sendable {
         startedAt = record.startedAt
         finishedAt = record.finishedAt
         message = record.message
+        degradations = record.degradations
         self.progress = record.state == .running ? progress : nil
         queuedSeconds = (record.startedAt ?? (record.state == .queued ? now : record.finishedAt)).map { $0.timeIntervalSince(record.createdAt) }
         runSeconds = record.startedAt.map { (record.finishedAt ?? now).timeIntervalSince($0) }

@@ -27,6 +27,9 @@ final class JobStore: Sendable {
                     table.column("message", .text)
                 }
             }
+            migrator.registerMigration("v2: degradation scores") { db in
+                try db.alter(table: JobRecord.databaseTableName) { table in table.add(column: "degradations", .text) }
+            }
             try migrator.migrate(database)
         } catch {
             throw ServerError.storage("cannot open \(path): \(error)")

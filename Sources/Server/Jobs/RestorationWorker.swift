@@ -4,7 +4,8 @@ import Imaging
 import Logging
 import Restoration
 
-/// One worker: takes the next job, restores it on its own thread (never on the server's), records the outcome.
+/// One worker: takes the next job, analyses its input with DA-CLIP (when the server has an analysis), restores it,
+/// both on the worker's own thread (never on the server's), and records the outcome.
 struct RestorationWorker: Sendable {
     let index: Int
     let queue: JobQueue
@@ -33,12 +34,15 @@ struct RestorationWorker: Sendable {
         record.startedAt = Date()
         record.message = nil
         try? store.save(record)
+        if served.analysis != nil, record.degradations == nil {
+            // Saved before sampling starts, so clients see the scores while the job runs.
+            record.degradations = await onThread(thread) { analyse(id) }
+            try? store.save(record)
+        }
         let started = ContinuousClock.now
         let options = record.options
-        let outcome: Result<Void, any Error> = await withCheckedContinuation { continuation in
-            thread.async {
-                continuation.resume(returning: Result { try restore(id, options: options, flag: flag) })
-            }
+        let outcome: Result<Void, any Error> = await onThread(thread) {
+            Result { try restore(id, options: options, flag: flag) }
         }
         switch (outcome, flag.stopReason) {
         case (.success, _):
@@ -52,7 +56,7 @@ struct RestorationWorker: Sendable {
             record.message = "cancelled by the client"
         case (.failure(let error as RestorationError), nil) where error == .cancelled:
             record.state = .failed
-            record.message = "the job ran past the time limit of \(configuration.jobTimeLimit) s"
+            record.message = "the job ran past its time limit of \(Self.seconds(configuration.jobTimeLimit)) (--job-time-limit) and was stopped"
         case let (.failure(error), _):
             record.state = .failed
             record.message = "\(error)"
@@ -65,6 +69,29 @@ struct RestorationWorker: Sendable {
         }
         metrics.jobEnded(record.state, seconds: (ContinuousClock.now - started) / .seconds(1))
         logger.info("job \(id) \(record.state.rawValue)\(record.message.map { ": \($0)" } ?? "")")
+    }
+
+    /// Runs `work` on the worker's thread and returns its value.
+    private func onThread<Value: Sendable>(_ thread: DispatchQueue, _ work: @escaping @Sendable () -> Value) async -> Value {
+        await withCheckedContinuation { continuation in
+            thread.async { continuation.resume(returning: work()) }
+        }
+    }
+
+    /// The input's degradation scores; nil (the job goes on without them) when the analysis fails.
+    private func analyse(_ id: UUID) -> [JobDegradationScore]? {
+        do {
+            let image = try Image(contentsOf: files.input(id).path, options: DecodeOptions(maxPixels: configuration.maxPixels))
+            return try served.degradations(of: image)
+        } catch {
+            logger.warning("job \(id): no degradation analysis: \(error)")
+            return nil
+        }
+    }
+
+    /// `1 s`, `0.5 s`, `600 s`: a duration as a person writes it.
+    static func seconds(_ value: Double) -> String {
+        (value == value.rounded() && abs(value) < 1e15 ? "\(Int(value))" : "\(value)") + " s"
     }
 
     /// Decodes the upload within the pixel limit, restores it with progress and the stop check, writes the PNG.

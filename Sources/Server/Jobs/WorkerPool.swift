@@ -8,6 +8,8 @@ struct WorkerPool: Service {
     let queue: JobQueue
     let sweeper: ExpirySweeper
     let sweepInterval: Double
+    /// ``ServerConfiguration/shutdownHook``.
+    var onClose: (@Sendable () -> Void)?
 
     func run() async throws {
         let sweeping = Task { await sweeper.run(interval: sweepInterval) }
@@ -16,6 +18,7 @@ struct WorkerPool: Service {
             // Until shutdown is asked for (or the task is cancelled).
             try? await gracefulShutdown()
             await queue.close()
+            onClose?()
             sweeping.cancel()
             await group.waitForAll()
         }

@@ -27,6 +27,14 @@ enum OpenAPIDocument {
           "tiles": { "type": "integer" }, "fraction": { "type": "number" }, "etaSeconds": { "type": "number", "nullable": true }
         }
       },
+      "DegradationScore": {
+        "type": "object", "required": ["label", "similarity", "probability"],
+        "description": "DA-CLIP's zero-shot score of one degradation label for the job's input: cosine similarity of the degradation embedding and the label's text embedding, and softmax(100 · similarity) over the server's labels",
+        "properties": {
+          "label": { "type": "string" }, "similarity": { "type": "number", "minimum": -1, "maximum": 1 },
+          "probability": { "type": "number", "minimum": 0, "maximum": 1 }
+        }
+      },
       "Job": {
         "type": "object", "required": ["id", "state", "createdAt"],
         "properties": {
@@ -39,6 +47,8 @@ enum OpenAPIDocument {
           "startedAt": { "type": "string", "format": "date-time" },
           "finishedAt": { "type": "string", "format": "date-time" },
           "message": { "type": "string" },
+          "degradations": { "type": "array", "items": { "$ref": "#/components/schemas/DegradationScore" },
+                            "description": "Present when the server runs with --daclip, once the input is analysed (before sampling); in the order of the model's degradationLabels" },
           "progress": { "$ref": "#/components/schemas/Progress" },
           "queuedSeconds": { "type": "number" }, "runSeconds": { "type": "number" },
           "resultURL": { "type": "string" }, "inputURL": { "type": "string" }
@@ -125,7 +135,13 @@ enum OpenAPIDocument {
       "get": {
         "summary": "The loaded model",
         "security": [{ "bearer": [] }, {}],
-        "responses": { "200": { "description": "Models", "content": { "application/json": { "schema": { "type": "object" } } } } }
+        "responses": { "200": { "description": "Models", "content": { "application/json": { "schema": {
+          "type": "object", "properties": { "models": { "type": "array", "items": { "type": "object", "properties": {
+            "name": { "type": "string" }, "trainingSteps": { "type": "integer" }, "defaultSteps": { "type": "integer" },
+            "defaultSampler": { "type": "string" }, "samplers": { "type": "array", "items": { "type": "string" } },
+            "daclip": { "type": "boolean", "description": "the network is conditioned on DA-CLIP" },
+            "degradationLabels": { "type": "array", "items": { "type": "string" },
+                                   "description": "the labels every upload is scored against (--daclip); absent without an analysis" } } } } } } } } } }
       }
     },
     "/healthz": {

@@ -7,6 +7,7 @@ enum Page {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>WildIR — restore a photo</title>
+<link rel="icon" href="data:,">
 <style>
 :root { color-scheme: light dark; --accent: #2f6fdf; font-family: system-ui, sans-serif; }
 body { margin: 0 auto; max-width: 960px; padding: 1rem; line-height: 1.4; }
@@ -21,14 +22,19 @@ button:disabled { opacity: .5; cursor: default; }
 button.secondary { background: #666; }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 progress { width: 100%; height: 1.2rem; }
-#compare { position: relative; max-width: 100%; margin-top: 1rem; display: none; user-select: none; }
-#compare img { display: block; width: 100%; height: auto; image-rendering: auto; }
-#after { position: absolute; inset: 0; clip-path: inset(0 0 0 50%); }
-#slider { width: 100%; }
+#comparison { margin: 1rem 0 0; width: fit-content; max-width: 100%; }
+#compare { position: relative; user-select: none; }
+#compare img { display: block; max-width: 100%; height: auto; image-rendering: auto; }
+#after { position: absolute; inset: 0; width: 100%; height: 100%; clip-path: inset(0 0 0 50%); }
+#slider { width: 100%; box-sizing: border-box; margin: .5rem 0; }
 #jobs { padding-left: 1.2rem; }
 #jobs button { background: none; color: var(--accent); padding: 0; text-decoration: underline; }
 .error { color: #c0392b; }
-@media (max-width: 600px) { fieldset { flex-direction: column; } body { padding: .5rem; } }
+#analysis table { border-collapse: collapse; }
+#analysis th, #analysis td { text-align: left; padding: .15rem .75rem .15rem 0; }
+#analysis meter { width: 8rem; vertical-align: middle; }
+#analysis td:last-child { white-space: nowrap; }
+@media (max-width: 600px) { fieldset { flex-direction: column; } body { padding: .5rem; } #analysis meter { width: 4rem; } }
 </style>
 </head>
 <body>
@@ -56,11 +62,17 @@ progress { width: 100%; height: 1.2rem; }
   <progress id="bar" max="1" value="0" aria-label="progress"></progress>
   <p id="state"></p>
 </div>
+<section id="analysis" hidden aria-labelledby="analysis-title">
+  <h2 id="analysis-title">Degradations DA-CLIP sees</h2>
+  <table><thead><tr><th scope="col">Degradation</th><th scope="col">Probability</th></tr></thead><tbody id="degradations"></tbody></table>
+</section>
+<figure id="comparison" hidden>
 <div id="compare" aria-label="before and after comparison">
   <img id="before" alt="the uploaded photo">
   <img id="after" alt="the restored photo">
 </div>
-<label id="slider-label" hidden>Before / after <input id="slider" type="range" min="0" max="100" value="50"></label>
+<label id="slider-label">Before / after <input id="slider" type="range" min="0" max="100" value="50"></label>
+</figure>
 <p><a id="download" hidden download="restored.png">Download the restored PNG</a></p>
 <h2>Last jobs</h2>
 <ol id="jobs"></ol>
@@ -99,7 +111,22 @@ document.addEventListener("paste", (e) => {
 $("slider").addEventListener("input", () => { $("after").style.clipPath = "inset(0 0 0 " + $("slider").value + "%)"; });
 function say(text, error) { $("state").textContent = text; $("state").className = error ? "error" : ""; }
 function eta(s) { return s == null ? "" : " — about " + (s < 60 ? Math.ceil(s) + " s" : Math.ceil(s / 60) + " min") + " left"; }
+function showDegradations(scores) {
+  $("analysis").hidden = !(scores && scores.length);
+  if ($("analysis").hidden) return;
+  const ranked = [...scores].sort((a, b) => b.probability - a.probability);
+  $("degradations").replaceChildren(...ranked.map((score) => {
+    const row = document.createElement("tr"), label = document.createElement("td"), value = document.createElement("td");
+    const meter = document.createElement("meter");
+    meter.min = 0; meter.max = 1; meter.value = score.probability; meter.setAttribute("aria-label", score.label);
+    label.textContent = score.label;
+    value.append(meter, " " + (100 * score.probability).toFixed(1) + " %");
+    row.append(label, value);
+    return row;
+  }));
+}
 function show(job) {
+  showDegradations(job.degradations);
   if (job.state === "running" && job.progress) {
     $("bar").value = job.progress.fraction;
     say("Restoring: step " + job.progress.step + " of " + job.progress.steps +
@@ -132,7 +159,7 @@ async function watch(id) {
 async function showResult(job) {
   const [before, after] = await Promise.all([api(job.inputURL), api(job.resultURL)].map(async (p) => URL.createObjectURL(await (await p).blob())));
   $("before").src = before; $("after").src = after;
-  $("compare").style.display = "block"; $("slider-label").hidden = false;
+  $("comparison").hidden = false;
   $("download").href = after; $("download").hidden = false;
 }
 $("form").addEventListener("submit", async (e) => {

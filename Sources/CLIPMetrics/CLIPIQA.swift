@@ -1,0 +1,69 @@
+import CLIPTokenizer
+import DACLIP
+import Foundation
+import Imaging
+import Metrics
+import WildTensor
+
+/// CLIP-IQA (Wang, Chan and Loy, "Exploring CLIP for Assessing the Look and Feel of Images", AAAI 2023) as pyiqa's
+/// `clipiqa` computes it, no-reference, higher is better, in [0, 1]: for each antonym pair of prompts, the softmax
+/// of exp(logit_scale) · cos(E(image), T(prompt)) over the pair; the score is the mean probability of the positive
+/// prompts.
+///
+/// pyiqa runs OpenAI's ResNet-50 CLIP on the whole image without positional embeddings; this port has ViT towers
+/// only, whose positional grid needs CLIP's preprocessing (``CLIPEmbedder``), so the scores of the two are not
+/// interchangeable: compare CLIP-IQA values only between runs with the same CLIP weights.
+public struct CLIPIQA: NoReferenceMetric, Equatable {
+    /// pyiqa's prompts: (positive, negative) pairs.
+    public static let pyiqaPrompts: [(positive: String, negative: String)] = [("Good photo.", "Bad photo."), ("High quality.", "Low quality."),
+                                      ("Sharp photo.", "Blurry photo.")]
+
+    public let name = "CLIP-IQA"
+    public let higherIsBetter = true
+    public let embedder: CLIPEmbedder
+    public let prompts: [(positive: String, negative: String)]
+    /// exp(logit_scale) of the model (CLIP's forward: 100 for OpenAI's weights).
+    public let logitScale: Double
+    /// The normalised text embeddings, positive then negative, per pair.
+    let textEmbeddings: [(positive: [Double], negative: [Double])]
+
+    /// Encodes the prompts once.
+    /// - Throws: ``DACLIP/DACLIPError/invalidInput(_:)`` for no prompts or a model whose vocabulary is not the
+    ///   tokenizer's.
+    public init(embedder: CLIPEmbedder, tokenizer: CLIPTokenizer,
+                prompts: [(positive: String, negative: String)] = CLIPIQA.pyiqaPrompts) throws {
+        guard !prompts.isEmpty else { throw DACLIPError.invalidInput("CLIP-IQA needs at least one pair of prompts") }
+        let text = embedder.model.configuration.text
+        guard text.vocabSize == tokenizer.vocabularySize else {
+            throw DACLIPError.invalidInput("the CLIP's text tower has \(text.vocabSize) token ids, CLIP's tokenizer "
+                + "\(tokenizer.vocabularySize): its prompts cannot be encoded")
+        }
+        let texts = prompts.flatMap { [$0.positive, $0.negative] }
+        let features = try withNoGrad { try embedder.model.encodeText(tokenizer.tokenize(texts, contextLength: text.contextLength)) }
+        let width = features.shape[1]
+        let rows = features.withUnsafeBufferPointer { values in
+            (0..<texts.count).map { row in CLIPEmbedder.normalised((0..<width).map { Double(values[row * width + $0]) }) }
+        }
+        self.embedder = embedder
+        self.prompts = prompts
+        textEmbeddings = (0..<prompts.count).map { (rows[2 * $0], rows[2 * $0 + 1]) }
+        logitScale = Foundation.exp(Double(embedder.model.logitScale.withUnsafeBufferPointer { $0[0] }))
+    }
+
+    /// The mean over pairs of softmax(s·cos⁺, s·cos⁻)⁺.
+    /// - Throws: ``DACLIP/DACLIPError`` when the image cannot be encoded.
+    public func evaluate(_ image: Image) throws -> Double {
+        let e = try embedder.embedding(image)
+        let positives = textEmbeddings.map { pair -> Double in
+            let (p, n) = (logitScale * CLIPEmbedder.dot(e, pair.positive), logitScale * CLIPEmbedder.dot(e, pair.negative))
+            // The two-way softmax as a logistic: 1 / (1 + exp(n − p)).
+            return 1 / (1 + Foundation.exp(n - p))
+        }
+        return positives.reduce(0, +) / Double(positives.count)
+    }
+
+    public static func == (a: CLIPIQA, b: CLIPIQA) -> Bool {
+        a.embedder === b.embedder && a.prompts.map(\.positive) == b.prompts.map(\.positive)
+            && a.prompts.map(\.negative) == b.prompts.map(\.negative)
+    }
+}
