@@ -62,8 +62,26 @@ extension Tensor {
         let height = shape[2], width = shape[3]
         let outHeight = Int((Double(height) * scale).rounded(.down)), outWidth = Int((Double(width) * scale).rounded(.down))
         precondition(outHeight > 0 && outWidth > 0, "upsampledBilinear: \(shape) × \(scale) is empty")
-        let ys = BilinearTaps.taps(input: height, output: outHeight, scale: scale, alignCorners: alignCorners)
-        let xs = BilinearTaps.taps(input: width, output: outWidth, scale: scale, alignCorners: alignCorners)
+        let ys = BilinearTaps.taps(input: height, output: outHeight, ratio: 1 / scale, alignCorners: alignCorners)
+        let xs = BilinearTaps.taps(input: width, output: outWidth, ratio: 1 / scale, alignCorners: alignCorners)
+        return resampledBilinear(ys: ys, xs: xs)
+    }
+
+    /// Bilinear resampling to `height`×`width`, PyTorch `F.interpolate(x, size=(height, width), mode='bilinear',
+    /// align_corners=alignCorners, antialias=False)`: the source coordinate uses input/output size per axis (what
+    /// PyTorch does when given a size), so downsampling reads the two nearest pixels only (no antialiasing).
+    public func resizedBilinear(height outHeight: Int, width outWidth: Int, alignCorners: Bool = false) -> Tensor {
+        precondition(rank == 4, "resizedBilinear: input \(shape) is not NCHW")
+        precondition(outHeight > 0 && outWidth > 0, "resizedBilinear: output size \(outHeight)×\(outWidth) is empty")
+        let height = shape[2], width = shape[3]
+        let ys = BilinearTaps.taps(input: height, output: outHeight, ratio: Double(height) / Double(outHeight), alignCorners: alignCorners)
+        let xs = BilinearTaps.taps(input: width, output: outWidth, ratio: Double(width) / Double(outWidth), alignCorners: alignCorners)
+        return resampledBilinear(ys: ys, xs: xs)
+    }
+
+    /// The bilinear kernel of both entry points: output row i reads rows `ys[i]`, column j columns `xs[j]`.
+    private func resampledBilinear(ys: [BilinearTaps.Tap], xs: [BilinearTaps.Tap]) -> Tensor {
+        let height = shape[2], width = shape[3], outHeight = ys.count, outWidth = xs.count
         let planes = shape[0] * shape[1], x = self
         let result = Tensor.filled([shape[0], shape[1], outHeight, outWidth]) { out in
             let src = UncheckedSendableBox(x.storage.pointer), dst = UncheckedSendableBox(out.baseAddress!)
@@ -125,9 +143,10 @@ enum BilinearTaps {
     }
 
     /// PyTorch's `area_pixel_compute_source_index` for linear modes: with `alignCorners` the source of output i is
-    /// i·(in − 1)/(out − 1); otherwise (i + ½)/scale − ½, clamped at 0. The right tap is clamped to the last index.
-    static func taps(input: Int, output: Int, scale: Double, alignCorners: Bool) -> [Tap] {
-        let ratio: Double = alignCorners ? (output > 1 ? Double(input - 1) / Double(output - 1) : 0) : 1 / scale
+    /// i·(in − 1)/(out − 1); otherwise (i + ½)·ratio − ½, clamped at 0, where `ratio` is 1/scale for a scale factor
+    /// and in/out for a size. The right tap is clamped to the last index.
+    static func taps(input: Int, output: Int, ratio sizeRatio: Double, alignCorners: Bool) -> [Tap] {
+        let ratio: Double = alignCorners ? (output > 1 ? Double(input - 1) / Double(output - 1) : 0) : sizeRatio
         return (0..<output).map { i in
             let source = alignCorners ? ratio * Double(i) : Swift.max(ratio * (Double(i) + 0.5) - 0.5, 0)
             let i0 = Swift.min(Int(source), input - 1)
