@@ -1,7 +1,7 @@
 import Checkpoints
 import WildTensor
 
-/// SSP-IR's Processor (the structure prior, paper §III-C, Fig. 2): the official `ControlNetConditioningEmbedding`
+/// SSP-IR's Constrained Processor (the structure prior, paper §III-C, Fig. 2): the official `ControlNetConditioningEmbedding`
 /// with RGB heads (zyhrainbow/SSP-IR `models/controlnet.py:123-189`).
 ///
 /// From the LQ image at output size (RGB in [0, 1], not normalised) it computes the structure feature added to the
