@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "CLIPTokenizer", targets: ["CLIPTokenizer"]),
         .library(name: "DACLIP", targets: ["DACLIP"]),
+        .library(name: "SSPIR", targets: ["SSPIR"]),
         .library(name: "CLIPMetrics", targets: ["CLIPMetrics"]),
         .library(name: "Restoration", targets: ["Restoration"]),
         .library(name: "Training", targets: ["Training"]),
@@ -80,6 +81,8 @@ let package = Package(
         .target(name: "CLIPTokenizer", dependencies: ["CZlib"]),
         // DA-CLIP: the degradation-aware CLIP of DACLIP-IR (vision and text towers, controller, checkpoints).
         .target(name: "DACLIP", dependencies: ["WildTensor", "Checkpoints", "Configuration", "Imaging", "ImageTensors", "CLIPTokenizer"]),
+        // SSP-IR's priors: the Processor (structure prior) with its RGB/FFT loss, the Refine Layer, chunked text tokens.
+        .target(name: "SSPIR", dependencies: ["WildTensor", "Checkpoints"]),
         // The CLIP-based scores (CLIP-I, CLIP-IQA): the Metrics protocols on DA-CLIP's CLIP towers.
         .target(name: "CLIPMetrics", dependencies: ["Metrics", "DACLIP", "CLIPTokenizer", "Imaging", "WildTensor"]),
         // The model file format (network + SDE), the restorer and its tiles: the one inference path.
@@ -95,7 +98,7 @@ let package = Package(
         // The public facade: re-exports and the user-facing helpers that span modules (evaluation, dataset degrading).
         .target(name: "WildIR", dependencies: ["Parallelism", "Configuration", "Imaging", "Metrics", "Degradation", "Checkpoints",
                                                "WildTensor", "ImageTensors", "SDE", "Models", "Restoration", "Training",
-                                               "DACLIPTraining", "DACLIP", "CLIPMetrics"]),
+                                               "DACLIPTraining", "DACLIP", "CLIPMetrics", "SSPIR"]),
         // `wildir serve`: the HTTP API, the job queue and store, and the page, on Hummingbird.
         .target(name: "Server", dependencies: ["Restoration", "Imaging", "DACLIP",
                                                .product(name: "Hummingbird", package: "hummingbird",
@@ -127,6 +130,7 @@ let package = Package(
         .testTarget(name: "DACLIPTrainingTests", dependencies: ["DACLIPTraining", "DACLIP", "CLIPTokenizer", "Configuration",
                                                                 "Degradation", "WildTensor", "Checkpoints", "Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
+        .testTarget(name: "SSPIRTests", dependencies: ["SSPIR", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "CLIPMetricsTests", dependencies: ["CLIPMetrics", "DACLIP", "CLIPTokenizer", "Imaging", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "Checkpoints", "WildTensor", "TestSupport"]),
         // Starts the real server on a loopback port and drives its API, and its page in headless Chromium.

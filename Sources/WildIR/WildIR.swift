@@ -10,6 +10,7 @@
 @_exported import Parallelism
 @_exported import Restoration
 @_exported import SDE
+@_exported import SSPIR
 @_exported import Training
 @_exported import WildTensor
 

@@ -11,4 +11,10 @@ struct WildIRCommand: AsyncParsableCommand {
         subcommands: [AnalyzeCommand.self, ConvertCommand.self, DegradeCommand.self, EvaluateCommand.self, InspectCommand.self, RestoreCommand.self, ServeCommand.self, TrainCommand.self,
                       TrainDACLIPCommand.self]
     )
+
+    /// Chooses OpenMP's passive waiting (``OpenMPWaitPolicy``), then parses and runs the command.
+    static func main() async {
+        OpenMPWaitPolicy.passiveUnlessChosen()
+        await main(nil)
+    }
 }

@@ -7,6 +7,13 @@ public final class SiLU: Module, UnaryLayer {
     public func callAsFunction(_ x: Tensor) -> Tensor { x.silu() }
 }
 
+/// Leaky ReLU (`nn.LeakyReLU(negative_slope)`, default slope 0.01): x for x > 0, else slope·x.
+public final class LeakyReLU: Module, UnaryLayer {
+    public let slope: Float
+    public init(slope: Float = 0.01) { self.slope = slope }
+    public func callAsFunction(_ x: Tensor) -> Tensor { x.leakyRelu(slope: slope) }
+}
+
 /// GELU, exact erf form (`nn.GELU()`).
 public final class GELU: Module, UnaryLayer {
     override public init() {}
