@@ -21,15 +21,18 @@ public struct CLIPScores: Sendable, Equatable {
     /// nothing here.
     /// - Throws: ``CLIPScoresError/weightsRequired`` when a CLIP metric is asked for without `clip`, or the loader's
     ///   and tokenizer's errors.
+    /// - Parameter prompts: CLIP-IQA's antonym prompts (pyiqa's current ones by default).
     public static func load(for metrics: [MetricName], clip: URL?, configuration: CLIPConfiguration? = nil,
-                            tokenizer: () throws -> CLIPTokenizer) throws -> CLIPScores {
+                            prompts: CLIPIQA.PromptSet = .pyiqa, tokenizer: () throws -> CLIPTokenizer) throws -> CLIPScores {
         let wanted = metrics.filter { $0 == .clipI || $0 == .clipiqa }
         guard !wanted.isEmpty else { return CLIPScores() }
         guard let clip else { throw CLIPScoresError.weightsRequired(wanted.map(\.title)) }
         let embedder = CLIPEmbedder(model: try CLIPModel.load(contentsOf: clip, configuration: configuration))
         var scores = CLIPScores()
         if wanted.contains(.clipI) { scores.imageSimilarity = CLIPImageSimilarity(embedder: embedder) }
-        if wanted.contains(.clipiqa) { scores.quality = try CLIPIQA(embedder: embedder, tokenizer: try tokenizer()) }
+        if wanted.contains(.clipiqa) {
+            scores.quality = try CLIPIQA(embedder: embedder, tokenizer: try tokenizer(), prompts: prompts.pairs)
+        }
         return scores
     }
 }

@@ -32,7 +32,7 @@ struct EvaluateCommand: ParsableCommand {
             in models/metrics/. --weights NAME=PATH gives any of these files explicitly.
 
             CLIP-I (clip-i: the cosine of the CLIP image embeddings of the restored image and its reference, \
-            full-reference) and CLIPIQA (pyiqa's clipiqa formula with its three antonym prompt pairs, no-reference) \
+            full-reference) and CLIPIQA (pyiqa's clipiqa formula and antonym prompts, --clipiqa-prompts, no-reference) \
             are higher-is-better and read CLIP's own 224-pixel centre crop, so images of any size pair. They need \
             the CLIP weights you report with: --clip FILE, an OpenCLIP ViT checkpoint (open_clip_pytorch_model.bin, \
             open_clip_model.safetensors) or a DA-CLIP .pt, whose frozen CLIP is used (--clip-config NAME|JSON when \
@@ -109,6 +109,10 @@ struct EvaluateCommand: ParsableCommand {
                                valueName: "name|json"))
     var clipConfig: String?
 
+    @Option(name: .customLong("clipiqa-prompts"),
+            help: "CLIPIQA's antonym prompts: pyiqa (its current five pairs), pyiqa-three-pairs (its earlier ones) or original (the paper's Good/Bad photo.).")
+    var clipiqaPrompts: CLIPIQA.PromptSet = .pyiqa
+
     @Option(help: "The CLIP tokenizer's vocabulary, bpe_simple_vocab_16e6.txt.gz (default: the bundled one in models/clip/).")
     var vocabulary: String?
 
@@ -169,7 +173,7 @@ struct EvaluateCommand: ParsableCommand {
     /// CLIP-I and CLIP-IQA, when asked for, on one CLIP loaded once for every folder.
     func clipScores(_ names: [MetricName]) throws -> CLIPScores {
         try CLIPScores.load(for: names, clip: clip.map { URL(fileURLWithPath: $0) },
-                            configuration: try clipConfig.map { try CLIPConfiguration(nameOrJSON: $0) }) {
+                            configuration: try clipConfig.map { try CLIPConfiguration(nameOrJSON: $0) }, prompts: clipiqaPrompts) {
             try CLIPTokenizer(vocabularyURL: try vocabulary.map { URL(fileURLWithPath: $0) }
                               ?? ModelLocator().bundledFile(ModelLocator.clipVocabulary))
         }
@@ -220,3 +224,5 @@ struct EvaluateCommand: ParsableCommand {
 }
 
 extension LPIPSNetwork: ExpressibleByArgument {}
+
+extension CLIPIQA.PromptSet: ExpressibleByArgument {}

@@ -71,6 +71,9 @@ enum ReportFormatter {
         if options.metrics.contains(where: \.isCLIPBased), let embedder = options.clip.imageSimilarity?.embedder ?? options.clip.quality?.embedder {
             let (size, vision) = (embedder.preprocessing.resolution, embedder.model.configuration.vision)
             text += "; CLIP-I/CLIPIQA on CLIP's \(size)×\(size) centre crop (ViT: \(vision.layers) layers, width \(vision.width), patch \(vision.patchSize))"
+            if let quality = options.clip.quality, options.metrics.contains(.clipiqa) {
+                text += ", CLIPIQA prompts: \(quality.promptSet?.rawValue ?? "custom") (\(quality.prompts.count) pairs)"
+            }
         }
         return text
     }

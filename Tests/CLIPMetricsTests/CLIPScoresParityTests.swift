@@ -14,9 +14,9 @@ final class CLIPScoresParityTests: XCTestCase {
     struct Scores: Decodable {
         let photos: [String]
         let pairs: [[String]]
-        let prompts: [String]
+        let prompts: [String: [String]]
         let clip_i: [Double]
-        let clipiqa: [Double]
+        let clipiqa: [String: [Double]]
         let embeddings: [String: [Double]]
     }
 
@@ -69,15 +69,20 @@ final class CLIPScoresParityTests: XCTestCase {
         XCTAssertGreaterThan((expected.clip_i.max() ?? 0) - (expected.clip_i.min() ?? 0), 0.3)
     }
 
-    func testCLIPIQAMatchesPyiqasFormulaOnEveryPhoto() throws {
+    func testCLIPIQAMatchesTheReferenceWithEveryPromptSet() throws {
         let expected = try scores()
-        XCTAssertEqual(CLIPIQA.pyiqaPrompts.flatMap { [$0.positive, $0.negative] }, expected.prompts)
-        let metric = try CLIPIQA(embedder: try embedder(), tokenizer: try Self.tokenizer)
-        XCTAssertEqual(metric.logitScale, Foundation.exp(3.0), accuracy: 1e-3)  // the fixture's float16 logit_scale
-        for (name, value) in zip(expected.photos, expected.clipiqa) {
-            XCTAssertEqual(try metric.evaluate(try photo(name)), value, accuracy: Self.tolerance, name)
+        XCTAssertEqual(Set(expected.clipiqa.keys), Set(CLIPIQA.PromptSet.allCases.map(\.rawValue)))
+        let embedder = try embedder()
+        for set in CLIPIQA.PromptSet.allCases {
+            XCTAssertEqual(set.pairs.flatMap { [$0.positive, $0.negative] }, expected.prompts[set.rawValue], set.rawValue)
+            let metric = try CLIPIQA(embedder: embedder, tokenizer: try Self.tokenizer, prompts: set.pairs)
+            XCTAssertEqual(metric.logitScale, Foundation.exp(3.0), accuracy: 1e-3)  // the fixture's float16 logit_scale
+            let values = try XCTUnwrap(expected.clipiqa[set.rawValue])
+            for (name, value) in zip(expected.photos, values) {
+                XCTAssertEqual(try metric.evaluate(try photo(name)), value, accuracy: Self.tolerance, "\(set.rawValue) \(name)")
+            }
+            XCTAssertGreaterThan((values.max() ?? 0) - (values.min() ?? 0), 0.03, set.rawValue)
         }
-        XCTAssertGreaterThan((expected.clipiqa.max() ?? 0) - (expected.clipiqa.min() ?? 0), 0.03)
     }
 
     func testADACLIPCheckpointGivesItsFrozenCLIP() throws {

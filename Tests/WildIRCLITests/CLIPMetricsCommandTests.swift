@@ -10,7 +10,7 @@ final class CLIPMetricsCommandTests: CLITestCase {
         let pairs: [[String]]
         let clip_i: [Double]
         let photos: [String]
-        let clipiqa: [Double]
+        let clipiqa: [String: [Double]]
     }
 
     func testCLIPIAndCLIPIQAThroughTheCommandEqualTheReference() throws {
@@ -26,7 +26,8 @@ final class CLIPMetricsCommandTests: CLITestCase {
         }
         let run = try self.run(["evaluate", "--restored", restored.path, "--reference", reference.path, "--metrics", "clip-i,clipiqa",
                                 "--clip", Fixtures.path("clip_scores", "openclip_tiny224.pt"),
-                                "--clip-config", Fixtures.path("clip_scores", "openclip_tiny224.json"), "--format", "json"])
+                                "--clip-config", Fixtures.path("clip_scores", "openclip_tiny224.json"), "--clipiqa-prompts", "original",
+                                "--format", "json"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let images = try XCTUnwrap(object["images"] as? [[String: Any]])
@@ -34,7 +35,7 @@ final class CLIPMetricsCommandTests: CLITestCase {
         for (index, (pair, clipI)) in pairs.enumerated() {
             let entry = try XCTUnwrap(images.first { $0["name"] as? String == "p\(index)" })
             XCTAssertEqual(try XCTUnwrap(entry["clip-i"] as? Double), clipI, accuracy: 1e-5, "\(pair)")
-            let quality = try XCTUnwrap(expected.clipiqa[try XCTUnwrap(expected.photos.firstIndex(of: pair[0]))])
+            let quality = try XCTUnwrap(expected.clipiqa["original"]?[try XCTUnwrap(expected.photos.firstIndex(of: pair[0]))])
             XCTAssertEqual(try XCTUnwrap(entry["clipiqa"] as? Double), quality, accuracy: 1e-5, "\(pair)")
         }
     }
