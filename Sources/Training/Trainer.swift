@@ -65,6 +65,9 @@ public final class Trainer {
     /// The validation pairs, decoded and degraded once, on the first validation.
     private var validationPairs: [ValidationSet.Pair]?
     private var log: TrainingLog?
+    /// The claim on ``directory``: taken before the checkpoint is read or the log rewritten, given up when a
+    /// ``run(stopAfter:progress:)`` ends (a later `run` claims it again).
+    private var lock: FolderLock?
 
     /// Builds the run from a checked plan (``TrainingPlan``); with `resume`, loads `checkpoints/latest.safetensors`
     /// if it exists. `optionsFile` names the options in errors.
@@ -98,20 +101,30 @@ public final class Trainer {
         prefetcher = BatchPrefetcher(limit: t.niter) { try TrainingBatch(sampler, iteration: $0, preprocessing: preprocessing) }
         validationPairs = plan.validationPairs
         try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        // Claimed before anything in the folder is read or rewritten: a second run into a folder that a live run
+        // holds must not rewrite that run's log (resuming keeps the log only up to the checkpoint).
+        lock = try Self.claim(directory)
         if plan.resumes { try loadCheckpoint() }
         log = try TrainingLog(url: directory.appendingPathComponent("log.jsonl"), keepingThrough: iteration)
     }
 
     var checkpointURL: URL { TrainingPlan.checkpointURL(in: directory) }
+
+    /// Claims the experiment folder.
+    /// - Throws: ``TrainingError/checkpoint(_:)`` naming the live process that holds it.
+    private static func claim(_ directory: URL) throws -> FolderLock {
+        do { return try FolderLock(folder: directory.path) } catch { throw TrainingError.checkpoint("\(error)") }
+    }
     /// The EMA weights as a WildIR model file (`wildir restore --model` takes it).
     public var modelURL: URL { directory.appendingPathComponent("model.safetensors") }
 
     /// Runs until `train.niter` iterations are done (or `stopAfter` more, for tests), then writes a checkpoint.
-    /// The experiment folder is locked meanwhile (``FolderLock``): a second run into it is refused.
+    /// The experiment folder is locked from the trainer's creation to the end of the run (``FolderLock``): a second
+    /// trainer or run into it is refused, before it touches anything there.
     public func run(stopAfter: Int? = nil, progress: ((TrainingProgress) -> Void)? = nil) throws {
-        let lock: FolderLock
-        do { lock = try FolderLock(folder: directory.path) } catch { throw TrainingError.checkpoint("\(error)") }
-        defer { lock.release() }
+        let held = try lock ?? Self.claim(directory)
+        lock = nil
+        defer { held.release() }
         let end = min(options.train.niter, stopAfter.map { iteration + $0 } ?? .max)
         while iteration < end {
             let loss = try step()

@@ -215,6 +215,27 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    /// A second trainer into a folder that a live trainer holds is refused before it reads or rewrites anything:
+    /// the live run's log keeps the lines it wrote after its last checkpoint (a resume would have dropped them).
+    func testASecondTrainerIntoALiveRunsFolderIsRefusedAndChangesNothing() throws {
+        let directory = try temporaryDirectory()
+        var options = try tinyOptions(directory, iterations: 6)
+        options.train.checkpointFreq = 2
+        try Trainer(options: options).run(stopAfter: 2)
+        let live = try Trainer(options: options, resume: true)
+        try live.run(stopAfter: 1)   // iteration 3 logged, its checkpoint at 2
+        let logURL = directory.appendingPathComponent("log.jsonl")
+        let holder = try Trainer(options: options, resume: true)   // holds the folder from now on, as a running run does
+        let before = try Data(contentsOf: logURL)
+        XCTAssertThrowsError(try Trainer(options: options, resume: true)) { error in
+            XCTAssertTrue("\(error)".contains("\(getpid())"), "the refusal names the live process: \(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: logURL), before, "the refused trainer rewrote the live run's log")
+        try holder.run(stopAfter: 1)
+        // Once the holder's run has ended the folder is free again.
+        XCTAssertNoThrow(try Trainer(options: options, resume: true))
+    }
+
     /// The log holds one line per iteration: a resumed run first drops what the interrupted run logged after its
     /// last checkpoint.
     func testLogHasOneLinePerIterationAcrossAResume() throws {

@@ -33,6 +33,9 @@ public final class DACLIPTrainer {
     private let prefetcher: BatchPrefetcher<DACLIPBatch>
     private let fingerprint: String
     private var log: DACLIPTrainingLog?
+    /// The claim on the experiment folder: taken before the checkpoint is read or the log rewritten, given up when a
+    /// run ends.
+    private var lock: FolderLock?
 
     /// The upper clamp of `logit_scale`: log 100 (official `train.py`, "as in the original paper").
     public static let maximumLogitScale = Float(Foundation.log(100.0))
@@ -71,20 +74,29 @@ public final class DACLIPTrainer {
         } catch {
             throw DACLIPTrainingError.checkpoint("cannot create \(directory.path): \(error.localizedDescription)")
         }
+        // Claimed before anything in the folder is read or rewritten (see ``Trainer``'s reason).
+        lock = try Self.claim(directory)
         if plan.resumes { try loadCheckpoint() }
         log = try DACLIPTrainingLog(url: directory.appendingPathComponent("log.jsonl"), keepingThrough: iteration)
     }
 
     var checkpointURL: URL { DACLIPTrainingPlan.checkpointURL(in: directory) }
+
+    /// Claims the experiment folder.
+    /// - Throws: ``DACLIPTrainingError/checkpoint(_:)`` naming the live process that holds it.
+    private static func claim(_ directory: URL) throws -> FolderLock {
+        do { return try FolderLock(folder: directory.path) } catch { throw DACLIPTrainingError.checkpoint("\(error)") }
+    }
     /// The trained DA-CLIP (safetensors with the official names).
     public var modelURL: URL { directory.appendingPathComponent("model.safetensors") }
 
     /// Runs until `train.iterations` are done (or `stopAfter` more, for tests), validating and checkpointing on
-    /// schedule and at the end. The experiment folder is locked meanwhile (``FolderLock``).
+    /// schedule and at the end. The experiment folder is locked from the trainer's creation to the end of the run
+    /// (``FolderLock``).
     public func run(stopAfter: Int? = nil, progress: ((DACLIPProgress) -> Void)? = nil) throws {
-        let lock: FolderLock
-        do { lock = try FolderLock(folder: directory.path) } catch { throw DACLIPTrainingError.checkpoint("\(error)") }
-        defer { lock.release() }
+        let held = try lock ?? Self.claim(directory)
+        lock = nil
+        defer { held.release() }
         let total = options.train.iterations
         let end = min(total, stopAfter.map { iteration + $0 } ?? .max)
         while iteration < end {
