@@ -20,14 +20,7 @@ public final class CLIPEmbedder: @unchecked Sendable {
     /// - Throws: ``DACLIPError/invalidInput(_:)`` when the preprocessing's resolution is not the tower's.
     public func embedding(_ image: Image) throws -> [Double] {
         let pixels = try preprocessing.tensor([image])
-        let features = try withNoGrad { try model.encodeImage(pixels) }
-        return Self.normalised(features.withUnsafeBufferPointer { $0.map(Double.init) })
-    }
-
-    /// `vector / ‖vector‖₂` (zero stays zero).
-    static func normalised(_ vector: [Double]) -> [Double] {
-        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        return norm > 0 ? vector.map { $0 / norm } : vector
+        return try withNoGrad { try model.encodeImage(pixels) }.l2NormalisedRows()[0]
     }
 
     /// Σ aᵢ bᵢ.

@@ -61,10 +61,7 @@ public struct CLIPIQA: NoReferenceMetric, Equatable {
         }
         let texts = prompts.flatMap { [$0.positive, $0.negative] }
         let features = try withNoGrad { try embedder.model.encodeText(tokenizer.tokenize(texts, contextLength: text.contextLength)) }
-        let width = features.shape[1]
-        let rows = features.withUnsafeBufferPointer { values in
-            (0..<texts.count).map { row in CLIPEmbedder.normalised((0..<width).map { Double(values[row * width + $0]) }) }
-        }
+        let rows = features.l2NormalisedRows()
         self.embedder = embedder
         self.prompts = prompts
         textEmbeddings = (0..<prompts.count).map { (rows[2 * $0], rows[2 * $0 + 1]) }

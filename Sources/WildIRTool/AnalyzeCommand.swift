@@ -65,9 +65,7 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         let analysis: DegradationAnalysis
         do {
-            let vocabularyURL = try vocabulary.map { URL(fileURLWithPath: $0) }
-                ?? ModelLocator().bundledFile(ModelLocator.clipVocabulary)
-            let tokenizer = try CLIPTokenizer(vocabularyURL: vocabularyURL)
+            let tokenizer = try clipTokenizer(vocabulary: vocabulary)
             guard let daclip = try model.load() else { throw ValidationError("--daclip is required") }
             analysis = try DegradationAnalysis(model: daclip, tokenizer: tokenizer,
                                                labels: labels.isEmpty ? DegradationAnalysis.universalLabels : labels,

@@ -174,8 +174,7 @@ struct EvaluateCommand: ParsableCommand {
     func clipScores(_ names: [MetricName]) throws -> CLIPScores {
         try CLIPScores.load(for: names, clip: clip.map { URL(fileURLWithPath: $0) },
                             configuration: try clipConfig.map { try CLIPConfiguration(nameOrJSON: $0) }, prompts: clipiqaPrompts) {
-            try CLIPTokenizer(vocabularyURL: try vocabulary.map { URL(fileURLWithPath: $0) }
-                              ?? ModelLocator().bundledFile(ModelLocator.clipVocabulary))
+            try clipTokenizer(vocabulary: vocabulary)
         }
     }
 

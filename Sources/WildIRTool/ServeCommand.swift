@@ -121,7 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // The analysis runs the DA-CLIP given on the command line, whatever the network takes.
         let analysis = try given.map { daclip in
-            try DegradationAnalysis(model: daclip, tokenizer: try CLIPTokenizer(vocabularyURL: ModelLocator().bundledFile(ModelLocator.clipVocabulary)),
+            try DegradationAnalysis(model: daclip, tokenizer: try clipTokenizer(vocabulary: nil),
                                     labels: labels.isEmpty ? DegradationAnalysis.universalLabels : labels)
         }
         return ServedModel(model: restorationModel, conditioner: conditioner, analysis: analysis, name: url.lastPathComponent,

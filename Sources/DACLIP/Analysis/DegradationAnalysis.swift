@@ -48,7 +48,7 @@ public struct DegradationAnalysis {
         self.model = model
         self.labels = labels
         self.preprocessing = preprocessing ?? CLIPPreprocessing(for: model)
-        textFeatures = Self.normalisedRows(features)
+        textFeatures = features.l2NormalisedRows()
     }
 
     /// The scores of one image, in the order of ``labels``.
@@ -63,7 +63,7 @@ public struct DegradationAnalysis {
 
     /// The scores of each row of unnormalised degradation features `[B, embed]`, each in the order of ``labels``.
     public func scores(degradationFeatures: Tensor) -> [[DegradationScore]] {
-        Self.normalisedRows(degradationFeatures).map { image in
+        degradationFeatures.l2NormalisedRows().map { image in
             let similarities = textFeatures.map { text in zip(image, text).reduce(0) { $0 + $1.0 * $1.1 } }
             let logits = similarities.map { Self.logitScale * $0 }
             let largest = logits.max() ?? 0
@@ -72,18 +72,6 @@ public struct DegradationAnalysis {
             return labels.indices.map {
                 DegradationScore(label: labels[$0], similarity: similarities[$0], probability: exponentials[$0] / total)
             }
-        }
-    }
-
-    /// The rows of a `[B, D]` tensor in Double, each divided by its Euclidean norm (`x / x.norm(dim=-1)`; a zero row
-    /// stays zero).
-    static func normalisedRows(_ features: Tensor) -> [[Double]] {
-        let width = features.shape.last ?? 0
-        let values = features.values.map(Double.init)
-        return stride(from: 0, to: values.count, by: max(width, 1)).map { start in
-            let row = Array(values[start..<(start + width)])
-            let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            return norm > 0 ? row.map { $0 / norm } : row
         }
     }
 }

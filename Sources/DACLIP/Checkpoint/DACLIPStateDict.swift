@@ -31,19 +31,32 @@ public struct DACLIPStateDict {
 
     static let aliasPrefix = "visual.", clipVisualPrefix = "clip.visual.", modulePrefix = "module."
 
+    /// The tensors by key, DDP's `module.` prefix removed when the **first** key starts with "module", as the official
+    /// loader (`open_clip.factory.load_state_dict`) decides it; shared by DA-CLIP and plain OpenCLIP files.
+    /// - Throws: ``DACLIPError/unrecognisedStateDict(file:reason:)`` when two keys coincide once the prefix is removed.
+    public static func removingModulePrefix(_ named: [(name: String, tensor: StoredTensor)], file: String) throws -> [String: StoredTensor] {
+        let strip = removesModulePrefix(named)
+        var flat: [String: StoredTensor] = [:]
+        for (name, tensor) in named {
+            let key = strip && name.hasPrefix(modulePrefix) ? String(name.dropFirst(modulePrefix.count)) : name
+            guard flat.updateValue(tensor, forKey: key) == nil else {
+                throw DACLIPError.unrecognisedStateDict(file: file, reason: "the key '\(key)' appears twice once the 'module.' prefix is removed")
+            }
+        }
+        return flat
+    }
+
+    /// Whether ``removingModulePrefix(_:file:)`` removes the prefix: the first key starts with "module".
+    static func removesModulePrefix(_ named: [(name: String, tensor: StoredTensor)]) -> Bool {
+        named.first?.name.hasPrefix("module") ?? false
+    }
+
     /// Resolves the named tensors of a checkpoint; `file` names it in errors.
     /// - Throws: ``DACLIPError/aliasMismatch(file:keys:)`` when `visual.*` and `clip.visual.*` differ (in a value,
     ///   a shape, or a key present in one set only), ``DACLIPError/unrecognisedStateDict(file:reason:)`` when two
     ///   keys coincide once the prefix is removed.
     public init(_ named: [(name: String, tensor: StoredTensor)], file: String) throws {
-        let strip = named.first?.name.hasPrefix("module") ?? false
-        var flat: [String: StoredTensor] = [:]
-        for (name, tensor) in named {
-            let key = strip && name.hasPrefix(Self.modulePrefix) ? String(name.dropFirst(Self.modulePrefix.count)) : name
-            guard flat.updateValue(tensor, forKey: key) == nil else {
-                throw DACLIPError.unrecognisedStateDict(file: file, reason: "the key '\(key)' appears twice once the 'module.' prefix is removed")
-            }
-        }
+        var flat = try Self.removingModulePrefix(named, file: file)
         var alias: [String: StoredTensor] = [:], clipVisual: Set<String> = []
         for (key, tensor) in flat {
             if key.hasPrefix(Self.aliasPrefix) {
@@ -72,7 +85,7 @@ public struct DACLIPStateDict {
         }
         guard differing.isEmpty else { throw DACLIPError.aliasMismatch(file: file, keys: differing.sorted()) }
         tensors = flat
-        strippedModulePrefix = strip
+        strippedModulePrefix = Self.removesModulePrefix(named)
         self.sourceNames = sourceNames
         switch (alias.isEmpty, clipVisual.isEmpty) {
         case (false, false): visualCopies = .both

@@ -22,11 +22,7 @@ extension CLIPModel {
     /// ``load(contentsOf:configuration:)`` on a checkpoint's named tensors (`file` names it in errors).
     public static func load(tensors: [(name: String, tensor: StoredTensor)], metadata: [String: String] = [:],
                             file: String = "<memory>", configuration: CLIPConfiguration? = nil) throws -> CLIPModel {
-        let strip = tensors.first?.name.hasPrefix("module") ?? false
-        var state: [String: StoredTensor] = [:]
-        for (name, tensor) in tensors {
-            state[strip && name.hasPrefix("module.") ? String(name.dropFirst(7)) : name] = tensor
-        }
+        let state = try DACLIPStateDict.removingModulePrefix(tensors, file: file)
         if state.keys.contains(where: { $0.hasPrefix("clip.") || $0.hasPrefix("visual_control.") }) {
             return try DACLIPModel(tensors: tensors, metadata: metadata, file: file, configuration: configuration).clip
         }

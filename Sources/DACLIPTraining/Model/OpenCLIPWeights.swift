@@ -10,15 +10,13 @@ public enum OpenCLIPWeights {
     /// Loads an OpenCLIP state dict (`visual.*`, `token_embedding.weight`, `positional_embedding`, `transformer.*`,
     /// `ln_final.*`, `text_projection`, `logit_scale`) strictly into `model.clip`: every parameter present with its
     /// shape, no other key, every value finite. A `module.` prefix is removed when the first key starts with
-    /// "module" (DDP files, as the official loader decides it); the `{'state_dict': …}` wrapper is read by the
-    /// checkpoint reader.
+    /// "module" (DDP files, as the official loader decides it; keys that then coincide are refused); the
+    /// `{'state_dict': …}` wrapper is read by the checkpoint reader.
     /// - Throws: ``DACLIPTrainingError/model(_:)`` naming `file` and the missing, unexpected or mismatched keys.
     public static func load(_ named: [(name: String, tensor: StoredTensor)], into model: DACLIPModel, file: String) throws {
-        let strip = named.first?.name.hasPrefix("module") ?? false
-        var state: [String: StoredTensor] = [:]
-        for (name, tensor) in named {
-            let key = strip && name.hasPrefix("module.") ? String(name.dropFirst(7)) : name
-            state[key] = tensor
+        let state: [String: StoredTensor]
+        do { state = try DACLIPStateDict.removingModulePrefix(named, file: file) } catch {
+            throw DACLIPTrainingError.model("\(error)")
         }
         if state.keys.contains(where: { $0.hasPrefix("clip.") || $0.hasPrefix("visual_control.") }) {
             throw DACLIPTrainingError.model("\(file) is a DA-CLIP checkpoint (clip.*, visual_control.* keys), not an OpenCLIP "
