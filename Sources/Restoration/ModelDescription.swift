@@ -26,12 +26,15 @@ public struct NetworkOptions: Codable, Equatable, Sendable, DefaultedOptions, Va
         public var useDegraContext: Bool = false
         public var useImageContext: Bool = false
         public var scale: Double = 1
+        /// WildIR's own degradation encoder (``ConditionalUNetConfiguration/degradationEncoderWidths``).
+        public var degradationEncoder: [Int]?
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
             case inNc = "in_nc", outNc = "out_nc", nf, chMult = "ch_mult", contextDim = "context_dim"
             case useDegraContext = "use_degra_context", useImageContext = "use_image_context", scale
+            case degradationEncoder = "degradation_encoder"
         }
     }
 
@@ -50,6 +53,7 @@ public struct NetworkOptions: Codable, Equatable, Sendable, DefaultedOptions, Va
         c.useDegradationContext = setting.useDegraContext
         c.useImageContext = setting.useImageContext
         c.scale = setting.scale
+        c.degradationEncoderWidths = setting.degradationEncoder
         return c
     }
 

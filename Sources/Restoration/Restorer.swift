@@ -43,7 +43,8 @@ public struct RestorationProgress: Sendable {
 /// Networks conditioned on DA-CLIP (the official wild-IR and daclip-sde networks) need a ``DACLIPConditioner``: as
 /// the official `test.py`, the embeddings come from the whole image (its colour planes), once per image, and every
 /// tile and sampling step receives the same ones — the content embedding as `image_context`, the degradation
-/// embedding as `text_context`.
+/// embedding as `text_context`. A network with its own ``DegradationEncoder`` likewise gets the embedding of the
+/// whole image, not of each tile.
 public final class Restorer {
     public let model: RestorationModel
     public let options: RestorationOptions
@@ -94,12 +95,17 @@ public final class Restorer {
     public func restore(_ image: Image, progress: ((RestorationProgress) -> Void)? = nil,
                         isCancelled: (() -> Bool)? = nil) throws -> Image {
         let colour = try Self.networkInput(image, channels: model.network.configuration.inChannels)
-        // The whole image's embedding, once, shared by every tile.
+        // The whole image's embeddings, once, shared by every tile: DA-CLIP's, or the network's own degradation
+        // embedding (which must not see one tile only).
         let conditioning = try conditioner?.conditioning(for: colour)
+        let ownDegradation = model.network.degradationEncoder.map { encoder in
+            withNoGrad { encoder.embedding(of: Tensor(image: colour)) }
+        }
         let plan = TilePlan(width: image.width, height: image.height, tileSize: options.tileSize, overlap: options.overlap)
         let sampler = ReverseSampler(sde: sde, method: options.sampler ?? model.sdeOptions.samplingMode)
         let restored = try plan.blend(colour) { tile, index in
-            try restoreTile(tile, index: index, sampler: sampler, conditioning: conditioning, isCancelled: isCancelled) { step, steps in
+            try restoreTile(tile, index: index, sampler: sampler, conditioning: conditioning, degradation: ownDegradation,
+                            isCancelled: isCancelled) { step, steps in
                 progress?(RestorationProgress(tile: index, tiles: plan.tiles.count, step: step, steps: steps))
             }
         }
@@ -110,13 +116,14 @@ public final class Restorer {
     /// Runs the sampler on one tile; its random stream depends only on the seed and the tile's index
     /// (``tileRandom(seed:tile:)``), the initial noise being its first draws.
     private func restoreTile(_ tile: Image, index: Int, sampler: ReverseSampler, conditioning: ImageConditioning?,
-                             isCancelled: (() -> Bool)?, progress: @escaping (Int, Int) -> Void) throws -> Image {
+                             degradation: Tensor?, isCancelled: (() -> Bool)?,
+                             progress: @escaping (Int, Int) -> Void) throws -> Image {
         var random: any GaussianNoiseSource = tileNoise?(index) ?? Self.tileRandom(seed: options.seed, tile: index)
         let mu = Tensor(image: tile)
         let state = sde.initialState(mu: mu, noise: random.normal(mu.shape))
         let network = model.network
         let predictor: NoisePredictor = { x, mu, time in
-            network(x, cond: mu, time: Tensor(shape: [1], values: [time]), textContext: conditioning?.degradation,
+            network(x, cond: mu, time: Tensor(shape: [1], values: [time]), textContext: conditioning?.degradation ?? degradation,
                     imageContext: conditioning?.content)
         }
         guard let isCancelled else {

@@ -1,6 +1,6 @@
 import Checkpoints
 import Foundation
-import Models
+@testable import Models
 import TestSupport
 import WildTensor
 import XCTest
@@ -103,5 +103,53 @@ final class OfficialParityTests: XCTestCase {
         configuration.useImageContext = false
         let unet = ConditionalUNet(configuration)
         try fixture.check(unet, inputs: 4) { unet($0[0], cond: $0[1], time: $0[2], textContext: $0[3]) }
+    }
+
+    /// The prompt network with its own degradation encoder (WildIR's; rebuilt in PyTorch from its definition):
+    /// without a context given, the encoder's embedding of μ conditions the network, and gradients reach it.
+    func testConditionalUNetWithItsOwnDegradationEncoder() throws {
+        let fixture = try BlockFixture("conditional_unet_degradation_encoder")
+        var configuration = ConditionalUNetConfiguration()
+        configuration.baseChannels = 32
+        configuration.channelMultipliers = [1, 2]
+        configuration.contextDim = 48
+        configuration.useDegradationContext = true
+        configuration.useImageContext = false
+        configuration.degradationEncoderWidths = [16, 24, 32]
+        try configuration.validate()
+        let unet = ConditionalUNet(configuration)
+        try fixture.check(unet, inputs: 3) { unet($0[0], cond: $0[1], time: $0[2]) }
+    }
+
+    /// The embedding of a large image computed tile by tile weighs each tile by its area: on an image whose left
+    /// part is flat and right part textured, split into tiles of unequal size, it stays close to the embedding of
+    /// the whole image (only the tiles' borders differ), where an unweighted mean of the tiles would not.
+    func testTiledDegradationEmbeddingWeighsTilesByArea() throws {
+        var g = TensorRandom(seed: 7)
+        let encoder = DegradationEncoder(inChannels: 3, widths: [8, 16], contextDim: 12, generator: &g)
+        let (height, width) = (40, 100)
+        var values = [Float](repeating: 0.5, count: 3 * height * width)
+        for c in 0..<3 { for y in 0..<height { for x in 70..<width { values[(c * height + y) * width + x] = g.unit() } } }
+        let image = Tensor(shape: [1, 3, height, width], values: values)
+        let whole = withNoGrad { encoder(image) }.values
+        let tiled = withNoGrad { encoder.embedding(of: image, tileSide: 32) }.values
+        // Tiles of 32 columns and 4 leftover: an unweighted mean would count the 4-column textured strip like a
+        // 32-column tile.
+        let scale = whole.map { abs(Double($0)) }.max() ?? 1
+        let tiledError = zip(whole, tiled).map { abs(Double($0) - Double($1)) }.max() ?? 0
+        XCTAssertLessThan(tiledError, 0.05 * scale, "tiled \(tiled) against whole \(whole)")
+        var unweighted = [Float](repeating: 0, count: 2 * 16)
+        var count: Float = 0
+        for top in stride(from: 0, to: height, by: 32) {
+            for left in stride(from: 0, to: width, by: 32) {
+                let tile = image.sliced(axis: 2, top..<min(top + 32, height)).sliced(axis: 3, left..<min(left + 32, width))
+                let m = withNoGrad { encoder.moments(tile) }.values
+                for i in unweighted.indices { unweighted[i] += m[i] }
+                count += 1
+            }
+        }
+        let naive = withNoGrad { encoder.embedding(fromMoments: Tensor(shape: [1, 32], values: unweighted.map { $0 / count })) }.values
+        let naiveError = zip(whole, naive).map { abs(Double($0) - Double($1)) }.max() ?? 0
+        XCTAssertGreaterThan(naiveError, 2 * tiledError, "the test must tell area weighting from a plain mean")
     }
 }

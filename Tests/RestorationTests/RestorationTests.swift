@@ -46,6 +46,54 @@ final class RestorationTests: XCTestCase {
         }
     }
 
+    /// A network with its own degradation encoder round-trips through the model file, and its tiles are conditioned
+    /// on the whole photo's embedding: the left tile of a two-tile photo (no overlap, so the same input and noise as
+    /// the left half restored alone) comes out differently from the left half alone, whose photo is another. The
+    /// same comparison without an encoder gives identical tiles, so nothing else differs.
+    func testEveryTileIsConditionedOnTheWholePhotosDegradationEmbedding() throws {
+        func model(encoder: Bool) throws -> RestorationModel {
+            var configuration = ConditionalUNetConfiguration()
+            configuration.baseChannels = 8
+            configuration.channelMultipliers = [1, 2]
+            configuration.contextDim = encoder ? 8 : nil
+            configuration.useDegradationContext = encoder
+            configuration.degradationEncoderWidths = encoder ? [8, 8] : nil
+            var options = SDEOptions()
+            options.steps = 3
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("wildir-encoder-\(UUID().uuidString).safetensors")
+            addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+            try RestorationModel(network: ConditionalUNet(configuration, seed: 5), sdeOptions: options).write(to: url)
+            return try RestorationModel(contentsOf: url)
+        }
+        // Left half smooth, right half textured: the two photos' statistics differ.
+        let (width, height) = (64, 32)
+        var random = TensorRandom(seed: 9)
+        var samples = [Float](repeating: 0, count: 3 * width * height)
+        for c in 0..<3 { for y in 0..<height { for x in 0..<width {
+            samples[(c * height + y) * width + x] = x < 32 ? 0.4 + 0.002 * Float(y) : random.unit()
+        } } }
+        let photo = try Image(width: width, height: height, channels: 3, samples: samples)
+        let leftHalf = try Image(width: 32, height: height, channels: 3,
+                                 samples: (0..<3).flatMap { c in (0..<height).flatMap { y in samples[((c * height + y) * width)...].prefix(32) } })
+        var options = RestorationOptions()
+        options.tileSize = 32
+        options.overlap = 0
+        func leftTileDifference(encoder: Bool) throws -> Float {
+            let loaded = try model(encoder: encoder)
+            XCTAssertEqual(loaded.network.degradationEncoder != nil, encoder)
+            let restorer = try Restorer(model: loaded, options: options)
+            let whole = try restorer.restore(photo), alone = try restorer.restore(leftHalf)
+            var largest: Float = 0
+            for c in 0..<3 { for y in 0..<height { for x in 0..<32 {
+                largest = max(largest, abs(whole.samples[(c * height + y) * width + x] - alone.samples[(c * height + y) * 32 + x]))
+            } } }
+            return largest
+        }
+        XCTAssertEqual(try leftTileDifference(encoder: false), 0, "without an encoder a tile depends on its own pixels only")
+        // Had the tile been conditioned on its own pixels, it would equal the half restored alone exactly (as above).
+        XCTAssertGreaterThan(try leftTileDifference(encoder: true), 1e-6, "the left tile must see the whole photo's embedding")
+    }
+
     func testTileBlendingOfAnIdentityRestorationReproducesTheImage() throws {
         let image = try Image(width: 53, height: 37, channels: 3, samples: (0..<(53 * 37 * 3)).map { Float($0 % 97) / 97 })
         let plan = TilePlan(width: 53, height: 37, tileSize: 20, overlap: 6)

@@ -55,15 +55,25 @@ final class TrainingTests: XCTestCase {
     /// One step trains the objective it reports, for both predictions and objectives: with g the gradient the step
     /// computed and Δ its change of the weights, a second run from the same seed, given the stepped weights, reports
     /// on the same batch (same patches, time steps and noise) a loss lower by g·Δ to first order. A gradient of
-    /// another function, a wrong sign or a part of the network outside the graph would break that agreement.
+    /// another function, a wrong sign or a part of the network outside the graph would break that agreement. The
+    /// last run has the network's own degradation encoder, which must train through the prompt path.
     func testEachStepMovesDownTheObjectiveItComputes() throws {
-        let runs: [(NetworkPrediction, TrainingObjective)] = [(.noise, .matching), (.residual, .matching), (.residual, .restoration)]
-        for (prediction, objective) in runs {
+        let runs: [(NetworkPrediction, TrainingObjective, encoder: Bool)] = [
+            (.noise, .matching, false), (.residual, .matching, false), (.residual, .restoration, false),
+            (.residual, .restoration, true),
+        ]
+        for (prediction, objective, encoder) in runs {
             var options = try tinyOptions(try temporaryDirectory(), iterations: 2)
             options.train.lrG = 2e-5  // a short step, so the second-order part of the change stays small
             options.sde.prediction = prediction
             options.train.objective = objective
+            if encoder {
+                options.networkG.setting.useDegraContext = true
+                options.networkG.setting.contextDim = 8
+                options.networkG.setting.degradationEncoder = [8, 8]
+            }
             let first = try Trainer(options: options)
+            XCTAssertEqual(first.network.namedParameters().contains { $0.name.hasPrefix("degradation_encoder.convs.1.") }, encoder)
             let before = first.network.namedParameters().map { $0.tensor.values }
             let loss = try first.step()
             var slope = 0.0
@@ -108,6 +118,17 @@ final class TrainingTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("nope is not one of: matching, restoration"), "\(error)")
         }
         XCTAssertThrowsError(try TrainingOptions(yaml: "sde:\n  T: 10\n  sample_T: 11\n"))
+        // The network's own degradation encoder supplies the degradation prompt: it needs that prompt, and no DA-CLIP.
+        let encoder = "network_G:\n  setting: {use_degra_context: true, context_dim: 16, degradation_encoder: [8, 16]}\n"
+        XCTAssertEqual(try TrainingOptions(yaml: encoder).networkG.configuration.degradationEncoderWidths, [8, 16])
+        XCTAssertNoThrow(try TrainingOptions(yaml: encoder).validate())
+        XCTAssertThrowsError(try TrainingOptions(yaml: encoder + "path:\n  daclip: x.pt\n").validate()) { error in
+            XCTAssertTrue("\(error)".contains("path.daclip"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainingOptions(yaml: "network_G:\n  setting: {context_dim: 16, degradation_encoder: [8]}\n").validate()) { error in
+            XCTAssertTrue("\(error)".contains("degradation_encoder") && "\(error)".contains("use_degra_context"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainingOptions(yaml: encoder.replacingOccurrences(of: "[8, 16]", with: "[8, 9999]")).validate())
         let options = try TrainingOptions(contentsOf: URL(fileURLWithPath: Fixtures.root.deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("configs/default.yml").path))
         XCTAssertEqual(options.networkG.setting.nf, 32)

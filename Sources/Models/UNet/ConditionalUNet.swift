@@ -15,6 +15,8 @@ public final class ConditionalUNet: Module {
     public let prompt: Tensor?
     public let textMlp: Sequential?
     public let promptMlp: Linear?
+    /// The network's own degradation encoder (`degradation_encoder`), when it has one.
+    public let degradationEncoder: DegradationEncoder?
     public let downs: [UNetLevel]
     public let ups: [UNetLevel]
     public let midBlock1: ResBlock
@@ -54,6 +56,10 @@ public final class ConditionalUNet: Module {
             prompt = nil
             textMlp = nil
             promptMlp = nil
+        }
+        degradationEncoder = configuration.degradationEncoderWidths.map {
+            DegradationEncoder(inChannels: configuration.inChannels, widths: $0, contextDim: configuration.contextDim ?? 1,
+                               generator: &g)
         }
         let multipliers = [1] + configuration.channelMultipliers
         let depth = configuration.depth
@@ -99,7 +105,9 @@ public final class ConditionalUNet: Module {
 
     /// Predicts the noise in `xt` (`[B, C, H, W]`) given the condition μ (`cond`, same shape), the time steps
     /// (`[B]` or one value for all), an optional degradation text embedding `[B, context]` and an optional image
-    /// embedding `[B, context]`. Any H and W: the input is reflect-padded to a multiple of 2^depth and the
+    /// embedding `[B, context]`. A network with its own ``DegradationEncoder`` computes the degradation embedding
+    /// from `cond` when `textContext` is nil (training on patches); give it the whole image's embedding when `cond`
+    /// is one tile of a larger image. Any H and W: the input is reflect-padded to a multiple of 2^depth and the
     /// output cropped back.
     public func callAsFunction(_ xt: Tensor, cond: Tensor, time: Tensor, textContext: Tensor? = nil,
                                imageContext: Tensor? = nil) -> Tensor {
@@ -116,7 +124,7 @@ public final class ConditionalUNet: Module {
         if let downsample { x = downsample(x) }
 
         var t = timeMlp(time.rank == 0 ? time.reshaped([1]) : time)
-        if let textMlp, let prompt, let promptMlp, let textContext {
+        if let textMlp, let prompt, let promptMlp, let textContext = textContext ?? degradationEncoder?(cond) {
             t = t + promptMlp(textMlp(textContext).softmax(axis: 1) * prompt)
         }
         let context = configuration.useImageContext ? imageContext.map { $0.reshaped([$0.shape[0], 1, $0.shape[1]]) } : nil
