@@ -83,6 +83,6 @@ public final class DACLIPConditioner {
 
 extension ConditionalUNetConfiguration {
     /// Whether the network reads a DA-CLIP embedding: a context width, and image context (cross-attention) or
-    /// degradation context (the prompt MLP) that its own ``DegradationEncoder`` does not supply.
-    public var takesDACLIPContext: Bool { hasContext && (useImageContext || (useDegradationContext && !hasDegradationEncoder)) }
+    /// degradation context (the prompt MLP).
+    public var takesDACLIPContext: Bool { hasContext && (useImageContext || useDegradationContext) }
 }

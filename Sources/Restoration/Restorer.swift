@@ -95,7 +95,7 @@ public final class Restorer {
     public func restore(_ image: Image, progress: ((RestorationProgress) -> Void)? = nil,
                         isCancelled: (() -> Bool)? = nil) throws -> Image {
         let colour = try Self.networkInput(image, channels: model.network.configuration.inChannels)
-        // The whole image's embeddings, once, shared by every tile: DA-CLIP's, or the network's own degradation
+        // The whole image's embeddings, once, shared by every tile: DA-CLIP's, and the network's own degradation
         // embedding (which must not see one tile only).
         let conditioning = try conditioner?.conditioning(for: colour)
         let ownDegradation = model.network.degradationEncoder.map { encoder in
@@ -123,8 +123,8 @@ public final class Restorer {
         let state = sde.initialState(mu: mu, noise: random.normal(mu.shape))
         let network = model.network
         let predictor: NoisePredictor = { x, mu, time in
-            network(x, cond: mu, time: Tensor(shape: [1], values: [time]), textContext: conditioning?.degradation ?? degradation,
-                    imageContext: conditioning?.content)
+            network(x, cond: mu, time: Tensor(shape: [1], values: [time]), textContext: conditioning?.degradation,
+                    imageContext: conditioning?.content, degradationEmbedding: degradation)
         }
         guard let isCancelled else {
             return try sampler.sample(from: state, mu: mu, noise: &random, progress: progress, predictor: predictor).image()

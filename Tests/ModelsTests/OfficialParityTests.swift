@@ -105,20 +105,40 @@ final class OfficialParityTests: XCTestCase {
         try fixture.check(unet, inputs: 4) { unet($0[0], cond: $0[1], time: $0[2], textContext: $0[3]) }
     }
 
-    /// The prompt network with its own degradation encoder (WildIR's; rebuilt in PyTorch from its definition):
-    /// without a context given, the encoder's embedding of μ conditions the network, and gradients reach it.
+    /// A network with its own degradation encoder (WildIR's; rebuilt in PyTorch from its definition and added to the
+    /// official network's time embedding): the encoder's embedding of μ conditions every block, and gradients
+    /// reach it.
     func testConditionalUNetWithItsOwnDegradationEncoder() throws {
         let fixture = try BlockFixture("conditional_unet_degradation_encoder")
         var configuration = ConditionalUNetConfiguration()
         configuration.baseChannels = 32
         configuration.channelMultipliers = [1, 2]
-        configuration.contextDim = 48
-        configuration.useDegradationContext = true
-        configuration.useImageContext = false
+        configuration.contextDim = nil
+        configuration.useDegradationContext = false
         configuration.degradationEncoderWidths = [16, 24, 32]
         try configuration.validate()
         let unet = ConditionalUNet(configuration)
         try fixture.check(unet, inputs: 3) { unet($0[0], cond: $0[1], time: $0[2]) }
+    }
+
+    /// A new encoder's projection is zero, and the encoder is drawn after the official modules: a network with one
+    /// starts as exactly the network without it, so an ablation compares the same starting point.
+    func testANewDegradationEncoderLeavesTheNetworkAsItWouldBeWithoutIt() throws {
+        var plain = ConditionalUNetConfiguration()
+        plain.baseChannels = 8
+        plain.channelMultipliers = [1, 2]
+        plain.contextDim = nil
+        plain.useDegradationContext = false
+        var withEncoder = plain
+        withEncoder.degradationEncoderWidths = [8, 8]
+        let a = ConditionalUNet(plain, seed: 4), b = ConditionalUNet(withEncoder, seed: 4)
+        let official = Dictionary(uniqueKeysWithValues: a.namedParameters().map { ($0.name, $0.tensor.values) })
+        for (name, tensor) in b.namedParameters() where !name.hasPrefix("degradation_encoder.") {
+            XCTAssertEqual(tensor.values, official[name], name)
+        }
+        var random = TensorRandom(seed: 1)
+        let x = random.normal([1, 3, 16, 16]), mu = random.normal([1, 3, 16, 16]), time = Tensor(shape: [1], values: [30])
+        XCTAssertEqual(withNoGrad { b(x, cond: mu, time: time) }.values, withNoGrad { a(x, cond: mu, time: time) }.values)
     }
 
     /// The embedding of a large image computed tile by tile weighs each tile by its area: on an image whose left
@@ -126,7 +146,8 @@ final class OfficialParityTests: XCTestCase {
     /// the whole image (only the tiles' borders differ), where an unweighted mean of the tiles would not.
     func testTiledDegradationEmbeddingWeighsTilesByArea() throws {
         var g = TensorRandom(seed: 7)
-        let encoder = DegradationEncoder(inChannels: 3, widths: [8, 16], contextDim: 12, generator: &g)
+        let encoder = DegradationEncoder(inChannels: 3, widths: [8, 16], outputDim: 12, generator: &g)
+        encoder.projection.weight.assign(g.uniform([12, 32], bound: 0.5))  // a trained encoder's is not zero
         let (height, width) = (40, 100)
         var values = [Float](repeating: 0.5, count: 3 * height * width)
         for c in 0..<3 { for y in 0..<height { for x in 70..<width { values[(c * height + y) * width + x] = g.unit() } } }

@@ -55,14 +55,19 @@ final class RestorationTests: XCTestCase {
             var configuration = ConditionalUNetConfiguration()
             configuration.baseChannels = 8
             configuration.channelMultipliers = [1, 2]
-            configuration.contextDim = encoder ? 8 : nil
-            configuration.useDegradationContext = encoder
+            configuration.contextDim = nil
+            configuration.useDegradationContext = false
             configuration.degradationEncoderWidths = encoder ? [8, 8] : nil
             var options = SDEOptions()
             options.steps = 3
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("wildir-encoder-\(UUID().uuidString).safetensors")
             addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-            try RestorationModel(network: ConditionalUNet(configuration, seed: 5), sdeOptions: options).write(to: url)
+            let network = ConditionalUNet(configuration, seed: 5)
+            if let projection = network.degradationEncoder?.projection {  // as trained: not the zeros of a new one
+                var random = TensorRandom(seed: 6)
+                projection.weight.assign(random.uniform(projection.weight.shape, bound: 0.5))
+            }
+            try RestorationModel(network: network, sdeOptions: options).write(to: url)
             return try RestorationModel(contentsOf: url)
         }
         // Left half smooth, right half textured: the two photos' statistics differ.
@@ -91,7 +96,7 @@ final class RestorationTests: XCTestCase {
         }
         XCTAssertEqual(try leftTileDifference(encoder: false), 0, "without an encoder a tile depends on its own pixels only")
         // Had the tile been conditioned on its own pixels, it would equal the half restored alone exactly (as above).
-        XCTAssertGreaterThan(try leftTileDifference(encoder: true), 1e-6, "the left tile must see the whole photo's embedding")
+        XCTAssertGreaterThan(try leftTileDifference(encoder: true), 1e-4, "the left tile must see the whole photo's embedding")
     }
 
     func testTileBlendingOfAnIdentityRestorationReproducesTheImage() throws {

@@ -67,11 +67,7 @@ final class TrainingTests: XCTestCase {
             options.train.lrG = 2e-5  // a short step, so the second-order part of the change stays small
             options.sde.prediction = prediction
             options.train.objective = objective
-            if encoder {
-                options.networkG.setting.useDegraContext = true
-                options.networkG.setting.contextDim = 8
-                options.networkG.setting.degradationEncoder = [8, 8]
-            }
+            if encoder { options.networkG.setting.degradationEncoder = [8, 8] }
             let first = try Trainer(options: options)
             XCTAssertEqual(first.network.namedParameters().contains { $0.name.hasPrefix("degradation_encoder.convs.1.") }, encoder)
             let before = first.network.namedParameters().map { $0.tensor.values }
@@ -118,17 +114,16 @@ final class TrainingTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("nope is not one of: matching, restoration"), "\(error)")
         }
         XCTAssertThrowsError(try TrainingOptions(yaml: "sde:\n  T: 10\n  sample_T: 11\n"))
-        // The network's own degradation encoder supplies the degradation prompt: it needs that prompt, and no DA-CLIP.
-        let encoder = "network_G:\n  setting: {use_degra_context: true, context_dim: 16, degradation_encoder: [8, 16]}\n"
+        // The network's own degradation encoder: its widths are checked; it needs no DA-CLIP.
+        let encoder = "network_G:\n  setting: {degradation_encoder: [8, 16]}\n"
         XCTAssertEqual(try TrainingOptions(yaml: encoder).networkG.configuration.degradationEncoderWidths, [8, 16])
         XCTAssertNoThrow(try TrainingOptions(yaml: encoder).validate())
         XCTAssertThrowsError(try TrainingOptions(yaml: encoder + "path:\n  daclip: x.pt\n").validate()) { error in
             XCTAssertTrue("\(error)".contains("path.daclip"), "\(error)")
         }
-        XCTAssertThrowsError(try TrainingOptions(yaml: "network_G:\n  setting: {context_dim: 16, degradation_encoder: [8]}\n").validate()) { error in
-            XCTAssertTrue("\(error)".contains("degradation_encoder") && "\(error)".contains("use_degra_context"), "\(error)")
+        XCTAssertThrowsError(try TrainingOptions(yaml: encoder.replacingOccurrences(of: "[8, 16]", with: "[8, 9999]")).validate()) { error in
+            XCTAssertTrue("\(error)".contains("degradation_encoder"), "\(error)")
         }
-        XCTAssertThrowsError(try TrainingOptions(yaml: encoder.replacingOccurrences(of: "[8, 16]", with: "[8, 9999]")).validate())
         let options = try TrainingOptions(contentsOf: URL(fileURLWithPath: Fixtures.root.deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("configs/default.yml").path))
         XCTAssertEqual(options.networkG.setting.nf, 32)

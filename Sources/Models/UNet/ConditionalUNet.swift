@@ -15,7 +15,7 @@ public final class ConditionalUNet: Module {
     public let prompt: Tensor?
     public let textMlp: Sequential?
     public let promptMlp: Linear?
-    /// The network's own degradation encoder (`degradation_encoder`), when it has one.
+    /// The network's own degradation encoder (`degradation_encoder`, WildIR's), when it has one.
     public let degradationEncoder: DegradationEncoder?
     public let downs: [UNetLevel]
     public let ups: [UNetLevel]
@@ -57,10 +57,6 @@ public final class ConditionalUNet: Module {
             textMlp = nil
             promptMlp = nil
         }
-        degradationEncoder = configuration.degradationEncoderWidths.map {
-            DegradationEncoder(inChannels: configuration.inChannels, widths: $0, contextDim: configuration.contextDim ?? 1,
-                               generator: &g)
-        }
         let multipliers = [1] + configuration.channelMultipliers
         let depth = configuration.depth
         let imageContext = configuration.useImageContext && configuration.hasContext
@@ -101,16 +97,19 @@ public final class ConditionalUNet: Module {
         midBlock2 = ResBlock(midDim, midDim, timeEmbeddingDim: timeDim, generator: &g)
         finalResBlock = ResBlock(nf * 2, nf, timeEmbeddingDim: timeDim, generator: &g)
         finalConv = Conv2d(nf, configuration.outChannels, kernelSize: 3, padding: 1, generator: &g)
+        // Drawn last, so that the official modules' initial weights do not depend on whether it is there.
+        degradationEncoder = configuration.degradationEncoderWidths.map {
+            DegradationEncoder(inChannels: configuration.inChannels, widths: $0, outputDim: timeDim, generator: &g)
+        }
     }
 
     /// Predicts the noise in `xt` (`[B, C, H, W]`) given the condition μ (`cond`, same shape), the time steps
     /// (`[B]` or one value for all), an optional degradation text embedding `[B, context]` and an optional image
-    /// embedding `[B, context]`. A network with its own ``DegradationEncoder`` computes the degradation embedding
-    /// from `cond` when `textContext` is nil (training on patches); give it the whole image's embedding when `cond`
-    /// is one tile of a larger image. Any H and W: the input is reflect-padded to a multiple of 2^depth and the
-    /// output cropped back.
+    /// embedding `[B, context]`. A network with its own ``DegradationEncoder`` adds its embedding of `cond` to the
+    /// time embedding, or `degradationEmbedding` when given: the whole image's, when `cond` is one tile of it. Any
+    /// H and W: the input is reflect-padded to a multiple of 2^depth and the output cropped back.
     public func callAsFunction(_ xt: Tensor, cond: Tensor, time: Tensor, textContext: Tensor? = nil,
-                               imageContext: Tensor? = nil) -> Tensor {
+                               imageContext: Tensor? = nil, degradationEmbedding: Tensor? = nil) -> Tensor {
         let (height, width) = (xt.shape[2], xt.shape[3])
         let multiple = 1 << configuration.depth
         var x = Tensor.concatenate([xt - cond, cond], axis: 1)
@@ -124,9 +123,10 @@ public final class ConditionalUNet: Module {
         if let downsample { x = downsample(x) }
 
         var t = timeMlp(time.rank == 0 ? time.reshaped([1]) : time)
-        if let textMlp, let prompt, let promptMlp, let textContext = textContext ?? degradationEncoder?(cond) {
+        if let textMlp, let prompt, let promptMlp, let textContext {
             t = t + promptMlp(textMlp(textContext).softmax(axis: 1) * prompt)
         }
+        if let degradationEncoder { t = t + (degradationEmbedding ?? degradationEncoder(cond)) }
         let context = configuration.useImageContext ? imageContext.map { $0.reshaped([$0.shape[0], 1, $0.shape[1]]) } : nil
 
         var stack: [Tensor] = []

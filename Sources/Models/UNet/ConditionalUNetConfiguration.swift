@@ -17,9 +17,8 @@ public struct ConditionalUNetConfiguration: Codable, Equatable, Sendable {
     public var useImageContext: Bool = false
     /// `scale`: 0.5 adds a 2× down-sampling after the first convolution (and the matching up-sampling).
     public var scale: Double = 1
-    /// `degradation_encoder` (WildIR's, not official): the widths of the network's own ``DegradationEncoder``, which
-    /// then supplies the degradation context (`use_degra_context`) from the whole low-quality image instead of a
-    /// DA-CLIP; nil (the official networks) takes that context from outside.
+    /// `degradation_encoder` (WildIR's, not official): the widths of the network's own ``DegradationEncoder``, whose
+    /// embedding of the whole low-quality image is added to the time embedding; nil (the official networks) has none.
     public var degradationEncoderWidths: [Int]?
 
     public init() {}
@@ -45,8 +44,6 @@ public struct ConditionalUNetConfiguration: Codable, Equatable, Sendable {
     }
 
     public var hasContext: Bool { (contextDim ?? 0) > 0 }
-    /// Whether the network estimates its own degradation context (``DegradationEncoder``).
-    public var hasDegradationEncoder: Bool { degradationEncoderWidths != nil }
     var depth: Int { channelMultipliers.count }
     var timeDim: Int { baseChannels * 4 }
 }
@@ -84,10 +81,6 @@ extension ConditionalUNetConfiguration {
         if let widths = degradationEncoderWidths {
             try check((1...6).contains(widths.count) && widths.allSatisfy { (4...512).contains($0) }, "degradation_encoder",
                       "must list 1…6 widths in 4…512, got \(widths)")
-            try check(hasContext && useDegradationContext, "degradation_encoder",
-                      "supplies the degradation context: set use_degra_context and context_dim")
-            try check(!useImageContext, "degradation_encoder",
-                      "cannot be combined with use_image_context (the image context comes from a DA-CLIP)")
         }
         let parameters = approximateParameterCount
         try check(parameters <= Self.maximumParameters, "nf",

@@ -1,26 +1,27 @@
 import WildTensor
 
-/// A small convolutional encoder of the damage a low-quality image carries: the degradation embedding that
-/// conditions a ``ConditionalUNet`` built with `use_degra_context` when no DA-CLIP supplies one.
+/// A small convolutional encoder of the damage a low-quality image carries, whose embedding is added to a
+/// ``ConditionalUNet``'s time embedding, so that it scales and shifts the features of every residual block (FiLM).
 ///
 /// DACLIP-IR conditions its restorer on DA-CLIP's degradation embedding (§3.3–3.4) so that the network knows what
 /// damage to undo; a CLIP tower trained from scratch on a CPU learns too little of it (see the tiny DA-CLIP's model
 /// card). This encoder is the same idea at CPU scale, trained jointly with the restorer by the restoration loss: 3×3
 /// convolutions (the first at full resolution, every next one halving it, SiLU after each), then the mean and the
-/// root mean square of each channel over the whole image, then a linear map to `context_dim`. Pooling over the
-/// whole image is the point: a patch's receptive field cannot tell a smooth clean area from a slightly blurred
-/// one, the statistics of the whole photo can. Both pooled moments are averages, so the embedding of a large image
-/// is computed tile by tile without approximation beyond the tiles' borders (``embedding(of:tileSide:)``).
+/// root mean square of each channel over the whole image, then a linear map to the time-embedding width,
+/// zero-initialised so that a new network computes exactly what it would without the encoder. Pooling over the
+/// whole image is the point: a patch's receptive field cannot tell a smooth clean area from a slightly blurred one,
+/// the statistics of the whole photo can. Both pooled moments are averages, so the embedding of a large image is
+/// computed tile by tile without approximation beyond the tiles' borders (``embedding(of:tileSide:)``).
 ///
 /// Not an official module: its parameters are saved under `degradation_encoder.` next to the official ones.
 public final class DegradationEncoder: Module {
     /// The convolutions' output widths; the first keeps the resolution, each next one halves it.
     public let widths: [Int]
     public let convs: [Conv2d]
-    /// Pooled moments (`2 · widths.last`) to the context.
+    /// Pooled moments (`2 · widths.last`) to the time embedding; zero-initialised.
     public let projection: Linear
 
-    public init(inChannels: Int, widths: [Int], contextDim: Int, generator: inout TensorRandom) {
+    public init(inChannels: Int, widths: [Int], outputDim: Int, generator: inout TensorRandom) {
         self.widths = widths
         var convs: [Conv2d] = []
         var previous = inChannels
@@ -29,7 +30,9 @@ public final class DegradationEncoder: Module {
             previous = width
         }
         self.convs = convs
-        projection = Linear(2 * previous, contextDim, generator: &generator)
+        projection = Linear(2 * previous, outputDim, generator: &generator)
+        projection.weight.assign(.zeros(projection.weight.shape))
+        if let bias = projection.bias { bias.assign(.zeros(bias.shape)) }
     }
 
     /// The per-channel mean and mean square of the last features of `image` (`[B, C, H, W]`): `[B, 2·width]`.
@@ -47,7 +50,7 @@ public final class DegradationEncoder: Module {
         return projection(Tensor.concatenate([mean, rootMeanSquare], axis: 1))
     }
 
-    /// The degradation embedding of each image of a batch (`[B, C, H, W]` → `[B, context_dim]`), with gradients.
+    /// The degradation embedding of each image of a batch (`[B, C, H, W]` → `[B, time-embedding width]`), with gradients.
     public func callAsFunction(_ image: Tensor) -> Tensor { embedding(fromMoments: moments(image)) }
 
     /// The embedding of one large image (`[1, C, H, W]`) computed over non-overlapping tiles of at most
