@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "CLIPTokenizer", targets: ["CLIPTokenizer"]),
         .library(name: "DACLIP", targets: ["DACLIP"]),
         .library(name: "SSPIR", targets: ["SSPIR"]),
+        .library(name: "StableDiffusion", targets: ["StableDiffusion"]),
         .library(name: "CLIPMetrics", targets: ["CLIPMetrics"]),
         .library(name: "Restoration", targets: ["Restoration"]),
         .library(name: "Training", targets: ["Training"]),
@@ -83,6 +84,9 @@ let package = Package(
         .target(name: "DACLIP", dependencies: ["WildTensor", "Checkpoints", "Configuration", "Imaging", "ImageTensors", "CLIPTokenizer"]),
         // SSP-IR's priors: the Processor (structure prior) with its RGB/FFT loss, the Refine Layer, chunked text tokens.
         .target(name: "SSPIR", dependencies: ["WildTensor", "Checkpoints"]),
+        // Stable Diffusion 1.5's parts with diffusers' names (SSP-IR's backbone): the diffusers blocks, the VAE, and the
+        // original single-file checkpoints' naming.
+        .target(name: "StableDiffusion", dependencies: ["WildTensor", "Checkpoints", "Models"]),
         // The CLIP-based scores (CLIP-I, CLIP-IQA): the Metrics protocols on DA-CLIP's CLIP towers.
         .target(name: "CLIPMetrics", dependencies: ["Metrics", "DACLIP", "CLIPTokenizer", "Imaging", "WildTensor"]),
         // The model file format (network + SDE), the restorer and its tiles: the one inference path.
@@ -98,7 +102,7 @@ let package = Package(
         // The public facade: re-exports and the user-facing helpers that span modules (evaluation, dataset degrading).
         .target(name: "WildIR", dependencies: ["Parallelism", "Configuration", "Imaging", "Metrics", "Degradation", "Checkpoints",
                                                "WildTensor", "ImageTensors", "SDE", "Models", "Restoration", "Training",
-                                               "DACLIPTraining", "DACLIP", "CLIPMetrics", "SSPIR"]),
+                                               "DACLIPTraining", "DACLIP", "CLIPMetrics", "SSPIR", "StableDiffusion"]),
         // `wildir serve`: the HTTP API, the job queue and store, and the page, on Hummingbird.
         .target(name: "Server", dependencies: ["Restoration", "Imaging", "DACLIP",
                                                .product(name: "Hummingbird", package: "hummingbird",
@@ -131,6 +135,7 @@ let package = Package(
                                                                 "Degradation", "WildTensor", "Checkpoints", "Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "SSPIRTests", dependencies: ["SSPIR", "WildTensor", "Checkpoints", "TestSupport"]),
+        .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "Models", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "CLIPMetricsTests", dependencies: ["CLIPMetrics", "DACLIP", "CLIPTokenizer", "Imaging", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "Checkpoints", "WildTensor", "TestSupport"]),
         // Starts the real server on a loopback port and drives its API, and its page in headless Chromium.

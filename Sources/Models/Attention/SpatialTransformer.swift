@@ -104,23 +104,30 @@ public final class BasicTransformerBlock: Module {
 }
 
 /// Transformer over the pixels of a feature map, conditioned on a context sequence (latent-diffusion
-/// `SpatialTransformer`): GroupNorm(32, ε 1e-6), 1×1 in-projection, transformer blocks, 1×1 out-projection
-/// (zero-initialised), residual.
+/// `SpatialTransformer`; with a context, the same keys and computation as diffusers' `Transformer2DModel` with 1×1-conv
+/// projections): GroupNorm(`groups`, ε 1e-6), 1×1 in-projection, transformer blocks, 1×1 out-projection, residual.
 public final class SpatialTransformer: Module {
     public let norm: GroupNorm
     public let projIn: Conv2d
     public let transformerBlocks: [BasicTransformerBlock]
     public let projOut: Conv2d
 
-    public init(channels: Int, heads: Int, headDim: Int, depth: Int = 1, contextDim: Int?, generator: inout TensorRandom) {
+    /// - Parameters:
+    ///   - groups: the GroupNorm's groups (32 in latent diffusion and diffusers' default `norm_num_groups`).
+    ///   - zeroInitialisedOutput: latent diffusion's `zero_module(proj_out)` (true); diffusers initialises
+    ///     `proj_out` as PyTorch's default (false).
+    public init(channels: Int, heads: Int, headDim: Int, depth: Int = 1, contextDim: Int?, groups: Int = 32,
+                zeroInitialisedOutput: Bool = true, generator: inout TensorRandom) {
         let inner = heads * headDim
-        norm = GroupNorm(groups: 32, channels: channels, eps: 1e-6)
+        norm = GroupNorm(groups: groups, channels: channels, eps: 1e-6)
         projIn = Conv2d(channels, inner, kernelSize: 1, generator: &generator)
         transformerBlocks = (0..<depth).map { _ in
             BasicTransformerBlock(dim: inner, heads: heads, headDim: headDim, contextDim: contextDim, generator: &generator)
         }
         projOut = Conv2d(inner, channels, kernelSize: 1, generator: &generator)
-        for p in projOut.parameters() { p.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        if zeroInitialisedOutput {
+            for p in projOut.parameters() { p.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        }
     }
 
     public func callAsFunction(_ x: Tensor, context: Tensor?) -> Tensor {
