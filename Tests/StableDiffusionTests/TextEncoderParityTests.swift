@@ -116,6 +116,17 @@ final class TextEncoderParityTests: XCTestCase {
         let parsed = try CLIPTextConfiguration(configJSON: Data(#"{"text_config": {"hidden_size": 64, "num_attention_heads": 2}}"#.utf8), file: "c.json")
         XCTAssertEqual(parsed.width, 64)
         XCTAssertEqual(parsed.heads, 2)
+        // A folder's config.json rules: weights of other sizes are a mismatch naming the keys.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("text-encoder-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: url("folder/text_encoder/model.safetensors"), to: folder.appendingPathComponent("model.safetensors"))
+        try Data(#"{"hidden_size": 64, "num_attention_heads": 4, "vocab_size": 99, "intermediate_size": 37, "num_hidden_layers": 2}"#.utf8)
+            .write(to: folder.appendingPathComponent("config.json"))
+        XCTAssertThrowsError(try CLIPTextModel.load(contentsOf: folder)) { error in
+            guard case let .stateDictMismatch(_, _, _, wrongShape)? = error as? TextEncoderError else { return XCTFail("\(error)") }
+            XCTAssertTrue(wrongShape.contains("text_model.final_layer_norm.weight ([32] in the file, [64] expected)"), "\(wrongShape.prefix(3))")
+        }
         let model = try CLIPTextModel.load(contentsOf: url("folder"))
         XCTAssertThrowsError(try model([])) { XCTAssertTrue($0 is TextEncoderError) }
         XCTAssertThrowsError(try model([[1, 2], [3]]))

@@ -15,8 +15,9 @@ extension CLIPTextModel {
     /// - a file: a single-file SD 1.x checkpoint (`.safetensors` or `.ckpt`; only its
     ///   `cond_stage_model.transformer.text_model.*` tensors are read) or an HF text encoder file.
     ///
-    /// The configuration is `configuration` when given, else `config.json`'s with the sizes read from the tensor
-    /// shapes, else SD 1.5's with the sizes from the shapes (64-wide heads, QuickGELU).
+    /// The configuration is `configuration` when given, else the folder's `config.json` (as transformers reads it;
+    /// weights of other sizes are a mismatch), else SD 1.5's with the sizes read from the tensor shapes (heads 64
+    /// wide, QuickGELU).
     /// - Throws: ``TextEncoderError`` (`unrecognisedCheckpoint`, `stateDictMismatch` naming the file's keys,
     ///   `nonFiniteWeight`, `invalidConfiguration`), or the reader's error for a file that is not a checkpoint.
     public static func load(contentsOf url: URL, configuration: CLIPTextConfiguration? = nil) throws -> CLIPTextModel {
@@ -43,7 +44,7 @@ extension CLIPTextModel {
             resolved = try CLIPTextConfiguration(configJSON: data, file: configFile.path)
         }
         let (tensors, _) = try CheckpointFile.contents(of: weights)
-        return try load(tensors: tensors, file: weights.path, configuration: resolved, sizesFromShapes: configuration == nil)
+        return try load(tensors: tensors, file: weights.path, configuration: resolved)
     }
 
     /// ``load(contentsOf:configuration:)`` on a checkpoint's named tensors (`file` names it in errors).
