@@ -23,8 +23,9 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "CLIPTokenizer", targets: ["CLIPTokenizer"]),
         .library(name: "DACLIP", targets: ["DACLIP"]),
-        .library(name: "SSPIR", targets: ["SSPIR"]),
         .library(name: "StableDiffusion", targets: ["StableDiffusion"]),
+        .library(name: "SSPIR", targets: ["SSPIR"]),
+        .library(name: "Captioning", targets: ["Captioning"]),
         .library(name: "CLIPMetrics", targets: ["CLIPMetrics"]),
         .library(name: "Restoration", targets: ["Restoration"]),
         .library(name: "Training", targets: ["Training"]),
@@ -82,11 +83,15 @@ let package = Package(
         .target(name: "CLIPTokenizer", dependencies: ["CZlib"]),
         // DA-CLIP: the degradation-aware CLIP of DACLIP-IR (vision and text towers, controller, checkpoints).
         .target(name: "DACLIP", dependencies: ["WildTensor", "Checkpoints", "Configuration", "Imaging", "ImageTensors", "CLIPTokenizer"]),
+        // Stable Diffusion 1.5's parts with diffusers' names (SSP-IR's backbone): the diffusers blocks and the VAE, the
+        // noise schedulers (DDPM, DDIM, DPM-Solver++) with classifier-free guidance and the sampling loop, the CLIP
+        // text encoder on DA-CLIP's text tower, and the original single-file checkpoints' naming.
+        .target(name: "StableDiffusion", dependencies: ["WildTensor", "Checkpoints", "Models", "DACLIP", "Configuration"]),
         // SSP-IR's priors: the Processor (structure prior) with its RGB/FFT loss, the Refine Layer, chunked text tokens.
-        .target(name: "SSPIR", dependencies: ["WildTensor", "Checkpoints"]),
-        // Stable Diffusion 1.5's parts with diffusers' names (SSP-IR's backbone): the diffusers blocks, the VAE, and the
-        // original single-file checkpoints' naming.
-        .target(name: "StableDiffusion", dependencies: ["WildTensor", "Checkpoints", "Models"]),
+        .target(name: "SSPIR", dependencies: ["WildTensor", "Checkpoints", "StableDiffusion"]),
+        // Captions of photos: a `name<TAB>caption` file, a fixed prompt, or a vision-language model behind an
+        // OpenAI-style chat-completions endpoint (URLSession, hence FoundationNetworking on Linux).
+        .target(name: "Captioning"),
         // The CLIP-based scores (CLIP-I, CLIP-IQA): the Metrics protocols on DA-CLIP's CLIP towers.
         .target(name: "CLIPMetrics", dependencies: ["Metrics", "DACLIP", "CLIPTokenizer", "Imaging", "WildTensor"]),
         // The model file format (network + SDE), the restorer and its tiles: the one inference path.
@@ -98,7 +103,7 @@ let package = Package(
         // Training the robust DA-CLIP (DACLIP-IR §3.3, §4): options, on-the-fly wild LQ crops and degradation texts, the
         // contrastive + fidelity loss, zero-shot validation, the loop, checkpoints and resume.
         .target(name: "DACLIPTraining", dependencies: ["DACLIP", "CLIPTokenizer", "Degradation", "Imaging", "WildTensor",
-                                                       "Configuration", "Checkpoints", "Parallelism"]),
+                                                       "Configuration", "Checkpoints", "Parallelism", "Captioning"]),
         // The public facade: re-exports and the user-facing helpers that span modules (evaluation, dataset degrading).
         .target(name: "WildIR", dependencies: ["Parallelism", "Configuration", "Imaging", "Metrics", "Degradation", "Checkpoints",
                                                "WildTensor", "ImageTensors", "SDE", "Models", "Restoration", "Training",
@@ -134,8 +139,10 @@ let package = Package(
         .testTarget(name: "DACLIPTrainingTests", dependencies: ["DACLIPTraining", "DACLIP", "CLIPTokenizer", "Configuration",
                                                                 "Degradation", "WildTensor", "Checkpoints", "Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
-        .testTarget(name: "SSPIRTests", dependencies: ["SSPIR", "WildTensor", "Checkpoints", "TestSupport"]),
-        .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "Models", "WildTensor", "Checkpoints", "TestSupport"]),
+        .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "DACLIP", "Models", "WildTensor", "Checkpoints", "TestSupport"]),
+        .testTarget(name: "SSPIRTests", dependencies: ["SSPIR", "StableDiffusion", "WildTensor", "Checkpoints", "TestSupport"]),
+        // Starts a stub chat-completions server on a loopback port.
+        .testTarget(name: "CaptioningTests", dependencies: ["Captioning", "TestSupport"]),
         .testTarget(name: "CLIPMetricsTests", dependencies: ["CLIPMetrics", "DACLIP", "CLIPTokenizer", "Imaging", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Imaging", "Checkpoints", "WildTensor", "TestSupport"]),
         // Starts the real server on a loopback port and drives its API, and its page in headless Chromium.

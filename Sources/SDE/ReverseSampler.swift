@@ -16,16 +16,6 @@ public enum SamplingMethod: String, Codable, Sendable, NamedOption {
 /// network (t·T/sample_T).
 public typealias NoisePredictor = (_ state: Tensor, _ mu: Tensor, _ time: Float) -> Tensor
 
-/// Where the Gaussian draws of a restoration come from: the initial noise of μ + λε and one draw per posterior or
-/// reverse-SDE step, in that order. `TensorRandom` in use; a test seam (package access, not a user option) through
-/// which the parity tests replay the draws recorded from the official loops.
-package protocol GaussianNoiseSource {
-    /// A tensor of independent standard normal samples.
-    mutating func normal(_ shape: [Int]) -> Tensor
-}
-
-extension TensorRandom: GaussianNoiseSource {}
-
 /// Runs the reverse process of a `MeanRevertingSDE` (the official `reverse_posterior`, `reverse_sde`,
 /// `reverse_ode`), without recording gradients.
 public struct ReverseSampler: Sendable {

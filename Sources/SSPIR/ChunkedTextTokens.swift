@@ -40,9 +40,21 @@ public enum ChunkedTextTokens {
         guard maximumChunks >= 1 else { throw SSPIRError.invalidTokens("maximumChunks must be at least 1, got \(maximumChunks)") }
         let kept = prompts.map { Array($0.prefix(idsPerChunk * maximumChunks)) }
         let longest = kept.map(\.count).max() ?? 0
-        let chunks = chunkCount(forLongest: longest, maximumChunks: maximumChunks)
+        return try rows(kept, chunks: chunkCount(forLongest: longest, maximumChunks: maximumChunks), special: special)
+    }
+
+    /// Rows of exactly `chunks` windows, 75·`chunks` + 2 ids, each prompt cut at 75·`chunks` ids: the negative
+    /// prompt's rows, which the official pipeline pads (and truncates) to the positive rows' length
+    /// (`padding="max_length"`, `pipeline_bim.py:424-443`).
+    /// - Throws: ``SSPIRError/invalidTokens(_:)`` for an empty batch or `chunks` < 1.
+    public static func rows(_ prompts: [[Int]], chunks: Int, special: SpecialTokens = .stableDiffusion) throws -> [[Int]] {
+        guard !prompts.isEmpty else { throw SSPIRError.invalidTokens("no prompt in the batch") }
+        guard chunks >= 1 else { throw SSPIRError.invalidTokens("chunks must be at least 1, got \(chunks)") }
         let length = idsPerChunk * chunks + 2
-        return kept.map { [special.begin] + $0 + Array(repeating: special.padding, count: length - 2 - $0.count) + [special.end] }
+        return prompts.map { ids in
+            let kept = ids.prefix(length - 2)
+            return [special.begin] + kept + Array(repeating: special.padding, count: length - 2 - kept.count) + [special.end]
+        }
     }
 
     /// k = clamp(⌈L/75⌉, 1, maximumChunks), written as the official `(L − 1) // 75 + 1` (floor division, so L = 0

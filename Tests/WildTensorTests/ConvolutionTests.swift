@@ -124,6 +124,7 @@ final class ConvolutionTests: XCTestCase {
             (.leakyReLU(negativeSlope: 0.2), { $0 >= 0 ? $0 : 0.2 * $0 }),
             (.silu, { $0 / (1 + exp(-$0)) }),
             (.gelu, { 0.5 * $0 * (1 + erf($0 / 2.0.squareRoot())) }),
+            (.quickGELU, { $0 / (1 + exp(-1.702 * $0)) }),
         ]
         for (activation, reference) in cases {
             let fused = withNoGrad {

@@ -89,4 +89,35 @@ final class FusedKernelParityTests: XCTestCase {
         let expected = try XCTUnwrap(fixture.array("packed_attention_vit.y"))
         XCTAssertLessThanOrEqual(relativeError(viaCopies.values, expected.values), 1e-5)
     }
+
+    /// QuickGELU as a post-op of the product (oneDNN's swish with α = 1.702), recorded and in place, against the
+    /// closed form x·σ(1.702x) of the float64 product; the recorded path's input gradient against the closed-form
+    /// derivative σ(1.702y) + 1.702·y·σ(1.702y)(1 − σ(1.702y)) times W.
+    func testFusedQuickGELULinearMatchesClosedForm() {
+        let x = Tensor(shape: [3, 4, 9], values: (0..<108).map { sin(Float($0) * 0.41) * 2 })
+        let w = Tensor(shape: [5, 9], values: (0..<45).map { cos(Float($0) * 0.23) * 0.6 })
+        let b = Tensor(shape: [5], values: (0..<5).map { Float($0) * 0.3 - 0.6 })
+        let (xs, ws, bs) = (x.values.map(Double.init), w.values.map(Double.init), b.values.map(Double.init))
+        var product = [Double](repeating: 0, count: 12 * 5)
+        for r in 0..<12 {
+            for o in 0..<5 { product[r * 5 + o] = bs[o] + (0..<9).reduce(0.0) { $0 + xs[r * 9 + $1] * ws[o * 9 + $1] } }
+        }
+        let sigmoid = { (y: Double) in 1 / (1 + exp(-1.702 * y)) }
+        let expected = product.map { $0 * sigmoid($0) }
+        let fused = withNoGrad { x.linear(weight: w, bias: b, activation: .quickGELU, adding: nil) }
+        XCTAssertNil(fused.gradFunction)
+        XCTAssertLessThanOrEqual(relativeError(fused.values, expected), 1e-5, "fused")
+        let reference = LinearKernel.reference(x, weight: w, bias: b, activation: .quickGELU, residual: nil)
+        XCTAssertLessThanOrEqual(relativeError(reference.values, expected), 1e-5, "fallback")
+        let tracked = Tensor(shape: x.shape, values: x.values, requiresGrad: true)
+        let recorded = tracked.linear(weight: w, bias: b, activation: .quickGELU, adding: nil)
+        XCTAssertLessThanOrEqual(relativeError(recorded.values, expected), 1e-5, "recorded")
+        recorded.sum().backward()
+        let slope = product.map { y in sigmoid(y) + 1.702 * y * sigmoid(y) * (1 - sigmoid(y)) }
+        var gradient = [Double](repeating: 0, count: 108)
+        for r in 0..<12 {
+            for i in 0..<9 { gradient[r * 9 + i] = (0..<5).reduce(0.0) { $0 + slope[r * 5 + $1] * ws[$1 * 9 + i] } }
+        }
+        XCTAssertLessThanOrEqual(relativeError(tracked.grad?.values ?? [], gradient), 1e-5, "gradient")
+    }
 }

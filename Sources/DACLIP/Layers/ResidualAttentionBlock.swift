@@ -1,22 +1,25 @@
 import WildTensor
 
-/// The MLP of a transformer block, OpenCLIP's `mlp` `Sequential(c_fc, gelu, c_proj)`: `c_proj(GELU(c_fc(x)))` with
-/// the exact (erf) GELU of `nn.GELU` (DA-CLIP's configs do not ask for QuickGELU).
+/// The MLP of a transformer block, OpenCLIP's `mlp` `Sequential(c_fc, act, c_proj)`: `c_proj(act(c_fc(x)))` with
+/// the exact (erf) GELU of `nn.GELU` (DA-CLIP's configs do not ask for QuickGELU) or QuickGELU.
 public final class TransformerMLP: Module {
     public let cFc: Linear
     public let cProj: Linear
+    /// The non-linearity between the two products.
+    public let activation: CLIPActivation
 
-    public init(width: Int, hidden: Int, generator: inout TensorRandom) {
+    public init(width: Int, hidden: Int, activation: CLIPActivation = .gelu, generator: inout TensorRandom) {
         cFc = Linear(width, hidden, generator: &generator)
         cProj = Linear(hidden, width, generator: &generator)
+        self.activation = activation
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { self(x, adding: nil) }
 
-    /// `residual + c_proj(GELU(c_fc(x)))`; with recording off, GELU and the sum are post-ops of the two products'
-    /// kernels (oneDNN's erf GELU, absolute error below 4·10⁻⁷).
+    /// `residual + c_proj(act(c_fc(x)))`; with recording off, the activation and the sum are post-ops of the two
+    /// products' kernels (oneDNN's erf GELU, absolute error below 4·10⁻⁷, or its swish with α = 1.702).
     public func callAsFunction(_ x: Tensor, adding residual: Tensor?) -> Tensor {
-        let hidden = x.linear(weight: cFc.weight, bias: cFc.bias, activation: .gelu, adding: nil)
+        let hidden = x.linear(weight: cFc.weight, bias: cFc.bias, activation: activation.fused, adding: nil)
         return hidden.linear(weight: cProj.weight, bias: cProj.bias, activation: nil, adding: residual)
     }
 }
@@ -29,11 +32,11 @@ public final class ResidualAttentionBlock: Module {
     public let ln2: LayerNorm
     public let mlp: TransformerMLP
 
-    public init(width: Int, heads: Int, mlpWidth: Int, generator: inout TensorRandom) {
+    public init(width: Int, heads: Int, mlpWidth: Int, activation: CLIPActivation = .gelu, generator: inout TensorRandom) {
         ln1 = LayerNorm(width, eps: 1e-5)
         attn = MultiheadAttention(width: width, heads: heads, generator: &generator)
         ln2 = LayerNorm(width, eps: 1e-5)
-        mlp = TransformerMLP(width: width, hidden: mlpWidth, generator: &generator)
+        mlp = TransformerMLP(width: width, hidden: mlpWidth, activation: activation, generator: &generator)
     }
 
     /// `ln_1`, `ln_2`: the official names keep the underscore before the digit.

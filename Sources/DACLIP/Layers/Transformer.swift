@@ -8,9 +8,10 @@ import WildTensor
 public final class Transformer: Module {
     public let resblocks: [ResidualAttentionBlock]
 
-    public init(width: Int, layers: Int, heads: Int, mlpWidth: Int, generator: inout TensorRandom) {
+    public init(width: Int, layers: Int, heads: Int, mlpWidth: Int, activation: CLIPActivation = .gelu,
+                generator: inout TensorRandom) {
         resblocks = (0..<layers).map { _ in
-            ResidualAttentionBlock(width: width, heads: heads, mlpWidth: mlpWidth, generator: &generator)
+            ResidualAttentionBlock(width: width, heads: heads, mlpWidth: mlpWidth, activation: activation, generator: &generator)
         }
     }
 

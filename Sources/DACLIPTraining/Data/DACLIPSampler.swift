@@ -1,3 +1,4 @@
+import Captioning
 import Degradation
 import Foundation
 import Imaging

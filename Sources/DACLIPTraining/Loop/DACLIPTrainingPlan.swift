@@ -1,4 +1,5 @@
 import CLIPTokenizer
+import Captioning
 import Configuration
 import DACLIP
 import Degradation
@@ -45,7 +46,11 @@ public struct DACLIPTrainingPlan {
         }
         pipeline = try options.data.pipeline(file: optionsFile)
         let mild = try options.data.mildPipeline(file: optionsFile)
-        let captions = try options.data.captions.map { try CaptionTable(contentsOf: $0) }
+        let captions = try options.data.captions.map { path in
+            do { return try CaptionTable(contentsOf: path) } catch let error as CaptioningError {
+                throw DACLIPTrainingError.data(error.description)
+            }
+        }
         sampler = try DACLIPSampler(folder: options.data.dataroot, options: options.data, imageSize: configuration.vision.imageSize,
                                     seed: options.train.seed, pipeline: pipeline, mild: mild, captions: captions)
         var first = DegradationRandom(seed: options.train.seed, name: "daclip-train-0-0")

@@ -61,3 +61,14 @@ public struct TensorRandom: Sendable {
         return Tensor(shape: shape, values: values)
     }
 }
+
+/// Where the Gaussian draws of a sampler come from (IR-SDE: the initial noise of μ + λε, then one draw per
+/// posterior or reverse-SDE step; Stable Diffusion: the initial latent noise, then one draw per DDPM step), in that
+/// order. `TensorRandom` in use; a test seam (package access, not a user option) through which the parity tests
+/// replay the draws recorded from the reference loops.
+package protocol GaussianNoiseSource {
+    /// A tensor of independent standard normal samples.
+    mutating func normal(_ shape: [Int]) -> Tensor
+}
+
+extension TensorRandom: GaussianNoiseSource {}

@@ -48,6 +48,12 @@ extension Tensor {
         }
     }
 
+    /// x·sigmoid(1.702·x), OpenAI CLIP's `QuickGELU` (HF transformers' `quick_gelu`), composed of recorded
+    /// operations (its gradient is theirs).
+    public func quickGelu() -> Tensor {
+        self * (self * ActivationKernels.quickGELUSlope).sigmoid()
+    }
+
     /// The gated GELU of latent diffusion's `GEGLU` after its projection: the last axis (even length 2D) is split
     /// into halves `a, gate` (PyTorch `chunk(2, dim=-1)`) and the result is `a * F.gelu(gate)`, of last axis D.
     public func geglu() -> Tensor {
@@ -84,6 +90,9 @@ extension Tensor {
 
 /// The pointwise functions of the activations, each with the gradient that backward applies to (upstream gradient, saved value).
 enum ActivationKernels {
+    /// The slope of QuickGELU's sigmoid, 1.702 (Hendrycks & Gimpel 2016, §2: x·σ(1.702x) ≈ GELU).
+    static let quickGELUSlope: Float = 1.702
+
     struct ReLU: UnaryPointwise {
         @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 0 ? x : 0 }
 

@@ -102,6 +102,7 @@ extension Tensor {
         case let .leakyReLU(slope): leakyRelu(slope: slope)
         case .silu: silu()
         case .gelu: gelu()
+        case .quickGELU: quickGelu()
         }
     }
 }

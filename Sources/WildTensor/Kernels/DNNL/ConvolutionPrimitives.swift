@@ -55,6 +55,9 @@ package enum FusedActivation: Hashable, Sendable {
     case silu
     /// `x·Φ(x)` with the exact normal CDF (PyTorch `nn.GELU()`, approximate "none").
     case gelu
+    /// `x·sigmoid(1.702·x)` (OpenAI CLIP's `QuickGELU`, HF transformers' `quick_gelu`; the activation of the CLIP
+    /// text encoder of Stable Diffusion 1.x).
+    case quickGELU
 
     /// oneDNN's algorithm and its alpha.
     var algorithm: (dnnl_alg_kind_t, Float) {
@@ -63,6 +66,7 @@ package enum FusedActivation: Hashable, Sendable {
         case let .leakyReLU(slope): (dnnl_eltwise_relu, slope)
         case .silu: (dnnl_eltwise_swish, 1)
         case .gelu: (dnnl_eltwise_gelu_erf, 0)
+        case .quickGELU: (dnnl_eltwise_swish, ActivationKernels.quickGELUSlope)  // oneDNN's swish: x·sigmoid(αx)
         }
     }
 }
