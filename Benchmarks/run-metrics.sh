@@ -54,7 +54,9 @@ jsonl="$results/metrics.jsonl"
 : > "$jsonl"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for _ in $(seq "$rounds"); do
-  "$bin/metrics-bench" "$images" "$runs" "$sizes" >> "$jsonl"
+  # `wildir` waits passively between OpenMP regions unless told otherwise (OpenMPWaitPolicy.swift); metrics-bench
+  # runs the same code, so it gets the same policy. The reference sides keep their libraries' defaults.
+  OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} "$bin/metrics-bench" "$images" "$runs" "$sizes" >> "$jsonl"
   "${reference[@]}" time "$runs" "$sizes" "$images" >> "$jsonl"
 done
 if [ "$fid_runs" != 0 ]; then
