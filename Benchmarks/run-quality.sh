@@ -45,7 +45,7 @@ report() {  # report SET
   local count
   count=$(ls "$dir"/LQ/*.png | wc -l)
   for method in LQ usm model; do
-    "$wildir" evaluate --restored "$dir/$method" --reference "$dir/GT" --y-channel basicsr --format json > "$dir/$method.json"
+    "$wildir" evaluate --restored "$dir/$method" --reference "$dir/GT" --y-channel --format json > "$dir/$method.json"
   done
   echo "### Degraded by the $set wild pipeline ($count pairs)"
   echo

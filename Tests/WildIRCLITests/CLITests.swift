@@ -50,7 +50,7 @@ final class CLITests: CLITestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("reference only") && r.stderr.contains("camera.png"), r.stderr)
         // … unless allowed.
-        r = try run(["evaluate", "--restored", degraded.path, "--reference", images, "--allow-unpaired", "--y-channel", "basicsr", "--crop-border", "4"])
+        r = try run(["evaluate", "--restored", degraded.path, "--reference", images, "--allow-unpaired", "--y-channel", "--crop-border", "4"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("astronaut") && r.stdout.contains("mean") && r.stdout.contains("on Y as BasicSR (BT.601 studio swing, 16–235), crop border 4"), r.stdout)
         r = try run(["evaluate", "--restored", degraded.path, "--reference", images, "--allow-unpaired", "--format", "csv"])

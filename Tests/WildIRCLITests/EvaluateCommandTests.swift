@@ -52,7 +52,7 @@ final class EvaluateCommandTests: XCTestCase {
     func testTablePrintsAlignedRowsAndTheMean() throws {
         let folder = try TemporaryFolder()
         let (restored, reference) = try EvaluationFixtures.writePairs(in: folder)
-        let run = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--y-channel", "basicsr", "--crop-border", "4"])
+        let run = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--y-channel", "--crop-border", "4"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let lines = run.stdout.split(separator: "\n").map(String.init)
         let rows = lines.filter { ["astronaut", "camera", "chelsea", "mean"].contains($0.split(separator: " ").first.map(String.init) ?? "") }
@@ -88,7 +88,7 @@ final class EvaluateCommandTests: XCTestCase {
         let folder = try TemporaryFolder()
         let (restored, reference) = try EvaluationFixtures.writePairs(in: folder)
         let run = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--format", "json",
-                              "--y-channel", "basicsr", "--crop-border", "4"])
+                              "--y-convention", "basicsr", "--crop-border", "4"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(object["y_channel"] as? String, "basicsr")
@@ -111,7 +111,7 @@ final class EvaluateCommandTests: XCTestCase {
     func testPyiqaYChannelScoresAsPyiqaAndEveryFormatSaysSo() throws {
         let folder = try TemporaryFolder()
         let (restored, reference) = try EvaluationFixtures.writePairs(in: folder)
-        let arguments = ["evaluate", "--restored", restored, "--reference", reference, "--y-channel", "pyiqa", "--crop-border", "4"]
+        let arguments = ["evaluate", "--restored", restored, "--reference", reference, "--y-convention", "pyiqa", "--crop-border", "4"]
         let convention = "on Y as pyiqa (YIQ's Y: full-range BT.601, 0–255; SSIM on Y rounded to integers), crop border 4"
         let expected = try Dictionary(uniqueKeysWithValues: EvaluationFixtures.pairs.map {
             ($0.2, try EvaluationFixtures.expectedPyiqa($0.0, cropBorder: 4))
@@ -144,15 +144,22 @@ final class EvaluateCommandTests: XCTestCase {
         }
     }
 
-    func testYChannelNeedsAKnownConvention() throws {
+    /// A bare --y-channel is BasicSR's Y, as it always was, and equals --y-convention basicsr; --y-convention needs a
+    /// known name.
+    func testYChannelIsBasicSRsAndYConventionNeedsAKnownName() throws {
         let folder = try TemporaryFolder()
         let (restored, reference) = try EvaluationFixtures.writePairs(in: folder)
+        let bare = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--y-channel", "--format", "json"])
+        let named = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--y-convention", "basicsr", "--format", "json"])
+        XCTAssertEqual(bare.status, 0, bare.stderr)
+        XCTAssertEqual(bare.stdout, named.stdout)
+        XCTAssertTrue(bare.stdout.contains("basicsr"), bare.stdout)
         for value in [["yiq"], []] {
-            let run = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--y-channel"] + value)
+            let run = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--y-convention"] + value)
             XCTAssertEqual(run.status, 64, run.stderr)
-            XCTAssertTrue(run.stderr.contains("--y-channel"), run.stderr)
+            XCTAssertTrue(run.stderr.contains("--y-convention"), run.stderr)
         }
-        let run = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--y-channel", "yiq"])
+        let run = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--y-convention", "yiq"])
         XCTAssertTrue(run.stderr.contains("basicsr") && run.stderr.contains("pyiqa"), run.stderr)
     }
 
