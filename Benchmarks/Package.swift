@@ -35,6 +35,11 @@ let package = Package(
             path: "Sources/daclip-bench"
         ),
         .executableTarget(
+            name: "metrics-bench",
+            dependencies: ["BenchSupport", .product(name: "WildIR", package: "WildIR")],
+            path: "Sources/metrics-bench"
+        ),
+        .executableTarget(
             name: "tensor-bench",
             dependencies: ["BenchSupport", .product(name: "WildTensor", package: "WildIR")],
             path: "Sources/tensor-bench"

@@ -2,7 +2,8 @@ import Foundation
 import DACLIP
 
 /// Scores a folder of restored images with the metrics asked for: full-reference ones (PSNR, SSIM; BasicSR
-/// conventions: `calculate_psnr` / `calculate_ssim` with `crop_border` and `test_y_channel`; LPIPS and DISTS as the
+/// conventions: `calculate_psnr` / `calculate_ssim` with `crop_border` and `test_y_channel`, or on pyiqa's Y as its
+/// `psnry` and `ssim`, ``YChannelConvention``; LPIPS and DISTS as the
 /// lpips and DISTS_pytorch packages compute them, on the whole RGB image) against a folder of references,
 /// no-reference ones (NIQE, as BasicSR's `calculate_niqe`) on the restored images alone.
 ///
@@ -21,7 +22,7 @@ public struct Evaluator: Sendable {
     public struct Options: Sendable, Equatable {
         /// The metrics to compute, in the order of the report's columns.
         public var metrics: [MetricName]
-        /// Crop and Y-channel choice of the full-reference metrics; NIQE uses the crop (it always reads Y).
+        /// Crop and Y-channel convention of PSNR and SSIM; NIQE uses the crop (it always reads BasicSR's Y).
         public var region: ComparisonRegion
         /// Score the pairs that exist and list the unpaired files, instead of failing on them.
         public var allowUnpaired: Bool

@@ -19,12 +19,19 @@ struct EvaluateCommand: ParsableCommand {
             comparing them, laid out as the papers' tables: a row per folder, the mean of each metric, ↑ or ↓ per \
             column, and in Markdown the best value of each column in bold.
 
-            Alpha is ignored. A gray file paired with an RGB one is compared as R = G = B; with --y-channel \
-            gray images are converted like RGB ones (Y = 16 + 219/255 · gray), as BasicSR's test pipeline does. \
-            NIQE always reads Y (BasicSR's calculate_niqe) and uses --crop-border.
+            PSNR and SSIM compare RGB unless --y-channel (BasicSR's Y) or --y-convention names whose Y: basicsr \
+            (BasicSR's test_y_channel, MATLAB rgb2ycbcr: BT.601 studio swing, 16 + 65.481 R + 128.553 G + 24.966 B, \
+            16-235, the default) or pyiqa \
+            (pyiqa's psnry and ssim: YIQ's Y, the full-range BT.601 luma 0.299 R + 0.587 G + 0.114 B, 0-255, with \
+            pyiqa's PSNR epsilon, its SSIM on Y rounded to integers with the contrast term clipped at zero). On \
+            the same images pyiqa's PSNR is 20·log10(255/219) ≈ 1.32 dB lower; every report names the convention.
+
+            Alpha is ignored. A gray file paired with an RGB one is compared as R = G = B; on Y gray images are \
+            converted like RGB ones (BasicSR: Y = 16 + 219/255 · gray; pyiqa: Y = gray), as both packages' readers \
+            do. NIQE always reads Y (BasicSR's calculate_niqe) and uses --crop-border.
 
             LPIPS (v0.1, the lpips package; --lpips-net alex or vgg) and DISTS (the DISTS_pytorch package) are \
-            learned, full-reference, lower is better; they read the whole RGB image at its size (--y-channel and \
+            learned, full-reference, lower is better; they read the whole RGB image at its size (--y-channel, --y-convention and \
             --crop-border do not apply) and need the restored and reference images to have the same size. Their \
             trunks are torchvision's ImageNet weights, looked for where PyTorch caches them: \
             $TORCH_HOME/hub/checkpoints, $XDG_CACHE_HOME/torch/hub/checkpoints, ~/.cache/torch/hub/checkpoints \
@@ -53,6 +60,7 @@ struct EvaluateCommand: ParsableCommand {
 
             Examples:
               wildir evaluate --restored out/ --reference gt/ --y-channel --crop-border 4
+              wildir evaluate --restored out/ --reference gt/ --y-convention pyiqa
               wildir evaluate --restored out/ --reference gt/ --metrics psnr,ssim,niqe --format csv > scores.csv
               wildir evaluate --restored lq/ --label LQ --restored out/ --label WildIR --reference gt/ --format markdown
               wildir evaluate --restored out/ --metrics niqe
@@ -75,8 +83,16 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Comma-separated metrics: psnr, ssim, niqe, lpips, dists, clip-i, clipiqa, fid, kid.")
     var metrics = "psnr,ssim"
 
-    @Flag(name: .customLong("y-channel"), help: "Compare the BT.601 Y channel only (MATLAB rgb2ycbcr).")
-    var yChannel = false
+    @Flag(name: .customLong("y-channel"), help: "PSNR and SSIM on Y only, as BasicSR computes it (BT.601 studio swing, MATLAB rgb2ycbcr).")
+    var yChannelFlag = false
+
+    @Option(name: .customLong("y-convention"),
+            help: ArgumentHelp("PSNR and SSIM on Y only, as basicsr (BT.601 studio swing, MATLAB rgb2ycbcr) or pyiqa (YIQ's full-range Y) computes it.",
+                               valueName: "basicsr|pyiqa"))
+    var yConvention: YChannelConvention?
+
+    /// The Y convention asked for: --y-convention, or BasicSR's for a bare --y-channel; nil compares RGB.
+    var yChannel: YChannelConvention? { yConvention ?? (yChannelFlag ? .basicsr : nil) }
 
     @Option(name: .customLong("crop-border"), help: "Pixels to remove from every side before scoring.")
     var cropBorder = 0
@@ -194,7 +210,7 @@ struct EvaluateCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let evaluator = Evaluator(options: Evaluator.Options(
-            metrics: names, region: ComparisonRegion(cropBorder: cropBorder, onY: yChannel),
+            metrics: names, region: ComparisonRegion(cropBorder: cropBorder, yChannel: yChannel),
             allowUnpaired: allowUnpaired, decode: decoding.options, niqeParameters: niqeParameters, learned: learned,
             clip: clipScores, kid: KernelInceptionDistance(subsets: kidSubsets, subsetSize: kidSubsetSize)))
         var reports: [LabelledReport] = []
@@ -223,5 +239,7 @@ struct EvaluateCommand: ParsableCommand {
 }
 
 extension LPIPSNetwork: ExpressibleByArgument {}
+
+extension YChannelConvention: ExpressibleByArgument {}
 
 extension CLIPIQA.PromptSet: ExpressibleByArgument {}

@@ -54,8 +54,7 @@ enum ReportFormatter {
     /// The conventions a table was computed with, for its footer.
     static func conventions(_ options: Evaluator.Options) -> String {
         let region = options.region
-        var text = "on \(region.onY ? "Y" : "RGB"), crop border \(region.cropBorder)"
-        if region.onY { text += " (Y: BT.601 studio swing, as BasicSR)" }
+        var text = "on \(region.yChannel.map { "Y \($0.summary)" } ?? "RGB"), crop border \(region.cropBorder)"
         if options.metrics.contains(.niqe) { text += "; NIQE on Y as BasicSR's calculate_niqe" }
         if let lpips = options.learned.lpips, options.metrics.contains(.lpips) {
             text += "; LPIPS v0.1 \(lpips.network.rawValue) (\(lpips.network.trunk.title)) on RGB, whole image"
@@ -171,19 +170,26 @@ enum ReportFormatter {
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// One row per image and a `mean` row; with several folders, a leading `label` column.
+
+    /// One row per image and a `mean` row; with several folders, a leading `label` column; with PSNR or SSIM, a
+    /// trailing `y_channel` column: the `--y-channel` convention they compared (`basicsr`, `pyiqa`), or `none` (RGB).
     static func csv(_ reports: [LabelledReport]) -> String {
-        let metrics = reports[0].report.options.metrics
+        let options = reports[0].report.options
+        let metrics = options.metrics
         let labelled = reports.count > 1
-        var out = (labelled ? "label," : "") + "image," + metrics.map(\.rawValue).joined(separator: ",") + "\n"
+        let channelField = metrics.contains(where: { $0 == .psnr || $0 == .ssim }) ? "," + (options.region.yChannel?.rawValue ?? "none") : ""
+        var out = (labelled ? "label," : "") + "image," + metrics.map(\.rawValue).joined(separator: ",")
+            + (channelField.isEmpty ? "" : ",y_channel") + "\n"
         for entry in reports {
             let prefix = labelled ? csvField(entry.label) + "," : ""
             for score in entry.report.scores {
                 // A set-level metric has no per-image value: an empty field.
                 out += prefix + csvField(score.name) + ","
-                    + metrics.map { $0.isSetLevel ? "" : number(score.values[$0] ?? .nan, digits: 6) }.joined(separator: ",") + "\n"
+                    + metrics.map { $0.isSetLevel ? "" : number(score.values[$0] ?? .nan, digits: 6) }.joined(separator: ",")
+                    + channelField + "\n"
             }
-            out += prefix + "mean," + metrics.map { number(entry.report.mean($0), digits: 6) }.joined(separator: ",") + "\n"
+            out += prefix + "mean," + metrics.map { number(entry.report.mean($0), digits: 6) }.joined(separator: ",")
+                + channelField + "\n"
         }
         return out
     }
@@ -196,7 +202,8 @@ enum ReportFormatter {
         var object: [String: Any] = [
             "label": entry.label,
             "metrics": metrics.map(\.rawValue),
-            "y_channel": report.options.region.onY,
+            "y_channel": report.options.region.yChannel.map { $0.rawValue as Any } ?? NSNull(),
+            "conventions": conventions(report.options),
             "crop_border": report.options.region.cropBorder,
             "images": report.scores.map { score in
                 var image: [String: Any] = ["name": score.name, "restored": score.restoredPath, "reference": value(nil)]

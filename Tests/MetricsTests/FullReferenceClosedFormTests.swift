@@ -37,9 +37,9 @@ final class FullReferenceClosedFormTests: XCTestCase {
         let rgb = try Image(width: 32, height: 24, channels: 3, samples: gray.samples + gray.samples + gray.samples)
         let shifted = offset(rgb, by: 10)
         let expected = 20 * log10(255.0 / (10 * 219.0 / 255))
-        XCTAssertEqual(try PSNR(region: ComparisonRegion(onY: true)).evaluate(restored: shifted, reference: rgb),
+        XCTAssertEqual(try PSNR(region: ComparisonRegion(yChannel: .basicsr)).evaluate(restored: shifted, reference: rgb),
                        expected, accuracy: 1e-4)
-        XCTAssertEqual(try PSNR(region: ComparisonRegion(onY: false)).evaluate(restored: shifted, reference: rgb),
+        XCTAssertEqual(try PSNR(region: ComparisonRegion()).evaluate(restored: shifted, reference: rgb),
                        20 * log10(255.0 / 10), accuracy: 1e-4)
     }
 
@@ -52,7 +52,7 @@ final class FullReferenceClosedFormTests: XCTestCase {
         for channels in [1, 3] {
             let image = pattern(width: 37, height: 29, channels: channels)
             XCTAssertEqual(try SSIM().evaluate(restored: image, reference: image), 1, accuracy: 1e-12)
-            XCTAssertEqual(try SSIM(region: ComparisonRegion(cropBorder: 4, onY: true))
+            XCTAssertEqual(try SSIM(region: ComparisonRegion(cropBorder: 4, yChannel: .basicsr))
                 .evaluate(restored: image, reference: image), 1, accuracy: 1e-12)
         }
     }

@@ -25,7 +25,7 @@ final class FullReferenceFixtureTests: XCTestCase {
                  reference: try XCTUnwrap(entry["reference"] as? String),
                  restoredIsUnitScale: (entry["restored_scale"] as? String) == "unit",
                  region: ComparisonRegion(cropBorder: try XCTUnwrap(entry["crop_border"] as? Int),
-                                          onY: try XCTUnwrap(entry["y_channel"] as? Bool)),
+                                          yChannel: try XCTUnwrap(entry["y_channel"] as? Bool) ? .basicsr : nil),
                  psnr: try XCTUnwrap(entry["psnr"] as? Double),
                  ssim: try XCTUnwrap(entry["ssim"] as? Double),
                  basicSRPSNR: try XCTUnwrap(entry["psnr_basicsr"] as? Double, "BasicSR's PSNR"),

@@ -20,7 +20,7 @@ final class BundledModelTests: XCTestCase {
         let repository = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
         let model = try RestorationModel(contentsOf: repository.appendingPathComponent("models/default.safetensors"))
         let restorer = try Restorer(model: model)
-        let psnr = PSNR(region: ComparisonRegion(onY: true))
+        let psnr = PSNR(region: ComparisonRegion(yChannel: .basicsr))
         let names = try FileManager.default.contentsOfDirectory(atPath: Fixtures.path("heldout", "GT")).filter { $0.hasSuffix(".png") }.sorted()
         XCTAssertEqual(names.count, 12, "the held-out fixture has 12 crops")
         var gains: [Double] = []

@@ -52,10 +52,10 @@ final class CLITests: CLITestCase {
         // … unless allowed.
         r = try run(["evaluate", "--restored", degraded.path, "--reference", images, "--allow-unpaired", "--y-channel", "--crop-border", "4"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("astronaut") && r.stdout.contains("mean") && r.stdout.contains("on Y, crop border 4"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("astronaut") && r.stdout.contains("mean") && r.stdout.contains("on Y as BasicSR (BT.601 studio swing, 16–235), crop border 4"), r.stdout)
         r = try run(["evaluate", "--restored", degraded.path, "--reference", images, "--allow-unpaired", "--format", "csv"])
         let lines = r.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.first, "image,psnr,ssim")
+        XCTAssertEqual(lines.first, "image,psnr,ssim,y_channel")
         XCTAssertEqual(lines.count, 4)
         r = try run(["evaluate", "--restored", degraded.path, "--reference", images, "--allow-unpaired", "--format", "json"])
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])

@@ -62,7 +62,7 @@ final class EvaluateCommandTests: XCTestCase {
         let astronaut = try expected("astronaut", onY: true, crop: 4)
         XCTAssertEqual(rows[0].split(separator: " ").map(String.init),
                        ["astronaut", String(format: "%.4f", astronaut.psnr), String(format: "%.4f", astronaut.ssim)])
-        XCTAssertTrue(run.stdout.contains("3 image(s), on Y, crop border 4"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("3 image(s), on Y as BasicSR (BT.601 studio swing, 16–235), crop border 4"), run.stdout)
     }
 
     func testCSVHasAHeaderOneRowPerImageAndTheMean() throws {
@@ -71,7 +71,8 @@ final class EvaluateCommandTests: XCTestCase {
         let run = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--format", "csv"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let rows = run.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
-        XCTAssertEqual(rows.first, ["image", "psnr", "ssim"])
+        XCTAssertEqual(rows.first, ["image", "psnr", "ssim", "y_channel"])
+        XCTAssertEqual(Set(rows.dropFirst().map { $0.last }), ["none"])
         XCTAssertEqual(rows.map { $0[0] }, ["image", "astronaut", "camera", "chelsea", "mean"])
         var psnrSum = 0.0
         for row in rows[1...3] {
@@ -87,10 +88,10 @@ final class EvaluateCommandTests: XCTestCase {
         let folder = try TemporaryFolder()
         let (restored, reference) = try EvaluationFixtures.writePairs(in: folder)
         let run = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--format", "json",
-                              "--y-channel", "--crop-border", "4"])
+                              "--y-convention", "basicsr", "--crop-border", "4"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual(object["y_channel"] as? Bool, true)
+        XCTAssertEqual(object["y_channel"] as? String, "basicsr")
         XCTAssertEqual(object["crop_border"] as? Int, 4)
         let images = try XCTUnwrap(object["images"] as? [[String: Any]])
         XCTAssertEqual(images.compactMap { $0["name"] as? String }, ["astronaut", "camera", "chelsea"])
@@ -105,6 +106,61 @@ final class EvaluateCommandTests: XCTestCase {
         }
         let mean = try XCTUnwrap(object["mean"] as? [String: Any])
         XCTAssertEqual(try XCTUnwrap(mean["ssim"] as? Double), ssimSum / 3, accuracy: 1e-5)
+    }
+
+    func testPyiqaYChannelScoresAsPyiqaAndEveryFormatSaysSo() throws {
+        let folder = try TemporaryFolder()
+        let (restored, reference) = try EvaluationFixtures.writePairs(in: folder)
+        let arguments = ["evaluate", "--restored", restored, "--reference", reference, "--y-convention", "pyiqa", "--crop-border", "4"]
+        let convention = "on Y as pyiqa (YIQ's Y: full-range BT.601, 0–255; SSIM on Y rounded to integers), crop border 4"
+        let expected = try Dictionary(uniqueKeysWithValues: EvaluationFixtures.pairs.map {
+            ($0.2, try EvaluationFixtures.expectedPyiqa($0.0, cropBorder: 4))
+        })
+
+        let text = try wildir(arguments)
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("3 image(s), \(convention)"), text.stdout)
+        let markdown = try wildir(arguments + ["--format", "markdown"])
+        XCTAssertTrue(markdown.stdout.contains("3 image(s), \(convention)."), markdown.stdout)
+
+        let csv = try wildir(arguments + ["--format", "csv"])
+        let rows = csv.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        XCTAssertEqual(rows.first, ["image", "psnr", "ssim", "y_channel"])
+        for row in rows.dropFirst() {
+            XCTAssertEqual(row.last, "pyiqa", row.joined(separator: ","))
+            guard let score = expected[row[0]] else { continue }
+            XCTAssertEqual(try XCTUnwrap(Double(row[1])), score.psnr, accuracy: 1e-4, row[0])
+            XCTAssertEqual(try XCTUnwrap(Double(row[2])), score.ssim, accuracy: 1e-5, row[0])
+        }
+
+        let json = try wildir(arguments + ["--format", "json"])
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["y_channel"] as? String, "pyiqa")
+        XCTAssertEqual(object["conventions"] as? String, convention)
+        for entry in try XCTUnwrap(object["images"] as? [[String: Any]]) {
+            let name = try XCTUnwrap(entry["name"] as? String), score = try XCTUnwrap(expected[name])
+            XCTAssertEqual(try XCTUnwrap(entry["psnr"] as? Double), score.psnr, accuracy: 1e-4, name)
+            XCTAssertEqual(try XCTUnwrap(entry["ssim"] as? Double), score.ssim, accuracy: 1e-5, name)
+        }
+    }
+
+    /// A bare --y-channel is BasicSR's Y, as it always was, and equals --y-convention basicsr; --y-convention needs a
+    /// known name.
+    func testYChannelIsBasicSRsAndYConventionNeedsAKnownName() throws {
+        let folder = try TemporaryFolder()
+        let (restored, reference) = try EvaluationFixtures.writePairs(in: folder)
+        let bare = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--y-channel", "--format", "json"])
+        let named = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--y-convention", "basicsr", "--format", "json"])
+        XCTAssertEqual(bare.status, 0, bare.stderr)
+        XCTAssertEqual(bare.stdout, named.stdout)
+        XCTAssertTrue(bare.stdout.contains("basicsr"), bare.stdout)
+        for value in [["yiq"], []] {
+            let run = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--y-convention"] + value)
+            XCTAssertEqual(run.status, 64, run.stderr)
+            XCTAssertTrue(run.stderr.contains("--y-convention"), run.stderr)
+        }
+        let run = try wildir(["evaluate", "--restored", restored, "--reference", reference, "--y-convention", "yiq"])
+        XCTAssertTrue(run.stderr.contains("basicsr") && run.stderr.contains("pyiqa"), run.stderr)
     }
 
     func testIdenticalImagesPrintInfinityAsInfAndNull() throws {

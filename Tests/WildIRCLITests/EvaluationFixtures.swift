@@ -49,6 +49,16 @@ enum EvaluationFixtures {
         return (try XCTUnwrap(match["psnr"] as? Double), try XCTUnwrap(match["ssim"] as? Double))
     }
 
+    /// pyiqa 0.1.16's `psnry` and `ssim` of a crop pair (Tools/fixtures/pyiqa_metrics.py).
+    static func expectedPyiqa(_ restored: String, cropBorder: Int) throws -> (psnr: Double, ssim: Double) {
+        let manifest = try XCTUnwrap(Fixtures.json("metrics", "pyiqa.json") as? [String: Any])
+        let cases = try XCTUnwrap(manifest["cases"] as? [[String: Any]])
+        let match = try XCTUnwrap(cases.first {
+            $0["kind"] as? String == "crop" && $0["restored"] as? String == restored && $0["crop_border"] as? Int == cropBorder
+        }, "no pyiqa case for \(restored)")
+        return (try XCTUnwrap(match["psnr_pyiqa"] as? Double), try XCTUnwrap(match["ssim_pyiqa"] as? Double))
+    }
+
     /// Three realistic pairs: RGB with noise (PNG), RGB after JPEG q=20 (stored as lossless WebP), gray blurred.
     static let pairs = [("astronaut_noise25.npy", "astronaut_reference.npy", "astronaut"),
                         ("chelsea_jpeg20.npy", "chelsea_reference.npy", "chelsea"),

@@ -9,7 +9,7 @@ final class EvaluatorTests: XCTestCase {
         let folder = try TemporaryFolder()
         let (restored, reference) = try EvaluationFixtures.writePairs(in: folder)
         for (onY, crop) in [(false, 0), (true, 4)] {
-            let evaluator = Evaluator(options: .init(region: ComparisonRegion(cropBorder: crop, onY: onY)))
+            let evaluator = Evaluator(options: .init(region: ComparisonRegion(cropBorder: crop, yChannel: onY ? .basicsr : nil)))
             let report = try evaluator.evaluate(restoredDirectory: restored, referenceDirectory: reference)
             XCTAssertEqual(report.scores.map(\.name), ["astronaut", "camera", "chelsea"])
             var psnrs: [Double] = [], ssims: [Double] = []
@@ -38,7 +38,7 @@ final class EvaluatorTests: XCTestCase {
             .write(to: restored + "/camera.png")
         try EvaluationFixtures.write("camera_reference.npy", to: reference, as: "camera.png")
         for onY in [false, true] {
-            let report = try Evaluator(options: .init(region: ComparisonRegion(onY: onY)))
+            let report = try Evaluator(options: .init(region: ComparisonRegion(yChannel: onY ? .basicsr : nil)))
                 .evaluate(restoredDirectory: restored, referenceDirectory: reference)
             let expected = try EvaluationFixtures.expected("camera_noise10.npy", onY: onY, cropBorder: 0)
             XCTAssertEqual(report.scores[0].psnr, expected.psnr, accuracy: 1e-4)

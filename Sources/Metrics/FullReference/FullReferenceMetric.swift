@@ -11,25 +11,29 @@ public protocol FullReferenceMetric: Sendable {
     func evaluate(restored: Image, reference: Image) throws -> Double
 }
 
-/// Where a full-reference metric looks: BasicSR's `crop_border` and `test_y_channel` options.
+/// Where a full-reference metric looks: BasicSR's `crop_border` and `test_y_channel` options, and whose Y.
 public struct ComparisonRegion: Sendable, Equatable {
     /// Pixels removed from every side before comparing (BasicSR `crop_border`; the SR scale by convention).
     public var cropBorder: Int
-    /// Compare only the BT.601 luma Y on the 0…255 scale, 16 + 65.481 R + 128.553 G + 24.966 B (MATLAB `rgb2ycbcr`),
-    /// BasicSR `test_y_channel`. A gray image is taken as R = G = B (Y = 16 + 219/255 · gray), as in BasicSR's test
-    /// pipeline, which reads every image as colour: the score then does not depend on whether a gray photo was
-    /// stored with one channel or three.
-    public var onY: Bool
+    /// Compare only a luma channel Y, computed and scored as the convention says (BasicSR's `test_y_channel` or
+    /// pyiqa's); nil compares the colour channels. A gray image is taken as R = G = B (BasicSR: Y = 16 + 219/255 ·
+    /// gray; pyiqa: Y = gray), as both packages' readers make every image colour: the score then does not depend on
+    /// whether a gray photo was stored with one channel or three.
+    public var yChannel: YChannelConvention?
 
-    /// A region with `cropBorder` pixels removed from each side, on Y or on the colour channels.
-    public init(cropBorder: Int = 0, onY: Bool = false) {
+    /// Whether only a luma channel is compared.
+    public var onY: Bool { yChannel != nil }
+
+    /// A region with `cropBorder` pixels removed from each side, on the colour channels or on the Y of `yChannel`.
+    public init(cropBorder: Int = 0, yChannel: YChannelConvention? = nil) {
         self.cropBorder = cropBorder
-        self.onY = onY
+        self.yChannel = yChannel
     }
 }
 
-/// The planes a metric compares: colour channels (or Y), cropped, read on the 0…255 scale, as BasicSR's
-/// `calculate_psnr`/`calculate_ssim` prepare them. Alpha is ignored. No copy is made beyond the Y conversion.
+/// The planes a metric compares: colour channels (or a Y), cropped, read on the 0…255 scale (times ``scale``), as
+/// BasicSR's `calculate_psnr`/`calculate_ssim` or pyiqa's metrics prepare them. Alpha is ignored. No copy is made
+/// beyond the Y conversion.
 struct ComparedPlanes {
     /// Width and height of the compared (cropped) region.
     let width: Int
@@ -39,8 +43,12 @@ struct ComparedPlanes {
     let crop: Int
     let restored: Image
     let reference: Image
+    /// The factor that brings a sample to the 0…255 scale: 255, or 1 for a luma already rounded on that scale.
+    let scale: Double
 
-    init(restored: Image, reference: Image, region: ComparisonRegion, minimumSide: Int) throws {
+    /// The planes of `region`; with `roundedPyiqaLuma`, pyiqa's Y is rounded to integers on the 0…255 scale (as
+    /// pyiqa's SSIM reads it; its PSNR does not round).
+    init(restored: Image, reference: Image, region: ComparisonRegion, minimumSide: Int, roundedPyiqaLuma: Bool = false) throws {
         guard restored.width == reference.width, restored.height == reference.height,
               restored.colourChannels == reference.colourChannels else {
             throw MetricsError.sizeMismatch(restored: Self.describe(restored), reference: Self.describe(reference))
@@ -51,13 +59,37 @@ struct ComparedPlanes {
         guard w >= minimumSide, h >= minimumSide else {
             throw MetricsError.cropTooLarge(cropBorder: crop, width: restored.width, height: restored.height, minimum: minimumSide)
         }
-        let useY = region.onY
-        self.restored = useY ? restored.luma : restored
-        self.reference = useY ? reference.luma : reference
+        switch region.yChannel {
+        case nil:
+            (self.restored, self.reference, scale) = (restored, reference, 255)
+        case .basicsr?:
+            (self.restored, self.reference, scale) = (restored.luma, reference.luma, 255)
+        case .pyiqa? where roundedPyiqaLuma:
+            (self.restored, self.reference, scale) = (try Self.roundedPyiqaLuma(restored), try Self.roundedPyiqaLuma(reference), 1)
+        case .pyiqa?:
+            (self.restored, self.reference, scale) = (restored.fullRangeLuma, reference.fullRangeLuma, 255)
+        }
         width = w
         height = h
-        channels = useY ? 1 : restored.colourChannels
+        channels = region.onY ? 1 : restored.colourChannels
         self.crop = crop
+    }
+
+    /// pyiqa's rounded Y of `image`: `round(255·Y)` with ties to even, Y computed in Float32 as pyiqa's
+    /// `to_y_channel(…, 255)` does. pyiqa reads an 8-bit image as `float32(k) / 255`; WildIR's decoders scale by the
+    /// reciprocal, which differs in the last bit for some k, and about one pixel in a thousand has a Y·255 that is
+    /// exactly a half in exact arithmetic, where that bit decides the rounding. So samples that are an 8-bit level
+    /// in either form are first taken in pyiqa's form; other samples (16-bit, computed) are used as they are.
+    static func roundedPyiqaLuma(_ image: Image) throws -> Image {
+        let reciprocal: Float = 1 / 255
+        let levels = image.samples.map { v -> Float in
+            let k = (v * 255).rounded()
+            return k * reciprocal == v || k / 255 == v ? k / 255 : v
+        }
+        let canonical = try Image(width: image.width, height: image.height, channels: image.channels, samples: levels)
+        let luma = canonical.fullRangeLuma
+        return try Image(width: luma.width, height: luma.height, channels: 1,
+                         samples: luma.samples.map { ($0 * 255).rounded(.toNearestOrEven) })
     }
 
     /// Calls `body` with the restored and reference buffers of channel `c` and the offset of the crop's origin;

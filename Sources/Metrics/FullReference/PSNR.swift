@@ -2,7 +2,8 @@ import Imaging
 
 /// Peak signal-to-noise ratio, `10·log10(255² / MSE)` over all compared channels (BasicSR `calculate_psnr`).
 ///
-/// Returns `+infinity` for identical images.
+/// Returns `+infinity` for identical images. On pyiqa's Y (``YChannelConvention/pyiqa``) it is pyiqa's `psnry`,
+/// `10·log10(1 / (MSE + 1e-8))` with the MSE on [0, 1], so identical images score 80 dB.
 public struct PSNR: FullReferenceMetric {
     public let name = "PSNR"
     public let higherIsBetter = true
@@ -22,7 +23,7 @@ public struct PSNR: FullReferenceMetric {
                     let (ra, rb) = (a + origin + y * stride, b + origin + y * stride)
                     var row: Double = 0
                     for x in 0..<planes.width {
-                        let d = (Double(ra[x]) - Double(rb[x])) * 255
+                        let d = (Double(ra[x]) - Double(rb[x])) * planes.scale
                         row += d * d
                     }
                     total += row
@@ -31,6 +32,7 @@ public struct PSNR: FullReferenceMetric {
             }
         }
         let mse = sum / Double(planes.channels * planes.width * planes.height)
+        if region.yChannel == .pyiqa { return 10 * log10(1 / (mse / (255 * 255) + YChannelConvention.pyiqaPSNREpsilon)) }
         return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
     }
 }

@@ -4,6 +4,9 @@ import Imaging
 /// Structural similarity (Wang et al. 2004) as BasicSR `calculate_ssim`: an 11×11 Gaussian window with σ = 1.5
 /// (`cv2.getGaussianKernel` normalisation), C1 = (0.01·255)², C2 = (0.03·255)², the SSIM map over the 'valid'
 /// region only (5 pixels less on each side), averaged, then averaged over channels.
+///
+/// On pyiqa's Y (``YChannelConvention/pyiqa``) it is pyiqa's `ssim`: the same window and constants on the rounded
+/// full-range luma, with the contrast-structure term clipped at zero.
 public struct SSIM: FullReferenceMetric {
     public let name = "SSIM"
     public let higherIsBetter = true
@@ -23,11 +26,13 @@ public struct SSIM: FullReferenceMetric {
     }()
 
     public func evaluate(restored: Image, reference: Image) throws -> Double {
+        let pyiqa = region.yChannel == .pyiqa
         let planes = try ComparedPlanes(restored: restored, reference: reference, region: region,
-                                        minimumSide: 2 * Self.radius + 1)
+                                        minimumSide: 2 * Self.radius + 1, roundedPyiqaLuma: pyiqa)
         let scores = (0..<planes.channels).map { c in
             planes.withChannel(c) { a, b, origin, stride in
-                Self.meanSSIM(a + origin, b + origin, stride: stride, width: planes.width, height: planes.height)
+                Self.meanSSIM(a + origin, b + origin, stride: stride, width: planes.width, height: planes.height,
+                              scale: planes.scale, clipsContrastStructure: pyiqa)
             }
         }
         return scores.reduce(0, +) / Double(scores.count)
@@ -37,12 +42,14 @@ public struct SSIM: FullReferenceMetric {
     /// small buffer, so memory stays O(band × width) instead of five full planes, and bands run in parallel.
     static let defaultBandHeight = 64
 
-    /// Mean of the SSIM map of one channel pair: `height` rows of `width` samples in [0, 1], `stride` apart,
-    /// scored on the 0…255 scale.
+    /// Mean of the SSIM map of one channel pair: `height` rows of `width` samples, `stride` apart, scored on the
+    /// 0…255 scale (each sample times `scale`: 255 for samples in [0, 1]).
     ///
     /// The separable Gaussian filters x, y, x², y², xy over the 'valid' region; the map is summed per band and the
-    /// bands are added in order, so the result does not depend on the number of threads.
+    /// bands are added in order, so the result does not depend on the number of threads. `clipsContrastStructure`
+    /// takes the map as `l · max(0, cs)` (pyiqa's `ssim`) instead of `l · cs` (BasicSR's).
     static func meanSSIM(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, stride: Int, width w: Int, height h: Int,
+                         scale: Double = 255, clipsContrastStructure: Bool = false,
                          bandHeight: Int = defaultBandHeight) -> Double {
         let r = radius
         let vw = w - 2 * r, vh = h - 2 * r
@@ -58,7 +65,8 @@ public struct SSIM: FullReferenceMetric {
                 buffer.withUnsafeMutableBufferPointer { scratch in
                     for band in chunk {
                         let rows = band * bandHeight ..< min(vh, (band + 1) * bandHeight)
-                        out.value[band] = bandSum(sa.value, sb.value, stride: stride, width: w, validRows: rows, scratch: scratch)
+                        out.value[band] = bandSum(sa.value, sb.value, stride: stride, width: w, validRows: rows, scale: scale,
+                                                  clipsContrastStructure: clipsContrastStructure, scratch: scratch)
                     }
                 }
             }
@@ -68,7 +76,8 @@ public struct SSIM: FullReferenceMetric {
 
     /// Sum of the SSIM map over the valid output rows `validRows` (row y of the valid map is centred on input row y + r).
     private static func bandSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, stride: Int, width w: Int,
-                                validRows: Range<Int>, scratch: UnsafeMutableBufferPointer<Double>) -> Double {
+                                validRows: Range<Int>, scale: Double, clipsContrastStructure: Bool,
+                                scratch: UnsafeMutableBufferPointer<Double>) -> Double {
         let c1 = (0.01 * 255.0) * (0.01 * 255.0), c2 = (0.03 * 255.0) * (0.03 * 255.0)
         let r = radius, taps = 2 * radius + 1
         let vw = w - 2 * r
@@ -81,8 +90,8 @@ public struct SSIM: FullReferenceMetric {
         for i in 0..<inputRows {
             let y = validRows.lowerBound + i
             for x in 0..<w {
-                scratch[rowA + x] = Double(a[y * stride + x]) * 255
-                scratch[rowB + x] = Double(b[y * stride + x]) * 255
+                scratch[rowA + x] = Double(a[y * stride + x]) * scale
+                scratch[rowB + x] = Double(b[y * stride + x]) * scale
             }
             for x in 0..<vw {
                 var mx = 0.0, my = 0.0, xx = 0.0, yy = 0.0, xy = 0.0
@@ -113,7 +122,8 @@ public struct SSIM: FullReferenceMetric {
                 let s11 = scratch[acc + 2 * vw + x] - mu1 * mu1
                 let s22 = scratch[acc + 3 * vw + x] - mu2 * mu2
                 let s12 = scratch[acc + 4 * vw + x] - mu1 * mu2
-                total += ((2 * mu1 * mu2 + c1) * (2 * s12 + c2)) / ((mu1 * mu1 + mu2 * mu2 + c1) * (s11 + s22 + c2))
+                let structure = clipsContrastStructure ? max(0, 2 * s12 + c2) : 2 * s12 + c2
+                total += ((2 * mu1 * mu2 + c1) * structure) / ((mu1 * mu1 + mu2 * mu2 + c1) * (s11 + s22 + c2))
             }
         }
         return total
