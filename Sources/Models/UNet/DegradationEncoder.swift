@@ -15,14 +15,12 @@ import WildTensor
 ///
 /// Not an official module: its parameters are saved under `degradation_encoder.` next to the official ones.
 public final class DegradationEncoder: Module {
-    /// The convolutions' output widths; the first keeps the resolution, each next one halves it.
-    public let widths: [Int]
+    /// 3×3 convolutions: the first keeps the resolution, each next one halves it.
     public let convs: [Conv2d]
     /// Pooled moments (`2 · widths.last`) to the time embedding; zero-initialised.
     public let projection: Linear
 
     public init(inChannels: Int, widths: [Int], outputDim: Int, generator: inout TensorRandom) {
-        self.widths = widths
         var convs: [Conv2d] = []
         var previous = inChannels
         for (index, width) in widths.enumerated() {
@@ -60,16 +58,14 @@ public final class DegradationEncoder: Module {
         let (height, width) = (image.shape[2], image.shape[3])
         guard height * width > tileSide * tileSide else { return self(image) }
         func starts(_ length: Int) -> [Int] { Array(stride(from: 0, to: length, by: tileSide)) }
-        var sum: Tensor?
+        var sum = Tensor.zeros([image.shape[0], projection.weight.shape[1]])  // the moments' width, 2 · last width
         for top in starts(height) {
             for left in starts(width) {
                 let tile = image.sliced(axis: 2, top..<min(top + tileSide, height))
                     .sliced(axis: 3, left..<min(left + tileSide, width))
-                let weighted = moments(tile) * Float(tile.shape[2] * tile.shape[3])
-                sum = sum.map { $0 + weighted } ?? weighted
+                sum = sum + moments(tile) * Float(tile.shape[2] * tile.shape[3])
             }
         }
-        guard let sum else { return self(image) }
         return embedding(fromMoments: sum * (1 / Float(height * width)))
     }
 }
