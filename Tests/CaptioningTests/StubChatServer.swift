@@ -112,11 +112,14 @@ final class StubChatServer: @unchecked Sendable {
         let bytes = Data(reply.body.utf8)
         send(connection, "HTTP/1.1 \(reply.status) \(reply.status == 200 ? "OK" : "Error")\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(bytes.count)\r\nConnection: close\r\n\r\n")
-        bytes.withUnsafeBytes { _ = write(connection, $0.baseAddress, bytes.count) }
+        send(connection, bytes)
     }
 
-    private func send(_ connection: Int32, _ text: String) {
-        let bytes = Array(text.utf8)
-        _ = write(connection, bytes, bytes.count)
+    private func send(_ connection: Int32, _ text: String) { send(connection, Data(text.utf8)) }
+
+    /// Writes to the connection without SIGPIPE: a client that gave up (the timeout tests) has closed its end by the
+    /// time a delayed reply is written, and a plain write would kill the whole test process.
+    private func send(_ connection: Int32, _ bytes: Data) {
+        bytes.withUnsafeBytes { _ = Glibc.send(connection, $0.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
     }
 }
