@@ -9,6 +9,10 @@ without a GPU, so `torch.nn.Module.cuda` is a no-op while a DA-CLIP is built (th
   encode RUNS            encode_image(image, control=True) of a [1, 3, 224, 224] batch for daclip_ViT-B-32 and
                          daclip_ViT-L-14 (open_clip.create_model, random weights), no_grad; one warm-up, then
                          the median of RUNS. JSON lines with median_ms and images_per_s.
+  gemms RUNS             the encode's linear layers alone, as plain torch.matmul at their shapes (tokens × width
+                         by the qkv, output, control, MLP-in and MLP-out weights; both towers, every block), each
+                         shape the median of RUNS after warm-ups, times its count: the time a perfect
+                         implementation would still spend on them at PyTorch's matrix-multiply speed, and GFLOP/s.
   memory NAME            peak resident memory of a process that builds daclip_NAME and encodes one image.
   weights DIR            writes DIR/wild-ir.pth (the wild-IR ConditionalUNet of options/test.yml: nf 64, ch_mult
                          [1, 2, 4, 8], context_dim 768, image context, scale 0.5; the official initialisation,
@@ -178,12 +182,33 @@ def restore(uir, folder, image_path, steps, out_path):
                       "peak_mb": peak_mb()}, sort_keys=True), flush=True)
 
 
+# tokens (patches + class token at 224²), width and blocks of each configuration.
+SHAPES = {"vit_b32": (50, 768, 12), "vit_l14": (257, 1024, 24)}
+
+
+def gemms(runs):
+    for short, (tokens, width, blocks) in SHAPES.items():
+        # Per block of each tower: qkv (w → 3w), output (w → w), MLP in (w → 4w) and out (4w → w); the controller
+        # adds one w → w control per block.
+        layers = [((tokens, width, 3 * width), 2 * blocks), ((tokens, width, width), 3 * blocks),
+                  ((tokens, width, 4 * width), 2 * blocks), ((tokens, 4 * width, width), 2 * blocks)]
+        total_ms, flops = 0.0, 0
+        for (m, k, n), count in layers:
+            a, b = torch.randn(m, k), torch.randn(k, n)
+            total_ms += count * statistics.median(measure(lambda: torch.matmul(a, b), runs, warmups=3))
+            flops += count * 2 * m * k * n
+        print(json.dumps({"library": "pytorch", "case": f"daclip_encode_image_control_{short}_224", "gemm_ms": total_ms,
+                          "gemm_gflop": flops / 1e9}, sort_keys=True), flush=True)
+
+
 def main():
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))  # run-daclip.sh: 2, as WildIR
     uir = repository()
     command = sys.argv[1] if len(sys.argv) > 1 else "encode"
     if command == "encode":
         benchmark(open_clip_module(uir), int(sys.argv[2]) if len(sys.argv) > 2 else 5)
+    elif command == "gemms":
+        gemms(int(sys.argv[2]) if len(sys.argv) > 2 else 5)
     elif command == "memory":
         name = sys.argv[2]
         encode(open_clip_module(uir), name)()
@@ -193,7 +218,7 @@ def main():
     elif command == "restore":
         restore(uir, sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
     else:
-        sys.exit(f"daclip_reference.py: unknown command {command!r} (encode, memory, weights, restore)")
+        sys.exit(f"daclip_reference.py: unknown command {command!r} (encode, gemms, memory, weights, restore)")
 
 
 if __name__ == "__main__":

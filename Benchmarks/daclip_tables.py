@@ -3,6 +3,8 @@
 Run: python3 Benchmarks/daclip_tables.py results/daclip.jsonl
 - encode_image: lines with median_ms (one per side, case and round); each side keeps its best round's median
   (as compare.py), images/s = 1000 / median; ratio = PyTorch ms / WildIR ms (> 1: WildIR is faster).
+- encode GEMMs: lines with gemm_ms (the reference's matrix products alone at the encode's shapes): the GEMM time,
+  its GFLOP/s, and each side's whole encode in GFLOP/s of those linear layers (their FLOPs over its median).
 - encode memory: lines with peak_mb and no wall_ms (one process each).
 - restore: lines with wall_ms and peak_mb (one whole process each, several rounds): medians over the rounds, the
   largest peak. When a size has both 8 and 100 steps, the per-step time (t100 − t8) / 92 and the fixed part
@@ -23,10 +25,13 @@ def main():
     lines = [json.loads(text) for text in open(sys.argv[1]) if text.startswith("{")]
     encode = OrderedDict()
     memory = OrderedDict()
+    gemm = OrderedDict()
     restore = OrderedDict()
     for line in lines:
         side, case = line["library"], line["case"]
-        if "median_ms" in line:
+        if "gemm_ms" in line:
+            gemm[case] = line
+        elif "median_ms" in line:
             best = encode.setdefault(case, {})
             best[side] = min(best.get(side, float("inf")), line["median_ms"])
         elif "wall_ms" in line:
@@ -41,6 +46,20 @@ def main():
             ours, theirs = sides.get("wildir"), sides.get("pytorch")
             cells = [f"{v:.1f}" if v else "—" for v in (ours, theirs)] + [f"{1e3 / v:.2f}" if v else "—" for v in (ours, theirs)]
             print(f"| {case} | " + " | ".join(cells) + f" | {ratio(theirs, ours)} |")
+        print()
+    if gemm:
+        print("The linear layers of one encode (both towers' qkv, output and MLP weights, the controls) as plain")
+        print("`torch.matmul` at their shapes, 2 threads, each shape's median times its count: the time any")
+        print("implementation spends at this machine's matrix-multiply speed. GFLOP/s of a whole encode count those")
+        print("layers' FLOPs only (attention, norms and the patch embedding are extra work done in the same time).")
+        print()
+        print("| case | GFLOP | GEMMs alone ms | GEMM GFLOP/s | WildIR encode GFLOP/s | PyTorch encode GFLOP/s | PyTorch ms ÷ GEMM ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for case, line in gemm.items():
+            sides, flop = encode.get(case, {}), line["gemm_gflop"]
+            speed = lambda ms: f"{flop / ms * 1e3:.0f}" if ms else "—"  # noqa: E731
+            print(f"| {case} | {flop:.1f} | {line['gemm_ms']:.1f} | {speed(line['gemm_ms'])} | {speed(sides.get('wildir'))} | "
+                  f"{speed(sides.get('pytorch'))} | {ratio(sides.get('pytorch'), line['gemm_ms'])} |")
         print()
     if memory:
         print("Peak resident memory of a process that builds the model and encodes one image:")

@@ -2,8 +2,9 @@
 # DA-CLIP benchmark: WildIR vs the official DACLIP-IR code in PyTorch on the CPU (random weights, float32, 2 threads
 # each, same machine, same run).
 #  1. DA-CLIP encode_image(control=True) of one 224² image, daclip_ViT-B-32 and daclip_ViT-L-14: daclip-bench vs
-#     daclip_reference.py encode, alternating for ROUNDS rounds, each keeping its best round's median of RUNS; then
-#     the peak memory of one encoding, each side in its own process.
+#     daclip_reference.py encode, alternating for ROUNDS rounds, each keeping its best round's median of RUNS; the
+#     encode's linear layers alone as torch.matmul at their shapes (daclip_reference.py gemms: the time the
+#     machine's matrix multiply needs for them); then the peak memory of one encoding, each side in its own process.
 #  2. The whole restore process with the official wild-IR network (nf 64, ch_mult [1, 2, 4, 8], context 768,
 #     scale 0.5) and a ViT-L-14 DA-CLIP, both random and written as official .pth/.pt files by the reference script:
 #     `wildir restore --model wild-ir.pth --daclip daclip_ViT-L-14.pt --steps N` vs the wild-IR test.py path
@@ -43,6 +44,7 @@ for _ in $(seq "$rounds"); do
   "$bin/daclip-bench" "$runs" >> "$jsonl"
   "${reference[@]}" encode "$runs" >> "$jsonl"
 done
+"${reference[@]}" gemms "$runs" >> "$jsonl"  # the encode's matrix products alone: the speed any side is bound by
 for model in b32 l14; do
   "$bin/daclip-bench" memory "$model" >> "$jsonl"
   case $model in b32) name=daclip_ViT-B-32 ;; l14) name=daclip_ViT-L-14 ;; esac
