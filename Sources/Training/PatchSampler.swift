@@ -61,21 +61,23 @@ public final class PatchSampler: @unchecked Sendable {
         return (try Tensor.batch(lqs), try Tensor.batch(gts))
     }
 
-    /// The patches of batch `iteration` as images (what ``batch(iteration:)`` stacks): sample `index` draws from its
-    /// own stream `(seed, "train-iteration-index")`.
+    /// The patches of batch `iteration` as images (what ``batch(iteration:)`` stacks).
     public func patches(iteration: Int) throws -> (lq: [Image], gt: [Image]) {
-        var lqs: [Image] = [], gts: [Image] = []
-        for index in 0..<options.batchSize {
+        let pairs = try pairs(iteration: iteration)
+        return (pairs.map(\.lq), pairs.map(\.gt))
+    }
+
+    /// The pairs of batch `iteration`, each with the degradation names its LQ patch carries: sample `index` draws
+    /// from its own stream `(seed, "train-iteration-index")`.
+    public func pairs(iteration: Int) throws -> [TrainingPair] {
+        try (0..<options.batchSize).map { index in
             var random = DegradationRandom(seed: seed, name: "train-\(iteration)-\(index)")
-            let (lq, gt) = try sample(&random)
-            lqs.append(lq)
-            gts.append(gt)
+            return try sample(&random)
         }
-        return (lqs, gts)
     }
 
     /// One augmented (LQ, GT) patch pair.
-    func sample(_ random: inout DegradationRandom) throws -> (Image, Image) {
+    func sample(_ random: inout DegradationRandom) throws -> TrainingPair {
         let which = Int(random.next() % UInt64(sourceCount))
         let (gtImage, lqImage) = try source(which)
         let size = options.patchSize
@@ -86,13 +88,17 @@ public final class PatchSampler: @unchecked Sendable {
         let x = Int(random.next() % UInt64(gtImage.width - size + 1)), y = Int(random.next() % UInt64(gtImage.height - size + 1))
         var gt = try gtImage.cropped(x: x, y: y, width: size, height: size)
         var lq: Image
+        var names: [String]?
         // Drawn only when asked for, so runs without clean pairs keep their random streams.
         if options.cleanProbability > 0, random.bernoulli(options.cleanProbability) {
             lq = gt
+            names = []
         } else if let lqImage {
             lq = try lqImage.cropped(x: x, y: y, width: size, height: size)
         } else {
-            (_, lq, _) = try pipeline.apply(gt, random: &random)
+            let record: DegradationRecord
+            (_, lq, record) = try pipeline.apply(gt, random: &random)
+            names = record.degradationNames
         }
         let (h, v, t) = (random.bernoulli(0.5), random.bernoulli(0.5), random.bernoulli(0.5))
         for (on, orientation) in [(options.useFlip && h, ExifOrientation.mirrored), (options.useRot && v, .flippedVertically),
@@ -100,7 +106,7 @@ public final class PatchSampler: @unchecked Sendable {
             gt = gt.applyingOrientation(orientation)
             lq = lq.applyingOrientation(orientation)
         }
-        return (lq, gt)
+        return TrainingPair(lq: lq, gt: gt, degradationNames: names)
     }
 
     /// Source `index`: photo `index % photos` (RGB, alpha dropped, gray expanded) shrunk by scale
@@ -122,4 +128,12 @@ public final class PatchSampler: @unchecked Sendable {
     }
 
     static func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+}
+
+/// One augmented training pair and the degradation names of the pipeline's record (empty for a pair left clean,
+/// nil when the LQ patch was cut from an LQ folder, whose damage is unknown).
+public struct TrainingPair: Sendable {
+    public let lq: Image
+    public let gt: Image
+    public let degradationNames: [String]?
 }

@@ -18,6 +18,8 @@ public struct TrainingProgress: Sendable {
     public let totalIterations: Int
     public let loss: Double
     public let learningRate: Double
+    /// The damage loss of the step, unweighted (its weighted value is part of `loss`), with `train.damage_loss_weight`.
+    public var damageLoss: Double?
     /// Set on iterations that ran a validation.
     public let validation: ValidationResult?
 }
@@ -54,6 +56,8 @@ public final class Trainer {
     public private(set) var iteration = 0
     public private(set) var losses: [Double] = []
     public private(set) var validations: [ValidationResult] = []
+    /// The unweighted damage loss of the last step, when the run has one (`train.damage_loss_weight`).
+    public private(set) var lastDamageLoss: Double?
 
     private let optimiser: Adam
     private let scheduler: LearningRateScheduler
@@ -98,7 +102,10 @@ public final class Trainer {
         ema = ExponentialMovingAverage(parameters, decay: t.emaDecay)
         conditioning = plan.conditioning
         let sampler = plan.sampler, preprocessing = plan.conditioning?.conditioner.preprocessing
-        prefetcher = BatchPrefetcher(limit: t.niter) { try TrainingBatch(sampler, iteration: $0, preprocessing: preprocessing) }
+        let damageTargets = t.damageLossWeight > 0
+        prefetcher = BatchPrefetcher(limit: t.niter) {
+            try TrainingBatch(sampler, iteration: $0, preprocessing: preprocessing, damageTargets: damageTargets)
+        }
         validationPairs = plan.validationPairs
         try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         // Claimed before anything in the folder is read or rewritten: a second run into a folder that a live run
@@ -133,7 +140,7 @@ public final class Trainer {
                 validation = try runValidation()
             }
             let report = TrainingProgress(iteration: iteration, totalIterations: options.train.niter, loss: loss,
-                                          learningRate: optimiser.learningRate, validation: validation)
+                                          learningRate: optimiser.learningRate, damageLoss: lastDamageLoss, validation: validation)
             log?.append(report)
             if iteration % options.train.checkpointFreq == 0 || iteration == end { try saveCheckpoint() }
             progress?(report)
@@ -152,10 +159,21 @@ public final class Trainer {
                                        terminalProbability: options.train.terminalProbability, random: &random)
         let xt = sde.noisyState(x0: gt, mu: lq, timesteps: timesteps, noise: random.normal(gt.shape))
         let time = Tensor(shape: [timesteps.count], values: timesteps.map(Float.init))
-        let output = network(xt, cond: lq, time: time, textContext: context?.degradation, imageContext: context?.content)
+        // With a damage loss, the encoder's pooled moments are computed once and feed both its embedding (as the
+        // network would compute it from `lq`) and its damage head.
+        let moments = batch.damage.flatMap { _ in network.degradationEncoder?.moments(lq) }
+        let embedding = moments.flatMap { network.degradationEncoder?.embedding(fromMoments: $0) }
+        let output = network(xt, cond: lq, time: time, textContext: context?.degradation, imageContext: context?.content,
+                             degradationEmbedding: embedding)
         let predicted = sde.noise(fromNetworkOutput: output, xt: xt, mu: lq, timesteps: timesteps)
-        let loss = sde.loss(options.train.objective, predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: timesteps,
+        var loss = sde.loss(options.train.objective, predictedNoise: predicted, xt: xt, x0: gt, mu: lq, timesteps: timesteps,
                             pixel: options.train.lossType, weight: Float(options.train.weight))
+        lastDamageLoss = nil
+        if let targets = batch.damage, let moments, let encoder = network.degradationEncoder {
+            let damage = encoder.damage(fromMoments: moments).mseLoss(targets)
+            lastDamageLoss = Double(damage.scalar)
+            loss = loss + damage * Float(options.train.damageLossWeight)
+        }
         optimiser.zeroGrad()
         loss.backward()
         if let clip = options.train.gradientClip { _ = clipGradientNorm(parameters, maxNorm: clip) }

@@ -125,6 +125,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable, DefaultedOptions, V
         public var terminalProbability: Double = 0
         public var emaDecay: Double = 0.999
         public var gradientClip: Double?
+        /// Weight of the damage loss (WildIR's): the squared error between the degradation encoder's damage estimate
+        /// and the pair's ``DamageEstimate`` targets, added to the pixel loss. 0 (the default) leaves it out; a
+        /// positive weight needs `network_G.setting.degradation_encoder` and pairs degraded on the fly.
+        public var damageLossWeight: Double = 0
         public var valFreq: Int = 200
         public var checkpointFreq: Int = 200
         public var seed: UInt64 = 0
@@ -133,7 +137,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable, DefaultedOptions, V
             case optimizer, lrG = "lr_G", beta1, beta2, weightDecayG = "weight_decay_G", lrScheme = "lr_scheme"
             case lrSteps = "lr_steps", lrGamma = "lr_gamma", niter, warmupIter = "warmup_iter"
             case etaMin = "eta_min", lossType = "loss_type", weight, objective, terminalProbability = "terminal_probability"
-            case emaDecay = "ema_decay", gradientClip = "gradient_clip"
+            case emaDecay = "ema_decay", gradientClip = "gradient_clip", damageLossWeight = "damage_loss_weight"
             case valFreq = "val_freq", checkpointFreq = "checkpoint_freq", seed = "manual_seed"
         }
     }
@@ -229,6 +233,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable, DefaultedOptions, V
         try V.check((0...1).contains(t.terminalProbability), "train.terminal_probability", "must lie in [0, 1]")
         try V.check(t.emaDecay >= 0 && t.emaDecay < 1, "train.ema_decay", "must lie in [0, 1)")
         if let clip = t.gradientClip { try V.check(clip > 0, "train.gradient_clip", "must be positive, got \(clip)") }
+        try V.check(t.damageLossWeight >= 0 && t.damageLossWeight.isFinite, "train.damage_loss_weight",
+                    "must be 0 or positive, got \(t.damageLossWeight)")
+        try V.check(t.damageLossWeight == 0 || networkG.configuration.degradationEncoderWidths != nil, "train.damage_loss_weight",
+                    "needs network_G.setting.degradation_encoder: the damage is estimated by the network's degradation encoder")
+        try V.check(t.damageLossWeight == 0 || set.datarootLQ == nil, "train.damage_loss_weight",
+                    "needs pairs degraded on the fly (no datasets.train.dataroot_LQ): an LQ folder's damage is unknown")
         try V.check(t.valFreq >= 1, "train.val_freq", "must be positive")
         try V.check(t.checkpointFreq >= 1, "train.checkpoint_freq", "must be positive")
     }

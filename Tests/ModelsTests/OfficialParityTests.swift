@@ -121,6 +121,17 @@ final class OfficialParityTests: XCTestCase {
         try fixture.check(unet, inputs: 3) { unet($0[0], cond: $0[1], time: $0[2]) }
     }
 
+    /// The encoder's damage head (WildIR's; rebuilt in PyTorch from its definition): the estimate from the pooled
+    /// features, and the gradients through it into the convolutions, which the zero-initialised projection alone
+    /// does not give them.
+    func testDegradationEncoderDamageHead() throws {
+        let fixture = try BlockFixture("degradation_encoder_damage")
+        var g = TensorRandom(seed: 0)
+        let encoder = DegradationEncoder(inChannels: 3, widths: [16, 24, 32], outputDim: 128, generator: &g)
+        XCTAssertEqual(encoder.head.weight.shape, [DamageEstimate.count, 64])
+        try fixture.check(encoder, inputs: 1) { encoder.damage(fromMoments: encoder.moments($0[0])) }
+    }
+
     /// A new encoder's projection is zero, and the encoder is drawn after the official modules: a network with one
     /// starts as exactly the network without it, so an ablation compares the same starting point.
     func testANewDegradationEncoderLeavesTheNetworkAsItWouldBeWithoutIt() throws {

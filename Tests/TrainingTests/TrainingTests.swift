@@ -58,22 +58,38 @@ final class TrainingTests: XCTestCase {
     /// another function, a wrong sign or a part of the network outside the graph would break that agreement. The
     /// last run has the network's own degradation encoder, which must train through the prompt path.
     func testEachStepMovesDownTheObjectiveItComputes() throws {
-        let runs: [(NetworkPrediction, TrainingObjective, encoder: Bool)] = [
-            (.noise, .matching, false), (.residual, .matching, false), (.residual, .restoration, false),
-            (.residual, .restoration, true),
+        let runs: [(NetworkPrediction, TrainingObjective, encoder: Bool, damage: Bool)] = [
+            (.noise, .matching, false, false), (.residual, .matching, false, false), (.residual, .restoration, false, false),
+            (.residual, .restoration, true, false), (.residual, .restoration, true, true),
         ]
-        for (prediction, objective, encoder) in runs {
+        for (prediction, objective, encoder, damage) in runs {
             var options = try tinyOptions(try temporaryDirectory(), iterations: 2)
             options.train.lrG = 2e-5  // a short step, so the second-order part of the change stays small
             options.sde.prediction = prediction
             options.train.objective = objective
             if encoder { options.networkG.setting.degradationEncoder = [8, 8] }
+            if damage { options.train.damageLossWeight = 0.5 }
             let first = try Trainer(options: options)
             XCTAssertEqual(first.network.namedParameters().contains { $0.name.hasPrefix("degradation_encoder.convs.1.") }, encoder)
             let before = first.network.namedParameters().map { $0.tensor.values }
             let loss = try first.step()
+            if encoder {
+                // Through the zero-initialised projection alone the convolutions get nothing; the damage loss gives
+                // them a gradient of their own.
+                let convolution = try XCTUnwrap(first.network.namedParameters().first { $0.name == "degradation_encoder.convs.0.weight" })
+                let size = try XCTUnwrap(convolution.tensor.grad).values.map { abs($0) }.max() ?? 0
+                if damage { XCTAssertGreaterThan(size, 1e-6, "the damage loss reaches the encoder's convolutions") } else {
+                    XCTAssertEqual(size, 0, "a new projection passes no gradient to the convolutions")
+                }
+            }
             var slope = 0.0
             for ((name, tensor), start) in zip(first.network.namedParameters(), before) {
+                // The damage head is outside the graph unless the run has a damage loss (the optimiser skips it).
+                if !damage && name.hasPrefix("degradation_encoder.head.") {
+                    XCTAssertNil(tensor.grad, name)
+                    XCTAssertEqual(tensor.values, start, name)
+                    continue
+                }
                 let gradient = try XCTUnwrap(tensor.grad, "\(name) has no gradient").values
                 for (g, (after, was)) in zip(gradient, zip(tensor.values, start)) { slope += Double(g) * Double(after - was) }
             }
@@ -123,6 +139,16 @@ final class TrainingTests: XCTestCase {
         }
         XCTAssertThrowsError(try TrainingOptions(yaml: encoder.replacingOccurrences(of: "[8, 16]", with: "[8, 9999]")).validate()) { error in
             XCTAssertTrue("\(error)".contains("degradation_encoder"), "\(error)")
+        }
+        // The damage loss: estimated by the encoder, from pairs whose damage the pipeline recorded.
+        XCTAssertNoThrow(try TrainingOptions(yaml: encoder + "train:\n  damage_loss_weight: 0.1\n").validate())
+        XCTAssertThrowsError(try TrainingOptions(yaml: "train:\n  damage_loss_weight: 0.1\n").validate()) { error in
+            XCTAssertTrue("\(error)".contains("train.damage_loss_weight") && "\(error)".contains("degradation_encoder"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainingOptions(yaml: encoder + "train:\n  damage_loss_weight: -1\n").validate())
+        XCTAssertThrowsError(try TrainingOptions(yaml: encoder + "train:\n  damage_loss_weight: 0.1\n"
+                                                 + "datasets:\n  train:\n    dataroot_LQ: lq\n").validate()) { error in
+            XCTAssertTrue("\(error)".contains("dataroot_LQ"), "\(error)")
         }
         let options = try TrainingOptions(contentsOf: URL(fileURLWithPath: Fixtures.root.deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("configs/default.yml").path))
