@@ -5,10 +5,10 @@ import WildTensor
 /// `rescale_output_factor` 1, biased projections): `x + to_out(softmax(q·kᵀ/√d)·v)` with q, k, v the projections of
 /// the group-normalised pixels as tokens (LDM's `AttnBlock`, whose 1×1-conv `q, k, v, proj_out` are these Linears).
 ///
-/// Memory: without recording, queries are taken in blocks so the score matrix never exceeds ``scoreBudget``
-/// floats: at SD's 64² latent (4096 tokens, C = 512) the scores take a 1024 × 4096 block of 16 MiB instead of the
-/// whole 64 MiB, and the block holds at most 58 MiB of tensors beyond its input (measured: the normalised tokens, q,
-/// k, v and the mixed tokens at 8 MiB each, one score block, the outputs).
+/// Memory: without recording, the engine's attention takes the queries in blocks whose scores stay within 16 MiB:
+/// at SD's 64² latent (4096 tokens, C = 512) a 1024 × 4096 block instead of the whole 64 MiB, and the block holds
+/// at most 58 MiB of tensors beyond its input (measured: the normalised tokens, q, k, v and the mixed tokens at
+/// 8 MiB each, one score block, the outputs).
 public final class Attention: Module {
     public let groupNorm: GroupNorm
     public let toQ: Linear
@@ -17,9 +17,6 @@ public final class Attention: Module {
     /// `ModuleList([Linear(C, C), Dropout(0)])`.
     public let toOut: Sequential
     public let heads: Int
-
-    /// Most score floats held at once without recording (4 Mi floats, 16 MiB).
-    public static let scoreBudget = 1 << 22
 
     /// - Parameters:
     ///   - channels: C, the width of the queries, keys, values and output.
@@ -40,19 +37,8 @@ public final class Attention: Module {
         let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let tokens = groupNorm(x).reshaped([b, c, h * w]).permuted([0, 2, 1])
         let q = toQ(tokens), k = toK(tokens), v = toV(tokens)
-        let mixed = GradMode.enabled ? recordedAttention(q, k, v) : blockedAttention(q, k, v)
+        let mixed = GradMode.enabled ? recordedAttention(q, k, v) : q.attention(keys: k, values: v, heads: heads)
         return toOut(mixed).permuted([0, 2, 1]).reshaped([b, c, h, w]) + x
-    }
-
-    /// The attention kernel over blocks of query rows, each block's scores within ``scoreBudget``.
-    private func blockedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Tensor {
-        let (b, n, m) = (q.shape[0], q.shape[1], k.shape[1])
-        let rows = max(1, Self.scoreBudget / max(1, b * heads * m))
-        guard rows < n else { return q.attention(keys: k, values: v, heads: heads) }
-        let blocks = stride(from: 0, to: n, by: rows).map { start in
-            q.sliced(axis: 1, start..<min(n, start + rows)).attention(keys: k, values: v, heads: heads)
-        }
-        return Tensor.concatenate(blocks, axis: 1)
     }
 
     /// The same attention from recorded operations (gradients flow).
