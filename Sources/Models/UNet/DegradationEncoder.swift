@@ -7,7 +7,9 @@ import WildTensor
 /// damage to undo; a CLIP tower trained from scratch on a CPU learns too little of it (see the tiny DA-CLIP's model
 /// card). This encoder is the same idea at CPU scale, trained jointly with the restorer by the restoration loss: 3×3
 /// convolutions (the first at full resolution, every next one halving it, SiLU after each), then the mean and the
-/// root mean square of each channel over the whole image, then a linear map to the time-embedding width,
+/// root mean square of each channel over the whole image, a LayerNorm of those pooled statistics (as CLIP's
+/// `ln_post` before its projection: the last convolutions' outputs are small, and differ between images by less,
+/// so without it a linear map of them moves by a tiny fraction of its step), then a linear map to the time-embedding width,
 /// zero-initialised so that a new network computes exactly what it would without the encoder. Pooling over the
 /// whole image is the point: a patch's receptive field cannot tell a smooth clean area from a slightly blurred one,
 /// the statistics of the whole photo can. Both pooled moments are averages, so the embedding of a large image is
@@ -22,6 +24,8 @@ import WildTensor
 public final class DegradationEncoder: Module {
     /// 3×3 convolutions: the first keeps the resolution, each next one halves it.
     public let convs: [Conv2d]
+    /// LayerNorm of the pooled moments (`2 · widths.last`).
+    public let norm: LayerNorm
     /// Pooled moments (`2 · widths.last`) to the time embedding; zero-initialised.
     public let projection: Linear
     /// Pooled moments (`2 · widths.last`) to the ``DamageEstimate`` components.
@@ -35,6 +39,7 @@ public final class DegradationEncoder: Module {
             previous = width
         }
         self.convs = convs
+        norm = LayerNorm(2 * previous)
         projection = Linear(2 * previous, outputDim, generator: &generator)
         projection.weight.assign(.zeros(projection.weight.shape))
         if let bias = projection.bias { bias.assign(.zeros(bias.shape)) }
@@ -48,12 +53,12 @@ public final class DegradationEncoder: Module {
         return Tensor.concatenate([x.mean(axes: [2, 3]), (x * x).mean(axes: [2, 3])], axis: 1)
     }
 
-    /// The pooled features from pooled moments: each channel's mean and root mean square.
+    /// The pooled features from pooled moments: each channel's mean and root mean square, layer-normalised.
     func features(fromMoments moments: Tensor) -> Tensor {
         let width = moments.shape[1] / 2
         let mean = moments.sliced(axis: 1, 0..<width)
         let rootMeanSquare = (moments.sliced(axis: 1, width..<2 * width) + 1e-6).sqrt()
-        return Tensor.concatenate([mean, rootMeanSquare], axis: 1)
+        return norm(Tensor.concatenate([mean, rootMeanSquare], axis: 1))
     }
 
     /// The embedding (`[B, time-embedding width]`) from pooled moments (``moments(_:)``).
