@@ -9,8 +9,8 @@ import WildTensor
 /// convolutions (the first at full resolution, every next one halving it, SiLU after each), then the mean and the
 /// root mean square of each channel over the whole image, a LayerNorm of those pooled statistics (as CLIP's
 /// `ln_post` before its projection: the last convolutions' outputs are small, and differ between images by less,
-/// so without it a linear map of them moves by a tiny fraction of its step), then a linear map to the time-embedding width,
-/// zero-initialised so that a new network computes exactly what it would without the encoder. Pooling over the
+/// so without it a linear map of them moves by a tiny fraction of its step), then a linear map to the
+/// time-embedding width, zero-initialised so that a new network computes exactly what it would without the encoder. Pooling over the
 /// whole image is the point: a patch's receptive field cannot tell a smooth clean area from a slightly blurred one,
 /// the statistics of the whole photo can. Both pooled moments are averages, so the embedding of a large image is
 /// computed tile by tile without approximation beyond the tiles' borders (``embedding(of:tileSide:)``).
