@@ -123,7 +123,7 @@ let package = Package(
         ),
 
         // Shared helpers for tests: fixture paths and a NumPy `.npy` reader.
-        .target(name: "TestSupport", dependencies: ["Imaging", "Checkpoints", "Restoration", "Models", "SDE", "Metrics"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Imaging", "Checkpoints", "WildTensor", "Restoration", "Models", "SDE", "Metrics"], path: "Tests/TestSupport"),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CDNNL", "CBLAS"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),

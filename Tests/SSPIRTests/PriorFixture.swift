@@ -1,37 +1,9 @@
-import Checkpoints
-import Foundation
 import TestSupport
-import WildTensor
 
 /// A file of `Tests/Fixtures/sspir_priors` (written by `Tools/fixtures/sspir_priors.py`): arrays by name.
-struct PriorFixture {
-    let file: SafeTensorsFile
+typealias PriorFixture = ArrayFixture<PriorArrays>
 
-    init(_ name: String) throws {
-        file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: Fixtures.path("sspir_priors", name)))
-    }
-
-    /// The stored array (float64), or an error naming the missing key.
-    func array(_ key: String) throws -> (shape: [Int], values: [Double]) {
-        guard let stored = file.tensors[key] else { throw FixtureMissing(key: key) }
-        return (stored.shape, stored.doubleValues())
-    }
-
-    /// The array as a Float32 tensor.
-    func tensor(_ key: String, requiresGrad: Bool = false) throws -> Tensor {
-        let (shape, values) = try array(key)
-        return Tensor(shape: shape, values: values.map(Float.init), requiresGrad: requiresGrad)
-    }
-
-    /// The entries whose keys start with `prefix`, with the prefix removed.
-    func state(under prefix: String) -> [String: StoredTensor] {
-        var out: [String: StoredTensor] = [:]
-        for (key, value) in file.tensors where key.hasPrefix(prefix) { out[String(key.dropFirst(prefix.count))] = value }
-        return out
-    }
-
-    struct FixtureMissing: Error, CustomStringConvertible {
-        let key: String
-        var description: String { "the fixture has no array \(key) (re-run Tools/fixtures/sspir_priors.py)" }
-    }
+enum PriorArrays: ArrayFixtureSource {
+    static let folder = "sspir_priors"
+    static let generator = "Tools/fixtures/sspir_priors.py"
 }
