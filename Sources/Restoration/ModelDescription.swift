@@ -28,13 +28,16 @@ public struct NetworkOptions: Codable, Equatable, Sendable, DefaultedOptions, Va
         public var scale: Double = 1
         /// WildIR's own degradation encoder (``ConditionalUNetConfiguration/degradationEncoderWidths``).
         public var degradationEncoder: [Int]?
+        /// WildIR's learned unsharp mask (``ConditionalUNetConfiguration/unsharpSigmas``); needs
+        /// `sde.prediction: residual`.
+        public var unsharpSigmas: [Double]?
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
             case inNc = "in_nc", outNc = "out_nc", nf, chMult = "ch_mult", contextDim = "context_dim"
             case useDegraContext = "use_degra_context", useImageContext = "use_image_context", scale
-            case degradationEncoder = "degradation_encoder"
+            case degradationEncoder = "degradation_encoder", unsharpSigmas = "unsharp_sigmas"
         }
     }
 
@@ -54,6 +57,7 @@ public struct NetworkOptions: Codable, Equatable, Sendable, DefaultedOptions, Va
         c.useImageContext = setting.useImageContext
         c.scale = setting.scale
         c.degradationEncoderWidths = setting.degradationEncoder
+        c.unsharpSigmas = setting.unsharpSigmas
         return c
     }
 
@@ -94,5 +98,13 @@ public struct ModelDescription: Equatable, Sendable {
             }
         }
         self.init(network: try block(NetworkOptions.self, "network_G"), sde: try block(SDEOptions.self, "sde"))
+    }
+
+    /// Checks what neither block can alone: a network with a ``LearnedUnsharpMask`` predicts a correction of μ, so
+    /// its SDE must read the output as the residual x̂0 − μ.
+    /// - Throws: ``OptionViolation`` naming `network_G.setting.unsharp_sigmas`.
+    public static func checkCompatible(network: ConditionalUNetConfiguration, sde: SDEOptions) throws {
+        try OptionViolation.check(network.unsharpSigmas == nil || sde.prediction == .residual, "network_G.setting.unsharp_sigmas",
+                                  "needs sde.prediction: residual (the learned unsharp mask corrects μ), got \(sde.prediction.rawValue)")
     }
 }

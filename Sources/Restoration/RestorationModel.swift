@@ -47,6 +47,7 @@ public final class RestorationModel {
                 ?? SDEOptions()
             try configuration.validate()
             try sde.validate()
+            try ModelDescription.checkCompatible(network: configuration, sde: sde)
         } catch let error as RestorationError {
             throw error
         } catch {

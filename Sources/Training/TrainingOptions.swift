@@ -181,6 +181,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable, DefaultedOptions, V
         try V.within("sde") { try sde.validate() }
         try V.within("network_G") { try networkG.validate() }
         let network = networkG.configuration
+        try ModelDescription.checkCompatible(network: network, sde: sde)
         if network.takesDACLIPContext {
             try V.check(path.daclip.map { !$0.isEmpty } ?? false, "path.daclip",
                         "is required: network_G.setting.use_image_context / use_degra_context condition the network on the "

@@ -121,6 +121,53 @@ final class OfficialParityTests: XCTestCase {
         try fixture.check(unet, inputs: 3) { unet($0[0], cond: $0[1], time: $0[2]) }
     }
 
+    /// A network with the learned unsharp mask (WildIR's; rebuilt in PyTorch from its definition, its Gaussian
+    /// checked against SciPy's `gaussian_filter`, and added to the official network's output): gains from the last
+    /// features times the high-passes of μ, on a size the U-Net pads, and gradients into the gains' convolution,
+    /// the network and μ.
+    func testConditionalUNetWithALearnedUnsharpMask() throws {
+        let fixture = try BlockFixture("conditional_unet_unsharp_mask")
+        var configuration = ConditionalUNetConfiguration()
+        configuration.baseChannels = 32
+        configuration.channelMultipliers = [1, 2]
+        configuration.contextDim = nil
+        configuration.useDegradationContext = false
+        configuration.unsharpSigmas = [1, 2]
+        try configuration.validate()
+        let unet = ConditionalUNet(configuration)
+        try fixture.check(unet, inputs: 3) { unet($0[0], cond: $0[1], time: $0[2]) }
+    }
+
+    /// A new mask's gains are zero and it is drawn after the official modules, so a network with one starts as
+    /// exactly the network without it; on an image smaller than a Gaussian's radius the high-pass repeats the edge
+    /// (reflection cannot), and a flat image has no detail to amplify.
+    func testANewUnsharpMaskLeavesTheNetworkAsItWouldBeWithoutIt() throws {
+        var plain = ConditionalUNetConfiguration()
+        plain.baseChannels = 8
+        plain.channelMultipliers = [1, 2]
+        plain.contextDim = nil
+        plain.useDegradationContext = false
+        var withMask = plain
+        withMask.unsharpSigmas = [1, 2]
+        let a = ConditionalUNet(plain, seed: 4), b = ConditionalUNet(withMask, seed: 4)
+        XCTAssertEqual(b.namedParameters().filter { $0.name.hasPrefix("unsharp_mask.") }.map(\.name),
+                       ["unsharp_mask.gain.weight", "unsharp_mask.gain.bias"])
+        let official = Dictionary(uniqueKeysWithValues: a.namedParameters().map { ($0.name, $0.tensor.values) })
+        for (name, tensor) in b.namedParameters() where !name.hasPrefix("unsharp_mask.") {
+            XCTAssertEqual(tensor.values, official[name], name)
+        }
+        var random = TensorRandom(seed: 1)
+        let x = random.normal([1, 3, 16, 16]), mu = random.normal([1, 3, 16, 16]), time = Tensor(shape: [1], values: [30])
+        XCTAssertEqual(withNoGrad { b(x, cond: mu, time: time) }.values, withNoGrad { a(x, cond: mu, time: time) }.values)
+
+        let mask = try XCTUnwrap(b.unsharpMask)
+        let flat = Tensor(shape: [1, 3, 4, 5], repeating: 0.25)
+        for detail in mask.highPasses(flat) {
+            XCTAssertEqual(detail.shape, [1, 3, 4, 5])
+            XCTAssertLessThan(detail.values.map(abs).max() ?? 1, 1e-6)
+        }
+    }
+
     /// The encoder's damage head (WildIR's; rebuilt in PyTorch from its definition): the estimate from the pooled
     /// features, and the gradients through it into the convolutions, which the zero-initialised projection alone
     /// does not give them.

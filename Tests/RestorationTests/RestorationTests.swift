@@ -46,6 +46,37 @@ final class RestorationTests: XCTestCase {
         }
     }
 
+    /// A network with the learned unsharp mask round-trips through the model file with its sigmas and gains; a file
+    /// whose SDE reads the output as noise is refused, naming the option, since the mask's output corrects μ.
+    func testALearnedUnsharpMaskRoundTripsAndNeedsAResidualNetwork() throws {
+        var configuration = ConditionalUNetConfiguration()
+        configuration.baseChannels = 8
+        configuration.channelMultipliers = [1, 2]
+        configuration.contextDim = nil
+        configuration.useDegradationContext = false
+        configuration.unsharpSigmas = [1, 2.5]
+        let network = ConditionalUNet(configuration, seed: 5)
+        let gain = try XCTUnwrap(network.unsharpMask?.gain)
+        var random = TensorRandom(seed: 6)
+        gain.weight.assign(random.uniform(gain.weight.shape, bound: 0.5))
+        for prediction in [NetworkPrediction.residual, .noise] {
+            var options = SDEOptions()
+            options.prediction = prediction
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("wildir-unsharp-\(UUID().uuidString).safetensors")
+            addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+            try RestorationModel(network: network, sdeOptions: options).write(to: url)
+            if prediction == .residual {
+                let loaded = try RestorationModel(contentsOf: url)
+                XCTAssertEqual(loaded.network.configuration.unsharpSigmas, [1, 2.5])
+                XCTAssertEqual(loaded.network.unsharpMask?.gain.weight.values, gain.weight.values)
+            } else {
+                XCTAssertThrowsError(try RestorationModel(contentsOf: url)) { error in
+                    XCTAssertTrue("\(error)".contains("unsharp_sigmas") && "\(error)".contains("residual"), "\(error)")
+                }
+            }
+        }
+    }
+
     /// A network with its own degradation encoder round-trips through the model file, and its tiles are conditioned
     /// on the whole photo's embedding: the left tile of a two-tile photo (no overlap, so the same input and noise as
     /// the left half restored alone) comes out differently from the left half alone, whose photo is another. The

@@ -140,6 +140,16 @@ final class TrainingTests: XCTestCase {
         XCTAssertThrowsError(try TrainingOptions(yaml: encoder.replacingOccurrences(of: "[8, 16]", with: "[8, 9999]")).validate()) { error in
             XCTAssertTrue("\(error)".contains("degradation_encoder"), "\(error)")
         }
+        // The learned unsharp mask corrects μ: it needs a residual network, and sigmas in range.
+        let unsharp = "network_G:\n  setting: {unsharp_sigmas: [1, 2]}\n"
+        XCTAssertEqual(try TrainingOptions(yaml: unsharp + "sde:\n  prediction: residual\n").networkG.configuration.unsharpSigmas, [1, 2])
+        XCTAssertThrowsError(try TrainingOptions(yaml: unsharp)) { error in
+            XCTAssertTrue("\(error)".contains("unsharp_sigmas") && "\(error)".contains("sde.prediction: residual"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainingOptions(yaml: unsharp.replacingOccurrences(of: "[1, 2]", with: "[1, 20]")
+                                                 + "sde:\n  prediction: residual\n")) { error in
+            XCTAssertTrue("\(error)".contains("unsharp_sigmas") && "\(error)".contains("0.3…8"), "\(error)")
+        }
         // The damage loss: estimated by the encoder, from pairs whose damage the pipeline recorded.
         XCTAssertNoThrow(try TrainingOptions(yaml: encoder + "train:\n  damage_loss_weight: 0.1\n").validate())
         XCTAssertThrowsError(try TrainingOptions(yaml: "train:\n  damage_loss_weight: 0.1\n").validate()) { error in

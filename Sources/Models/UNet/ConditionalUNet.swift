@@ -17,6 +17,8 @@ public final class ConditionalUNet: Module {
     public let promptMlp: Linear?
     /// The network's own degradation encoder (`degradation_encoder`, WildIR's), when it has one.
     public let degradationEncoder: DegradationEncoder?
+    /// The network's learned unsharp mask (`unsharp_mask`, WildIR's), when it has one.
+    public let unsharpMask: LearnedUnsharpMask?
     public let downs: [UNetLevel]
     public let ups: [UNetLevel]
     public let midBlock1: ResBlock
@@ -101,12 +103,14 @@ public final class ConditionalUNet: Module {
         degradationEncoder = configuration.degradationEncoderWidths.map {
             DegradationEncoder(inChannels: configuration.inChannels, widths: $0, outputDim: timeDim, generator: &g)
         }
+        unsharpMask = configuration.unsharpSigmas.map { LearnedUnsharpMask(inChannels: nf, sigmas: $0, generator: &g) }
     }
 
     /// Predicts the noise in `xt` (`[B, C, H, W]`) given the condition μ (`cond`, same shape), the time steps
     /// (`[B]` or one value for all), an optional degradation text embedding `[B, context]` and an optional image
     /// embedding `[B, context]`. A network with its own ``DegradationEncoder`` adds its embedding of `cond` to the
-    /// time embedding, or `degradationEmbedding` when given: the whole image's, when `cond` is one tile of it. Any
+    /// time embedding, or `degradationEmbedding` when given: the whole image's, when `cond` is one tile of it. A
+    /// network with a ``LearnedUnsharpMask`` adds its gains times the high-passes of `cond` to the output. Any
     /// H and W: the input is reflect-padded to a multiple of 2^depth and the output cropped back.
     public func callAsFunction(_ xt: Tensor, cond: Tensor, time: Tensor, textContext: Tensor? = nil,
                                imageContext: Tensor? = nil, degradationEmbedding: Tensor? = nil) -> Tensor {
@@ -144,8 +148,10 @@ public final class ConditionalUNet: Module {
             x = level.sample(level.attention(x, context: context))
         }
         if let upsample { x = upsample(x) }
-        x = finalConv(finalResBlock(Tensor.concatenate([x, skip], axis: 1), time: t))
-        return x.sliced(axis: 2, 0..<height).sliced(axis: 3, 0..<width)
+        let features = finalResBlock(Tensor.concatenate([x, skip], axis: 1), time: t)
+        let output = finalConv(features).sliced(axis: 2, 0..<height).sliced(axis: 3, 0..<width)
+        guard let unsharpMask else { return output }
+        return output + unsharpMask(features: features, condition: cond)
     }
 }
 

@@ -20,6 +20,10 @@ public struct ConditionalUNetConfiguration: Codable, Equatable, Sendable {
     /// `degradation_encoder` (WildIR's, not official): the widths of the network's own ``DegradationEncoder``, whose
     /// embedding of the whole low-quality image is added to the time embedding; nil (the official networks) has none.
     public var degradationEncoderWidths: [Int]?
+    /// `unsharp_sigmas` (WildIR's, not official): the Gaussians' standard deviations of the network's
+    /// ``LearnedUnsharpMask``, whose per-pixel gains times the high-passes of μ are added to the output; nil (the
+    /// official networks) has none.
+    public var unsharpSigmas: [Double]?
 
     public init() {}
 
@@ -81,6 +85,10 @@ extension ConditionalUNetConfiguration {
         if let widths = degradationEncoderWidths {
             try check((1...6).contains(widths.count) && widths.allSatisfy { (4...512).contains($0) }, "degradation_encoder",
                       "must list 1…6 widths in 4…512, got \(widths)")
+        }
+        if let sigmas = unsharpSigmas {
+            try check((1...4).contains(sigmas.count) && sigmas.allSatisfy { $0 >= 0.3 && $0 <= 8 }, "unsharp_sigmas",
+                      "must list 1…4 standard deviations in 0.3…8 pixels, got \(sigmas)")
         }
         let parameters = approximateParameterCount
         try check(parameters <= Self.maximumParameters, "nf",
