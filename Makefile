@@ -51,11 +51,13 @@ fuzz: setup
 python-tools:
 	@bash Tools/setup-python.sh
 
-## Regenerates every committed reference fixture from the Python references and the official DACLIP-IR code:
-## make fixtures DACLIP_REPO=<checkout of github.com/Algolzw/daclip-uir> (DACLIP_COMMIT=<commit> for a copy without
-## .git). Fails, naming the generator, when a reference is unavailable; see Tests/README.md.
+## Regenerates every committed reference fixture from the Python references and the official DACLIP-IR and SSP-IR
+## code: make fixtures DACLIP_REPO=<checkout of github.com/Algolzw/daclip-uir> SSPIR_REPO=<checkout of
+## github.com/zyhrainbow/SSP-IR> (DACLIP_COMMIT / SSPIR_COMMIT=<commit> for a copy without .git). Fails, naming the
+## generator, when a reference is unavailable; see Tests/README.md.
 fixtures: python-tools
-	@DACLIP_REPO="$(DACLIP_REPO)" DACLIP_COMMIT="$(DACLIP_COMMIT)" bash Tools/generate-fixtures.sh
+	@DACLIP_REPO="$(DACLIP_REPO)" DACLIP_COMMIT="$(DACLIP_COMMIT)" SSPIR_REPO="$(SSPIR_REPO)" SSPIR_COMMIT="$(SSPIR_COMMIT)" \
+		bash Tools/generate-fixtures.sh
 
 ## Real photographs from Debian packages: data/photos (training, benchmarks) and data/heldout (evaluation only).
 photos:

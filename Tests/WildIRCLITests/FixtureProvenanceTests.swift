@@ -117,6 +117,13 @@ final class FixtureProvenanceTests: XCTestCase {
                                   "\(name): \(entry.generator): '\(commit)' is not a full commit")
                     commits.insert(commit)
                 }
+                // The official SSP-IR code likewise (its own checkout, SSPIR_REPO).
+                XCTAssertEqual(entry.references["ssp-ir"] != nil, text.contains("sspir_repository("),
+                               "\(name): \(entry.generator) runs the official SSP-IR code exactly when it records its commit")
+                if let commit = entry.references["ssp-ir"] {
+                    XCTAssertTrue(commit.count == 40 && commit.allSatisfy { $0.isHexDigit && !$0.isUppercase },
+                                  "\(name): \(entry.generator): '\(commit)' is not a full commit")
+                }
             }
             let present = try Self.files(in: folder, excluding: folders)
             XCTAssertEqual(Set(claimed.keys).subtracting(present).sorted(), [], "\(name): claimed but missing")

@@ -60,70 +60,25 @@ public struct AutoencoderKLConfiguration: Sendable, Equatable {
     /// ignored; values that describe another network (other block types, an activation other than SiLU, no mid-block
     /// attention or quant convs, a shift factor) are refused, as are absent required keys.
     public init(diffusersConfig data: Data, file: String) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: data), let json = object as? [String: Any] else {
-            throw StableDiffusionError.unreadable(path: file, reason: "not a JSON object")
-        }
-        func invalid(_ field: String, _ reason: String) -> StableDiffusionError {
-            .invalidConfiguration(field: field, reason: "\(reason) (in \(file))")
-        }
-        func integer(_ key: String, default value: Int? = nil) throws -> Int {
-            guard let raw = json[key] else {
-                if let value { return value }
-                throw invalid(key, "is missing")
-            }
-            guard let int = Self.integer(raw) else { throw invalid(key, "must be an integer") }
-            return int
-        }
-        func strings(_ key: String) throws -> [String]? {
-            guard let raw = json[key] else { return nil }
-            guard let list = raw as? [String] else { throw invalid(key, "must be a list of strings") }
-            return list
-        }
-        if let name = json["_class_name"] as? String, name != "AutoencoderKL" {
-            throw invalid("_class_name", "is \(name), not AutoencoderKL")
-        }
-        guard let blocks = json["block_out_channels"] as? [Any], !blocks.isEmpty else {
-            throw invalid("block_out_channels", "must be a non-empty list of integers")
-        }
-        let channels = try blocks.map { value -> Int in
-            guard let int = Self.integer(value) else { throw invalid("block_out_channels", "must hold integers") }
-            return int
-        }
+        let config = try DiffusersConfig(data: data, file: file, className: "AutoencoderKL")
+        let channels = try config.integers("block_out_channels")
         for (key, expected) in [("down_block_types", "DownEncoderBlock2D"), ("up_block_types", "UpDecoderBlock2D")] {
-            guard let types = try strings(key) else { continue }
+            guard let types = try config.strings(key) else { continue }
             if types.count != channels.count || types.contains(where: { $0 != expected }) {
-                throw invalid(key, "must be \(channels.count) × \(expected), got \(types)")
+                throw config.invalid(key, "must be \(channels.count) × \(expected), got \(types)")
             }
         }
-        if let activation = json["act_fn"] as? String, activation != "silu" { throw invalid("act_fn", "must be silu, got \(activation)") }
-        for key in ["mid_block_add_attention", "use_quant_conv", "use_post_quant_conv"] {
-            if let flag = json[key] as? Bool, !flag { throw invalid(key, "false is not supported (SD-1.5's VAE has it true)") }
+        if let activation = config.string("act_fn"), activation != "silu" { throw config.invalid("act_fn", "must be silu, got \(activation)") }
+        for key in ["mid_block_add_attention", "use_quant_conv", "use_post_quant_conv"] where !(try config.flag(key, default: true)) {
+            throw config.invalid(key, "false is not supported (SD-1.5's VAE has it true)")
         }
-        if let shift = json["shift_factor"].flatMap(Self.number), shift != 0 {
-            throw invalid("shift_factor", "must be absent, null or 0 (SD-1.5 has none), got \(shift)")
-        }
-        var scaling: Float = 0.18215
-        if let raw = json["scaling_factor"] {
-            guard let number = Self.number(raw) else { throw invalid("scaling_factor", "must be a number") }
-            scaling = Float(number)
-        }
-        self.init(inChannels: try integer("in_channels", default: 3), outChannels: try integer("out_channels", default: 3),
-                  blockOutChannels: channels, layersPerBlock: try integer("layers_per_block", default: 1),
-                  latentChannels: try integer("latent_channels", default: 4), normNumGroups: try integer("norm_num_groups", default: 32),
-                  scalingFactor: scaling)
+        let shift = try config.number("shift_factor", default: 0)
+        if shift != 0 { throw config.invalid("shift_factor", "must be absent, null or 0 (SD-1.5 has none), got \(shift)") }
+        self.init(inChannels: try config.integer("in_channels", default: 3), outChannels: try config.integer("out_channels", default: 3),
+                  blockOutChannels: channels, layersPerBlock: try config.integer("layers_per_block", default: 1),
+                  latentChannels: try config.integer("latent_channels", default: 4),
+                  normNumGroups: try config.integer("norm_num_groups", default: 32),
+                  scalingFactor: Float(try config.number("scaling_factor", default: 0.18215)))
         try validate()
-    }
-
-    /// A JSON number as a Double (JSONSerialization gives Int, Double or NSNumber depending on the platform).
-    static func number(_ value: Any) -> Double? {
-        if let int = value as? Int { return Double(int) }
-        if let double = value as? Double { return double }
-        return (value as? NSNumber)?.doubleValue
-    }
-
-    /// A JSON number that is a whole number.
-    static func integer(_ value: Any) -> Int? {
-        guard let double = number(value), double.rounded() == double, abs(double) < 1e15 else { return nil }
-        return Int(double)
     }
 }

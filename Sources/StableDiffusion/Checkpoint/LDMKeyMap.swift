@@ -107,3 +107,48 @@ extension LDMKeyMap {
         return LDMKeyMap(prefix: "first_stage_model.", rules: rules)
     }
 }
+
+extension LDMKeyMap {
+    /// The U-Net (`model.diffusion_model.`) of SD-1.5's layout (the facts of diffusers' `convert_ldm_unet_checkpoint`):
+    /// `input_blocks.0.0` is `conv_in`; `input_blocks.i` for i ≥ 1 runs through the down blocks, `layers_per_block`
+    /// resnets (`.0`) with their attentions (`.1`) then the down-sampler (`.0.op`); `middle_block.0/1/2` are the mid
+    /// block's `resnets.0/attentions.0/resnets.1`; `output_blocks.i` run through the up blocks, `layers_per_block + 1`
+    /// resnets with their attentions, the up-sampler last (`.1.conv`, or `.2.conv` after an attention);
+    /// `time_embed.0/2` are `time_embedding.linear_1/2`, `out.0/2` `conv_norm_out`/`conv_out`. A resnet's
+    /// `in_layers.0/2`, `emb_layers.1`, `out_layers.0/3`, `skip_connection` are `norm1`, `conv1`, `time_emb_proj`,
+    /// `norm2`, `conv2`, `conv_shortcut`; attentions keep their inner names. SSP-IR's image and structure attentions
+    /// have no original names: SD files do not hold them.
+    public static func unet2DCondition(_ configuration: UNet2DConditionConfiguration) -> LDMKeyMap {
+        let n = configuration.blockOutChannels.count, layers = configuration.layersPerBlock
+        var rules = [Rule("time_embed.0.", "time_embedding.linear_1."), Rule("time_embed.2.", "time_embedding.linear_2."),
+                     Rule("input_blocks.0.0.", "conv_in."), Rule("out.0.", "conv_norm_out."), Rule("out.2.", "conv_out.")]
+        func resnet(_ original: String, _ diffusers: String) {
+            for (o, d) in [("in_layers.0.", "norm1."), ("in_layers.2.", "conv1."), ("emb_layers.1.", "time_emb_proj."),
+                           ("out_layers.0.", "norm2."), ("out_layers.3.", "conv2."), ("skip_connection.", "conv_shortcut.")] {
+                rules.append(Rule(original + o, diffusers + d))
+            }
+        }
+        for block in 0..<n {
+            for layer in 0..<layers {
+                let index = 1 + block * (layers + 1) + layer
+                resnet("input_blocks.\(index).0.", "down_blocks.\(block).resnets.\(layer).")
+                if block < n - 1 { rules.append(Rule("input_blocks.\(index).1.", "down_blocks.\(block).attentions.\(layer).")) }
+            }
+            if block < n - 1 {
+                rules.append(Rule("input_blocks.\(1 + block * (layers + 1) + layers).0.op.", "down_blocks.\(block).downsamplers.0.conv."))
+            }
+            for layer in 0...layers {
+                let index = block * (layers + 1) + layer
+                resnet("output_blocks.\(index).0.", "up_blocks.\(block).resnets.\(layer).")
+                if block > 0 { rules.append(Rule("output_blocks.\(index).1.", "up_blocks.\(block).attentions.\(layer).")) }
+                if layer == layers && block < n - 1 {
+                    rules.append(Rule("output_blocks.\(index).\(block > 0 ? 2 : 1).conv.", "up_blocks.\(block).upsamplers.0.conv."))
+                }
+            }
+        }
+        resnet("middle_block.0.", "mid_block.resnets.0.")
+        rules.append(Rule("middle_block.1.", "mid_block.attentions.0."))
+        resnet("middle_block.2.", "mid_block.resnets.1.")
+        return LDMKeyMap(prefix: "model.diffusion_model.", rules: rules)
+    }
+}
