@@ -5,14 +5,6 @@ import TestSupport
 import WildTensor
 import XCTest
 
-/// A file of `Tests/Fixtures/sspir_unet` (written by `Tools/fixtures/sspir_unet.py`).
-typealias SSPIRUNetFixture = ArrayFixture<SSPIRUNetArrays>
-
-enum SSPIRUNetArrays: ArrayFixtureSource {
-    static let folder = "sspir_unet"
-    static let generator = "Tools/fixtures/sspir_unet.py"
-}
-
 /// Stable Diffusion's U-Net against diffusers 0.21, and SSP-IR's Prior-Guided Attention U-Net against the official
 /// SSP-IR code, both on random weights at tiny widths (blocks 16, 32, 32; one layer per block; two heads; groups of 8):
 /// the noise prediction, and the gradients into the inputs (the latent, the text and image embeddings and the
@@ -24,7 +16,7 @@ final class UNetParityTests: XCTestCase {
     }
 
     private func check(_ name: String, prior: Bool) throws {
-        let fixture = try SSPIRUNetFixture("\(name).safetensors")
+        let fixture = try SSPIRNetworkFixture("\(name).safetensors")
         let configuration = configuration(prior: prior)
         try configuration.validate()
         let unet = UNet2DConditionModel(configuration, generator: .placeholder)
@@ -107,7 +99,7 @@ final class UNetLoadingTests: XCTestCase {
 
     /// The noise prediction of `unet` on the fixture's inputs, against its stored output.
     private func outputError(_ unet: UNet2DConditionModel, fixture name: String) throws -> Double {
-        let fixture = try SSPIRUNetFixture("\(name).safetensors")
+        let fixture = try SSPIRNetworkFixture("\(name).safetensors")
         let prior = unet.configuration.structureAttention
         let control = prior ? ControlNetResiduals(down: try (0..<unet.configuration.skipCount).map { try fixture.tensor("control.down.\($0)") },
                                                   mid: try fixture.tensor("control.mid")) : nil
@@ -124,14 +116,14 @@ final class UNetLoadingTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: root) }
         let unet = root.appendingPathComponent("unet")
         try FileManager.default.createDirectory(at: unet, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: SSPIRUNetFixture.url("\(name).config.json"), to: unet.appendingPathComponent("config.json"))
-        let weights = try SSPIRUNetFixture("\(name).safetensors").state(under: "weights/").map { (name: $0.key, tensor: $0.value) }
+        try FileManager.default.copyItem(at: SSPIRNetworkFixture.url("\(name).config.json"), to: unet.appendingPathComponent("config.json"))
+        let weights = try SSPIRNetworkFixture("\(name).safetensors").state(under: "weights/").map { (name: $0.key, tensor: $0.value) }
         try SafeTensorsFile.write(weights, to: unet.appendingPathComponent("diffusion_pytorch_model.safetensors"))
         return root
     }
 
     func testSingleFileCheckpointLoadsByItsLDMNames() throws {
-        let unet = try UNet2DConditionModel.load(singleFile: SSPIRUNetFixture.url("ldm_unet.safetensors"), configuration: tiny)
+        let unet = try UNet2DConditionModel.load(singleFile: SSPIRNetworkFixture.url("ldm_unet.safetensors"), configuration: tiny)
         XCTAssertLessThanOrEqual(try outputError(unet, fixture: "sd_unet"), 1e-4)
     }
 
@@ -152,7 +144,7 @@ final class UNetLoadingTests: XCTestCase {
         var prior = tiny
         prior.imageCrossAttentionDim = 512
         prior.structureAttention = true
-        let url = SSPIRUNetFixture.url("ldm_unet.safetensors")
+        let url = SSPIRNetworkFixture.url("ldm_unet.safetensors")
         let unet = try UNet2DConditionModel.load(singleFile: url, configuration: prior, generator: TensorRandom(seed: 3))
         let sd = try UNet2DConditionModel.load(singleFile: url, configuration: tiny)
         let sdValues = Dictionary(uniqueKeysWithValues: sd.namedParameters().map { ($0.name, $0.tensor.values) })
@@ -176,7 +168,7 @@ final class UNetLoadingTests: XCTestCase {
     }
 
     func testConfigurationsOfOtherNetworksAreRefusedNamingTheKey() throws {
-        let data = try Data(contentsOf: SSPIRUNetFixture.url("sd_unet.config.json"))
+        let data = try Data(contentsOf: SSPIRNetworkFixture.url("sd_unet.config.json"))
         var json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         XCTAssertEqual(try UNet2DConditionConfiguration(diffusersConfig: data, file: "config.json"), tiny)
         for (key, value) in [("use_linear_projection", true as Any), ("attention_head_dim", [2, 4] as Any),

@@ -50,3 +50,12 @@ public struct ArrayFixture<Source: ArrayFixtureSource> {
         public var description: String { "the fixture has no array \(key) (re-run \(Source.generator))" }
     }
 }
+
+/// `Tests/Fixtures/sspir_unet` (written by `Tools/fixtures/sspir_unet.py`): the Stable Diffusion and SSP-IR U-Nets
+/// and SSP-IR's ControlNet, read by the StableDiffusion and SSP-IR tests.
+public enum SSPIRNetworkArrays: ArrayFixtureSource {
+    public static let folder = "sspir_unet"
+    public static let generator = "Tools/fixtures/sspir_unet.py"
+}
+
+public typealias SSPIRNetworkFixture = ArrayFixture<SSPIRNetworkArrays>

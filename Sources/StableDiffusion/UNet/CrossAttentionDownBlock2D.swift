@@ -12,7 +12,7 @@ public final class CrossAttentionDownBlock2D: Module {
     public let imageAttentions: [Transformer2DModel]
     public let downsamplers: [Downsample2D]
 
-    init(inChannels: Int, outChannels: Int, attention: Bool, downsample: Bool, configuration c: UNet2DConditionConfiguration,
+    package init(inChannels: Int, outChannels: Int, attention: Bool, downsample: Bool, configuration c: UNet2DConditionConfiguration,
          generator g: inout TensorRandom) {
         var resnets: [ResnetBlock2D] = [], attentions: [Transformer2DModel] = [], imageAttentions: [Transformer2DModel] = []
         for layer in 0..<c.layersPerBlock {
@@ -36,7 +36,7 @@ public final class CrossAttentionDownBlock2D: Module {
     }
 
     /// The block's output and its skip connections (one per layer, and the down-sampled output).
-    func callAsFunction(_ x: Tensor, timeEmbedding: Tensor, conditions: PriorConditions) -> (Tensor, [Tensor]) {
+    package func callAsFunction(_ x: Tensor, timeEmbedding: Tensor, conditions: PriorConditions) -> (Tensor, [Tensor]) {
         var h = x
         var skips: [Tensor] = []
         for (layer, resnet) in resnets.enumerated() {

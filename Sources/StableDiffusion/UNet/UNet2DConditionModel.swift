@@ -75,8 +75,10 @@ public final class UNet2DConditionModel: Module {
         return convOut(convNormOut(h).silu())
     }
 
-    private func check(_ sample: Tensor, timesteps: [Float], conditions: PriorConditions) throws {
-        let c = configuration
+    /// Checks the latent, the time steps and the embeddings a network of `configuration` reads (the U-Net, or a
+    /// ControlNet copy of its encoder).
+    package static func checkInputs(_ sample: Tensor, timesteps: [Float], conditions: PriorConditions,
+                                    configuration c: UNet2DConditionConfiguration) throws {
         func fail(_ name: String, _ shape: [Int], _ expected: String) -> StableDiffusionError {
             .invalidShape(name: name, shape: shape, expected: expected)
         }
@@ -94,11 +96,19 @@ public final class UNet2DConditionModel: Module {
         }
         if let imageDim = c.imageCrossAttentionDim {
             guard let image = conditions.image else {
-                throw fail("the image embedding", [], "[\(batch), N, \(imageDim)] (the U-Net has image attentions)")
+                throw fail("the image embedding", [], "[\(batch), N, \(imageDim)] (the network has image attentions)")
             }
             guard image.rank == 3, image.shape[0] == batch, image.shape[2] == imageDim else {
                 throw fail("the image embedding", image.shape, "[\(batch), N, \(imageDim)]")
             }
+        }
+    }
+
+    private func check(_ sample: Tensor, timesteps: [Float], conditions: PriorConditions) throws {
+        try Self.checkInputs(sample, timesteps: timesteps, conditions: conditions, configuration: configuration)
+        let c = configuration, batch = sample.shape[0]
+        func fail(_ name: String, _ shape: [Int], _ expected: String) -> StableDiffusionError {
+            .invalidShape(name: name, shape: shape, expected: expected)
         }
         guard let control = conditions.control else {
             if c.structureAttention {

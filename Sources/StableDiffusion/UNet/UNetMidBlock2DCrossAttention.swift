@@ -7,7 +7,7 @@ public final class UNetMidBlock2DCrossAttention: Module {
     public let attentions: [Transformer2DModel]
     public let imageAttentions: [Transformer2DModel]
 
-    init(channels: Int, configuration c: UNet2DConditionConfiguration, generator g: inout TensorRandom) {
+    package init(channels: Int, configuration c: UNet2DConditionConfiguration, generator g: inout TensorRandom) {
         func resnet() -> ResnetBlock2D {
             ResnetBlock2D(inChannels: channels, outChannels: channels, timeEmbeddingChannels: c.timeEmbeddingDim,
                           groups: c.normNumGroups, eps: c.normEps, generator: &g)
@@ -21,7 +21,7 @@ public final class UNetMidBlock2DCrossAttention: Module {
         } ?? []
     }
 
-    func callAsFunction(_ x: Tensor, timeEmbedding: Tensor, conditions: PriorConditions) -> Tensor {
+    package func callAsFunction(_ x: Tensor, timeEmbedding: Tensor, conditions: PriorConditions) -> Tensor {
         var h = resnets[0](x, timeEmbedding: timeEmbedding)
         if let image = imageAttentions.first { h = image(h, context: conditions.image) }
         h = attentions[0](h, context: conditions.text)
