@@ -7,6 +7,9 @@ public enum SSPIRError: Error, CustomStringConvertible, Equatable {
     case invalidShape(name: String, shape: [Int], expected: String)
     /// No key of a state dict starts with the prefix the module's weights live under.
     case noWeights(prefix: String)
+    /// A weights file or folder that cannot be read as the module (missing, unexpected or misshapen keys, no such
+    /// file).
+    case invalidWeights(file: String, reason: String)
     /// Token ids the chunked text encoding cannot take (an empty batch, rows of different lengths, …).
     case invalidTokens(String)
 
@@ -18,6 +21,8 @@ public enum SSPIRError: Error, CustomStringConvertible, Equatable {
             return "SSP-IR: \(name) has shape \(shape), expected \(expected)"
         case let .noWeights(prefix):
             return "SSP-IR: no weight of the state dict starts with \"\(prefix)\"; pass the prefix the file uses (\"\" for none)"
+        case let .invalidWeights(file, reason):
+            return "SSP-IR: \(file) does not hold the expected weights: \(reason)"
         case let .invalidTokens(why):
             return "SSP-IR text tokens: \(why)"
         }

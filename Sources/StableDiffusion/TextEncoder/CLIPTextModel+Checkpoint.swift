@@ -127,21 +127,7 @@ enum HFTextEncoderNames {
         var keys: [String: [Int]] = ["embeddings.token_embedding.weight": [c.vocabSize, w],
                                      "embeddings.position_embedding.weight": [c.contextLength, w],
                                      "final_layer_norm.weight": [w], "final_layer_norm.bias": [w]]
-        for i in 0..<c.layers {
-            let layer = "encoder.layers.\(i)."
-            for projection in ["q_proj", "k_proj", "v_proj", "out_proj"] {
-                keys[layer + "self_attn.\(projection).weight"] = [w, w]
-                keys[layer + "self_attn.\(projection).bias"] = [w]
-            }
-            for norm in ["layer_norm1", "layer_norm2"] {
-                keys[layer + "\(norm).weight"] = [w]
-                keys[layer + "\(norm).bias"] = [w]
-            }
-            keys[layer + "mlp.fc1.weight"] = [c.intermediateSize, w]
-            keys[layer + "mlp.fc1.bias"] = [c.intermediateSize]
-            keys[layer + "mlp.fc2.weight"] = [w, c.intermediateSize]
-            keys[layer + "mlp.fc2.bias"] = [w]
-        }
+        keys.merge(HFCLIPEncoderNames.expected(layers: c.layers, width: w, intermediate: c.intermediateSize)) { $1 }
         return keys
     }
 
@@ -150,14 +136,7 @@ enum HFTextEncoderNames {
     /// The keys of `state` that are missing, unexpected or misshapen for `configuration` (sorted).
     static func mismatch(_ state: [String: StoredTensor], configuration: CLIPTextConfiguration)
         -> (missing: [String], unexpected: [String], wrongShape: [String]) {
-        let expected = expected(configuration)
-        let missing = expected.keys.filter { state[$0] == nil }.sorted()
-        let unexpected = state.keys.filter { expected[$0] == nil && !ignored.contains($0) }.sorted()
-        let wrongShape = expected.compactMap { key, shape -> String? in
-            guard let found = state[key], found.shape != shape else { return nil }
-            return "\(key) (\(found.shape) in the file, \(shape) expected)"
-        }.sorted()
-        return (missing, unexpected, wrongShape)
+        HFCLIPEncoderNames.mismatch(state, expected: expected(configuration), ignored: ignored)
     }
 
     /// The OpenCLIP keys of ``CLIPTextModel`` from HF's (already checked by ``mismatch(_:configuration:)``): q, k
@@ -171,6 +150,55 @@ enum HFTextEncoderNames {
         move("embeddings.position_embedding.weight", "positional_embedding")
         move("final_layer_norm.weight", "ln_final.weight")
         move("final_layer_norm.bias", "ln_final.bias")
+        out.merge(try HFCLIPEncoderNames.openCLIPState(state, layers: layers)) { $1 }
+        return out
+    }
+}
+
+/// The name map between the encoder layers of HF transformers' CLIP towers (`encoder.layers.{i}.self_attn.q_proj`, …,
+/// text and vision alike) and OpenCLIP's ``Transformer`` (`transformer.resblocks.{i}.attn.in_proj_weight`, …).
+package enum HFCLIPEncoderNames {
+    /// Every HF encoder-layer key with its shape.
+    package static func expected(layers: Int, width w: Int, intermediate: Int) -> [String: [Int]] {
+        var keys: [String: [Int]] = [:]
+        for i in 0..<layers {
+            let layer = "encoder.layers.\(i)."
+            for projection in ["q_proj", "k_proj", "v_proj", "out_proj"] {
+                keys[layer + "self_attn.\(projection).weight"] = [w, w]
+                keys[layer + "self_attn.\(projection).bias"] = [w]
+            }
+            for norm in ["layer_norm1", "layer_norm2"] {
+                keys[layer + "\(norm).weight"] = [w]
+                keys[layer + "\(norm).bias"] = [w]
+            }
+            keys[layer + "mlp.fc1.weight"] = [intermediate, w]
+            keys[layer + "mlp.fc1.bias"] = [intermediate]
+            keys[layer + "mlp.fc2.weight"] = [w, intermediate]
+            keys[layer + "mlp.fc2.bias"] = [w]
+        }
+        return keys
+    }
+
+    /// The keys of `state` that are missing, unexpected (and not `ignored`) or misshapen against `expected`
+    /// (each list sorted).
+    package static func mismatch(_ state: [String: StoredTensor], expected: [String: [Int]], ignored: Set<String>)
+        -> (missing: [String], unexpected: [String], wrongShape: [String]) {
+        let missing = expected.keys.filter { state[$0] == nil }.sorted()
+        let unexpected = state.keys.filter { expected[$0] == nil && !ignored.contains($0) }.sorted()
+        let wrongShape = expected.compactMap { key, shape -> String? in
+            guard let found = state[key], found.shape != shape else { return nil }
+            return "\(key) (\(found.shape) in the file, \(shape) expected)"
+        }.sorted()
+        return (missing, unexpected, wrongShape)
+    }
+
+    /// The OpenCLIP keys of the encoder layers in `state` (HF names, already checked): q, k and v stacked into
+    /// `in_proj_weight`/`in_proj_bias` in that order, the rest renamed.
+    package static func openCLIPState(_ state: [String: StoredTensor], layers: Int) throws -> [String: StoredTensor] {
+        var out: [String: StoredTensor] = [:]
+        func move(_ from: String, _ to: String) {
+            if let tensor = state[from] { out[to] = tensor }
+        }
         for i in 0..<layers {
             let (hf, clip) = ("encoder.layers.\(i).", "transformer.resblocks.\(i).")
             for part in ["weight", "bias"] {
