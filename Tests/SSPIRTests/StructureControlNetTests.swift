@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import SSPIR
 import StableDiffusion
@@ -93,5 +94,34 @@ final class StructureControlNetTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("the LQ image"), "\(error)")
         }
         XCTAssertThrowsError(try StructureControlNet(unet: unetConfiguration, processor: .official, generator: .placeholder))
+    }
+
+    /// The `controlnet/` folder SSP-IR's training saves (the official `save_config` output and the weights) loads
+    /// strictly and gives the official residuals; options the branch does not implement are refused by name.
+    func testTheTrainingsControlNetFolderLoads() throws {
+        let fixture = try SSPIRNetworkFixture("controlnet.safetensors")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wildir-controlnet-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("controlnet")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = try Data(contentsOf: SSPIRNetworkFixture.url("controlnet.config.json"))
+        try config.write(to: folder.appendingPathComponent("config.json"))
+        try SafeTensorsFile.write(fixture.state(under: "weights/").map { (name: $0.key, tensor: $0.value) },
+                                  to: folder.appendingPathComponent("diffusion_pytorch_model.safetensors"))
+        let net = try StructureControlNet.load(diffusersFolder: root)
+        XCTAssertEqual(net.controlnetCondEmbedding.configuration.blockChannels, [4, 8, 12, 16])
+        let output = try withNoGrad {
+            try net(try fixture.tensor("latent"), timesteps: try fixture.array("timesteps").values.map(Float.init), image: try fixture.tensor("lq"),
+                    conditions: PriorConditions(text: try fixture.tensor("text"), image: try fixture.tensor("image")))
+        }
+        XCTAssertLessThanOrEqual(relativeError(output.residuals.mid.values, try fixture.array("mid").values), 1e-4)
+        XCTAssertLessThanOrEqual(relativeError(output.residuals.down[5].values, try fixture.array("down.5").values), 1e-4)
+
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: config) as? [String: Any])
+        json["use_srresnet"] = true
+        try JSONSerialization.data(withJSONObject: json).write(to: folder.appendingPathComponent("config.json"))
+        XCTAssertThrowsError(try StructureControlNet.load(diffusersFolder: root)) { error in
+            XCTAssertTrue("\(error)".contains("use_srresnet"), "\(error)")
+        }
     }
 }

@@ -2,13 +2,13 @@ import Foundation
 
 /// A diffusers `config.json` as read by the configurations here: typed fields by key, and errors that name the key
 /// and the file (``StableDiffusionError/invalidConfiguration(field:reason:)``).
-struct DiffusersConfig {
-    let json: [String: Any]
-    let file: String
+package struct DiffusersConfig {
+    package let json: [String: Any]
+    package let file: String
 
     /// - Throws: ``StableDiffusionError/unreadable(path:reason:)`` for text that is not a JSON object, and an invalid
     ///   configuration when `_class_name` is present and not `className`.
-    init(data: Data, file: String, className: String) throws {
+    package init(data: Data, file: String, className: String) throws {
         guard let object = try? JSONSerialization.jsonObject(with: data), let json = object as? [String: Any] else {
             throw StableDiffusionError.unreadable(path: file, reason: "not a JSON object")
         }
@@ -19,12 +19,12 @@ struct DiffusersConfig {
         }
     }
 
-    func invalid(_ field: String, _ reason: String) -> StableDiffusionError {
+    package func invalid(_ field: String, _ reason: String) -> StableDiffusionError {
         .invalidConfiguration(field: field, reason: "\(reason) (in \(file))")
     }
 
     /// The whole number at `key`, or `value` when absent (an error when absent without one).
-    func integer(_ key: String, default value: Int? = nil) throws -> Int {
+    package func integer(_ key: String, default value: Int? = nil) throws -> Int {
         guard let raw = present(key) else {
             if let value { return value }
             throw invalid(key, "is missing")
@@ -34,14 +34,14 @@ struct DiffusersConfig {
     }
 
     /// The number at `key`, or `value` when absent.
-    func number(_ key: String, default value: Double) throws -> Double {
+    package func number(_ key: String, default value: Double) throws -> Double {
         guard let raw = present(key) else { return value }
         guard let number = Self.number(raw) else { throw invalid(key, "must be a number") }
         return number
     }
 
     /// The non-empty list of whole numbers at `key` (an error when absent).
-    func integers(_ key: String) throws -> [Int] {
+    package func integers(_ key: String) throws -> [Int] {
         guard let list = present(key) as? [Any], !list.isEmpty else { throw invalid(key, "must be a non-empty list of integers") }
         return try list.map { value in
             guard let int = Self.integer(value) else { throw invalid(key, "must hold integers") }
@@ -50,37 +50,37 @@ struct DiffusersConfig {
     }
 
     /// The list of strings at `key`, or nil when absent.
-    func strings(_ key: String) throws -> [String]? {
+    package func strings(_ key: String) throws -> [String]? {
         guard let raw = present(key) else { return nil }
         guard let list = raw as? [String] else { throw invalid(key, "must be a list of strings") }
         return list
     }
 
     /// The Boolean at `key`, or `value` when absent.
-    func flag(_ key: String, default value: Bool) throws -> Bool {
+    package func flag(_ key: String, default value: Bool) throws -> Bool {
         guard let raw = present(key) else { return value }
         guard let flag = raw as? Bool else { throw invalid(key, "must be true or false") }
         return flag
     }
 
     /// The string at `key`, or nil when absent.
-    func string(_ key: String) -> String? { present(key) as? String }
+    package func string(_ key: String) -> String? { present(key) as? String }
 
     /// The value at `key`, nil when absent or JSON null.
-    func present(_ key: String) -> Any? {
+    package func present(_ key: String) -> Any? {
         guard let value = json[key], !(value is NSNull) else { return nil }
         return value
     }
 
     /// A JSON number as a Double (JSONSerialization gives Int, Double or NSNumber depending on the platform).
-    static func number(_ value: Any) -> Double? {
+    package static func number(_ value: Any) -> Double? {
         if let int = value as? Int { return Double(int) }
         if let double = value as? Double { return double }
         return (value as? NSNumber)?.doubleValue
     }
 
     /// A JSON number that is a whole number.
-    static func integer(_ value: Any) -> Int? {
+    package static func integer(_ value: Any) -> Int? {
         guard let double = number(value), double.rounded() == double, abs(double) < 1e15 else { return nil }
         return Int(double)
     }

@@ -5,10 +5,10 @@ import WildTensor
 /// Where a Stable Diffusion component's files are, in the two layouts users have: a diffusers folder
 /// (`<component>/config.json` and `<component>/diffusion_pytorch_model.safetensors` or `.bin`) and a single-file
 /// checkpoint (`v1-5-pruned-emaonly.safetensors` or `.ckpt`, every component under its LDM prefix).
-enum DiffusersWeights {
+package enum DiffusersWeights {
     /// The configuration and weights of `component` (`vae`, `unet`, …) under `url`, or in `url` itself.
     /// - Throws: ``StableDiffusionError/unreadable(path:reason:)`` naming what was looked for, and where.
-    static func component(_ component: String, in url: URL) throws -> (config: Data, configPath: String, weights: URL) {
+    package static func component(_ component: String, in url: URL) throws -> (config: Data, configPath: String, weights: URL) {
         let manager = FileManager.default
         let nested = url.appendingPathComponent(component)
         let folder = manager.fileExists(atPath: nested.appendingPathComponent("config.json").path) ? nested : url
@@ -26,7 +26,7 @@ enum DiffusersWeights {
 
     /// The entries under `prefix` of a single-file checkpoint: of a safetensors file only those are read (the other
     /// components stay in the mapping); a PyTorch file goes through the restricted reader, which executes nothing.
-    static func singleFileTensors(_ url: URL, prefix: String) throws -> [(name: String, tensor: StoredTensor)] {
+    package static func singleFileTensors(_ url: URL, prefix: String) throws -> [(name: String, tensor: StoredTensor)] {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw StableDiffusionError.unreadable(path: url.path, reason: "no such file")
         }

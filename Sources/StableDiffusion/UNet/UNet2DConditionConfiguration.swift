@@ -104,7 +104,13 @@ extension UNet2DConditionConfiguration {
     /// types, linear projections, per-block head counts, class or additional embeddings, another time embedding,
     /// SSP-IR's textual-restoration head) are refused, as are absent required keys.
     public init(diffusersConfig data: Data, file: String) throws {
-        let config = try DiffusersConfig(data: data, file: file, className: "UNet2DConditionModel")
+        try self.init(diffusersConfig: data, file: file, className: "UNet2DConditionModel")
+    }
+
+    /// The same reading for a network built from the U-Net's configuration (`ControlNetModel`'s `config.json` holds
+    /// the U-Net's keys, without the up blocks).
+    package init(diffusersConfig data: Data, file: String, className: String) throws {
+        let config = try DiffusersConfig(data: data, file: file, className: className)
         let channels = try config.integers("block_out_channels")
         let n = channels.count
         let downTypes = Array(repeating: "CrossAttnDownBlock2D", count: max(0, n - 1)) + ["DownBlock2D"]
