@@ -88,7 +88,7 @@ let package = Package(
         // text encoder on DA-CLIP's text tower, and the original single-file checkpoints' naming.
         .target(name: "StableDiffusion", dependencies: ["WildTensor", "Checkpoints", "Models", "DACLIP", "Configuration"]),
         // SSP-IR's priors: the Processor (structure prior) with its RGB/FFT loss, the Refine Layer, chunked text tokens.
-        .target(name: "SSPIR", dependencies: ["WildTensor", "Checkpoints", "StableDiffusion", "DACLIP", "Imaging"]),
+        .target(name: "SSPIR", dependencies: ["WildTensor", "Checkpoints", "StableDiffusion", "DACLIP", "Imaging", "CLIPTokenizer"]),
         // Captions of photos: a `name<TAB>caption` file, a fixed prompt, or a vision-language model behind an
         // OpenAI-style chat-completions endpoint (URLSession, hence FoundationNetworking on Linux).
         .target(name: "Captioning"),
