@@ -59,7 +59,7 @@ package struct DiffusersConfig {
     /// The Boolean at `key`, or `value` when absent.
     package func flag(_ key: String, default value: Bool) throws -> Bool {
         guard let raw = present(key) else { return value }
-        guard let flag = raw as? Bool else { throw invalid(key, "must be true or false") }
+        guard Self.isBoolean(raw), let flag = raw as? Bool else { throw invalid(key, "must be true or false") }
         return flag
     }
 
@@ -72,8 +72,17 @@ package struct DiffusersConfig {
         return value
     }
 
-    /// A JSON number as a Double (JSONSerialization gives Int, Double or NSNumber depending on the platform).
+    /// Whether a parsed JSON value is `true` or `false`. `value is Bool` cannot tell: Foundation bridges every
+    /// NSNumber to Bool, so 0 and 1 would pass for booleans; JSON booleans are the NSNumbers of type "c".
+    package static func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return value is Bool }
+        return String(cString: number.objCType) == "c"
+    }
+
+    /// A JSON number as a Double (JSONSerialization gives Int, Double or NSNumber depending on the platform); nil for
+    /// booleans and everything else.
     package static func number(_ value: Any) -> Double? {
+        if isBoolean(value) { return nil }
         if let int = value as? Int { return Double(int) }
         if let double = value as? Double { return double }
         return (value as? NSNumber)?.doubleValue

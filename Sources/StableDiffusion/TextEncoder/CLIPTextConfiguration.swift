@@ -39,7 +39,7 @@ public struct CLIPTextConfiguration: Sendable, Equatable {
         if let text = object["text_config"] as? [String: Any] { object = text }
         func integer(_ key: String) throws -> Int? {
             guard let value = object[key] else { return nil }
-            guard !(value is Bool), let number = value as? Double, let exact = Int(exactly: number) else {
+            guard let number = DiffusersConfig.number(value), let exact = Int(exactly: number) else {
                 throw TextEncoderError.invalidConfiguration(field: key, reason: "in \(file) must be an integer, got \(value)")
             }
             return exact
@@ -52,7 +52,7 @@ public struct CLIPTextConfiguration: Sendable, Equatable {
         heads = try integer("num_attention_heads") ?? heads
         contextLength = try integer("max_position_embeddings") ?? contextLength
         if let value = object["layer_norm_eps"] {
-            guard !(value is Bool), let number = value as? Double else {
+            guard let number = DiffusersConfig.number(value) else {
                 throw TextEncoderError.invalidConfiguration(field: "layer_norm_eps", reason: "in \(file) must be a number, got \(value)")
             }
             layerNormEps = number
