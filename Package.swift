@@ -119,11 +119,12 @@ let package = Package(
         // The `wildir` command-line tool, one file per subcommand.
         .executableTarget(
             name: "WildIRTool",
-            dependencies: ["WildIR", "Server", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["WildIR", "Server", "Captioning", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Shared helpers for tests: fixture paths and a NumPy `.npy` reader.
-        .target(name: "TestSupport", dependencies: ["Imaging", "Checkpoints", "WildTensor", "Restoration", "Models", "SDE", "Metrics"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Imaging", "Checkpoints", "WildTensor", "Restoration", "Models", "SDE", "Metrics",
+                                                    "SSPIR", "StableDiffusion", "CLIPTokenizer"], path: "Tests/TestSupport"),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CDNNL", "CBLAS"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),

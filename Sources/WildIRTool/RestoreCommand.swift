@@ -3,10 +3,10 @@ import Foundation
 import WildIR
 
 /// `wildir restore`: restores photos with a trained IR-SDE network.
-struct RestoreCommand: ParsableCommand {
+struct RestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Restore photos with the mean-reverting SDE and a trained network.",
+        abstract: "Restore photos with the mean-reverting SDE and a trained network, or with SSP-IR.",
         discussion: """
             --model takes 'default' (the model shipped in models/default.safetensors), a WildIR safetensors \
             checkpoint (its configuration is in its metadata) or an official IR-SDE / DACLIP-IR .pth state dict \
@@ -30,10 +30,19 @@ struct RestoreCommand: ParsableCommand {
             Nothing is written when two inputs would write the same file or an output exists already (an input \
             among them), unless --overwrite is given.
 
+            --method sspir restores with SSP-IR (semantic and structure priors on Stable Diffusion 1.5): --sd gives \
+            SD-1.5 (its VAE and text encoder), --sspir a checkpoint folder of SSP-IR's training (unet/, controlnet/, \
+            refine/refine.pt), --clip-vision CLIP ViT-L/14. Each photo's caption is --prompt, its line of a \
+            --captions file, or the reply of a vision-LLM endpoint (--captioner); none gives the empty caption. The \
+            run starts from the LQ latent noised to t = 999 and takes --steps (default 50) steps of --scheduler \
+            under --guidance, then matches the LQ colours (--colour-fix). Photos are restored whole.
+
             Examples:
               wildir restore photo.jpg -o restored/
               wildir restore lq/*.png -o out/ --sampler sde --steps 50 --seed 7 --compare
               wildir restore photo.jpg -o out/ --model wild-ir.pth --daclip wild-daclip_ViT-L-14.pt
+              wildir restore photo.jpg -o out/ --method sspir --sd v1-5-pruned-emaonly.safetensors \\
+                --sspir checkpoint-100000 --clip-vision clip-vit-large-patch14 --prompt "a red car on a street"
             """
     )
 
@@ -42,6 +51,9 @@ struct RestoreCommand: ParsableCommand {
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "Folder for the restored images.")
     var output: String
+
+    @Option(help: "Restoration method: irsde (the IR-SDE network of --model) or sspir (SSP-IR: --sd, --sspir, --clip-vision).")
+    var method: RestorationMethod = .irsde
 
     @Option(help: "'default' or the path of a checkpoint (.safetensors or .pth).")
     var model = "default"
@@ -54,7 +66,9 @@ struct RestoreCommand: ParsableCommand {
     @Option(help: "Sampler: posterior (optimal posterior sampling), sde (reverse SDE) or ode (default: the model's sampling_mode, posterior unless it says otherwise).")
     var sampler: SamplingMethod?
 
-    @Option(help: "Sampling steps (at most the model's T; default: the sample_T stored with the model, else T).")
+    @OptionGroup(title: "SSP-IR") var sspirOptions: SSPIROptions
+
+    @Option(help: "Sampling steps (IR-SDE: at most the model's T, default the sample_T stored with the model, else T; SSP-IR: default 50).")
     var steps: Int?
 
     @Option(help: "Seed of the sampling noise.")
@@ -84,9 +98,19 @@ struct RestoreCommand: ParsableCommand {
         guard (32...Self.maximumTile).contains(tile) else { throw ValidationError("--tile must lie in 32…\(Self.maximumTile), got \(tile)") }
         if let maxMemory, !(maxMemory > 0 && maxMemory <= 1_048_576) { throw ValidationError("--max-memory must be a positive number of GiB") }
         guard overlap >= 0 && overlap < tile / 2 else { throw ValidationError("--overlap must lie in 0..<\(tile / 2)") }
+        switch method {
+        case .irsde:
+            if sspirOptions.anyGiven { throw ValidationError("--sd, --sspir, --clip-vision and the caption options belong to --method sspir") }
+        case .sspir:
+            try sspirOptions.validateForSSPIR()
+            if daclipOptions.daclip != nil || config != nil || sampler != nil || model != "default" {
+                throw ValidationError("--model, --config, --daclip and --sampler belong to --method irsde")
+            }
+        }
     }
 
-    func run() throws {
+    func run() async throws {
+        if method == .sspir { return try await runSSPIR() }
         let restorationModel: RestorationModel
         let modelURL: URL
         do {
@@ -111,18 +135,7 @@ struct RestoreCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(64)
         }
-        let plan: OutputPlan
-        do {
-            plan = try OutputPlan(inputs: inputs, overwrite: overwrite) { path in
-                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-                let folder = URL(fileURLWithPath: output)
-                return [folder.appendingPathComponent("\(name).png").path]
-                    + (compare ? [folder.appendingPathComponent("\(name)_compare.png").path] : [])
-            }
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(73)
-        }
+        let plan = try outputPlan()
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var failures: [String] = []
         for entry in plan.entries {
@@ -136,12 +149,7 @@ struct RestoreCommand: ParsableCommand {
                 }
                 // A 16-bit PNG comes back 16-bit; everything else as 8-bit PNG.
                 try restored.write(to: target, options: EncodeOptions(pngBitDepth: ImageCodec.storedBitDepth(path) == 16 ? 16 : 8))
-                if compare {
-                    let sheet = try ContactSheet.render([.init(image: image, caption: "input"), .init(image: restored, caption: "restored")],
-                                                        columns: 2, tileSize: max(image.width, image.height), captionLines: 1,
-                                                        renderer: try TextRenderer())
-                    try sheet.write(to: entry.outputs[1])
-                }
+                if compare { try writeComparison(input: image, restored: restored, to: entry.outputs[1]) }
                 print("\(path) → \(target)")
             } catch {
                 printError("error: \(path): \(error)")
@@ -152,6 +160,30 @@ struct RestoreCommand: ParsableCommand {
             printError("\(failures.count) of \(inputs.count) images failed")
             throw ExitCode(1)
         }
+    }
+
+    /// Each input's PNG (and comparison sheet) in `--output`; two inputs writing one file, or an existing output
+    /// without `--overwrite`, end the command (exit status 73) before anything is written.
+    func outputPlan() throws -> OutputPlan {
+        do {
+            return try OutputPlan(inputs: inputs, overwrite: overwrite) { path in
+                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+                let folder = URL(fileURLWithPath: output)
+                return [folder.appendingPathComponent("\(name).png").path]
+                    + (compare ? [folder.appendingPathComponent("\(name)_compare.png").path] : [])
+            }
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(73)
+        }
+    }
+
+    /// The input|restored side-by-side PNG of `--compare`.
+    func writeComparison(input: Image, restored: Image, to path: String) throws {
+        let sheet = try ContactSheet.render([.init(image: input, caption: "input"), .init(image: restored, caption: "restored")],
+                                            columns: 2, tileSize: max(input.width, input.height), captionLines: 1,
+                                            renderer: try TextRenderer())
+        try sheet.write(to: path)
     }
 
     /// The DA-CLIP conditioner: `--daclip`, or the DA-CLIP a WildIR model records (``DACLIPReference``), found beside
