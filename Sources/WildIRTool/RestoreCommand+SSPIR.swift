@@ -81,8 +81,9 @@ extension SSPIRPipeline.SchedulerKind: ExpressibleByArgument {}
 extension ColourFix: ExpressibleByArgument {}
 
 extension RestoreCommand {
-    /// `--method sspir`: loads the pipeline (its weights' memory said first), then restores each photo whole with
-    /// its caption; outputs are RGB PNGs of the input's size.
+    /// `--method sspir`: loads the pipeline (its weights' memory said first), then restores each photo with its
+    /// caption, the networks on latent tiles of `--tile` image pixels overlapping by `--overlap`; outputs are RGB PNGs
+    /// of the input's size.
     func runSSPIR() async throws {
         let options = sspirOptions
         let pipeline: SSPIRPipeline
@@ -107,6 +108,10 @@ extension RestoreCommand {
         settings.negativePrompt = options.negativePrompt
         settings.colourFix = options.colourFix
         settings.seed = seed
+        // --tile and --overlap in image pixels; the networks run on latent tiles of a multiple of the U-Net's size.
+        let factor = pipeline.vae.configuration.downsamplingFactor, multiple = pipeline.unet.configuration.sizeMultiple
+        let side = max(multiple, tile / factor / multiple * multiple)
+        settings.tiling = LatentTiling(side: side, overlap: min(overlap / factor, side - 1))
         let plan = try outputPlan()
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var failures: [String] = []

@@ -66,6 +66,16 @@ final class SSPIRPipelineTests: XCTestCase {
         var unguided = options
         unguided.guidance = 1
         XCTAssertEqual(try pipeline.restore(lq, prompt: "a red flower", options: unguided).shape, [1, 3, 20, 28])
+        var tiled = options
+        tiled.tiling = LatentTiling(side: 8, overlap: 4)   // latent 12×16: 2×3 tiles
+        let tiles = try pipeline.restore(lq, prompt: "a red flower", options: tiled)
+        XCTAssertEqual(tiles.shape, [1, 3, 20, 28])
+        XCTAssertTrue(tiles.values.allSatisfy { $0 >= 0 && $0 <= 1 })
+        XCTAssertGreaterThan(difference(tiles, first), 1e-5, "tiles see less context than the whole latent")
+        tiled.tiling = LatentTiling(side: 6, overlap: 2)
+        XCTAssertThrowsError(try pipeline.restore(lq, prompt: "", options: tiled)) { error in
+            XCTAssertTrue("\(error)".contains("multiple of 4"), "\(error)")
+        }
         var cancelled = false
         XCTAssertThrowsError(try pipeline.restore(lq, prompt: "", options: options, progress: { _, _ in cancelled = true },
                                                   isCancelled: { cancelled }))
@@ -91,5 +101,28 @@ final class SSPIRPipelineTests: XCTestCase {
             XCTAssertEqual(v, rv, accuracy: 2e-5)
         }
         XCTAssertEqual(ColourFix.none.apply(result, reference: reference).values, result.values)
+    }
+
+    /// Tiles cover the latent, the last one flush with the end; where every tile predicts the same value at a
+    /// position (a constant, or a function of the global position), the blend is exactly that value.
+    func testLatentTilesBlendToWhatEveryTileAgreesOn() throws {
+        let tiling = LatentTiling(side: 8, overlap: 3)
+        XCTAssertEqual(tiling.origins(20), [0, 5, 10, 12])
+        XCTAssertEqual(tiling.origins(8), [0])
+        XCTAssertEqual(tiling.origins(5), [0])
+        let shape = [1, 2, 20, 13]
+        let constant = tiling.blend(shape: shape) { _, _, h, w in Tensor(shape: [1, 2, h, w], repeating: 0.25) }
+        XCTAssertTrue(constant.values.allSatisfy { abs($0 - 0.25) < 1e-6 })
+        func global(_ c: Int, _ y: Int, _ x: Int) -> Float { Float(c * 1000 + y * 20 + x) }
+        let map = tiling.blend(shape: shape) { y0, x0, h, w in
+            Tensor(shape: [1, 2, h, w], values: (0..<2).flatMap { c in (0..<h).flatMap { y in (0..<w).map { x in global(c, y0 + y, x0 + x) } } })
+        }
+        for c in 0..<2 { for y in 0..<20 { for x in 0..<13 {
+            XCTAssertEqual(map.values[(c * 20 + y) * 13 + x], global(c, y, x), accuracy: 1e-3)
+        } } }
+        // The official weights: a Gaussian across the tile, largest in the middle, symmetric.
+        let weights = LatentTiling.weights(height: 1, width: 8)
+        XCTAssertEqual(weights[0], weights[7], accuracy: 1e-6)
+        XCTAssertGreaterThan(weights[3], weights[0] * 10)
     }
 }

@@ -31,6 +31,9 @@ public final class SSPIRPipeline {
         public var colourFix: ColourFix = .adain
         /// The seed of the VAE posterior sample and of every noise draw.
         public var seed: UInt64 = 0
+        /// Latent tiles for the networks (the VAE runs on the whole image); a latent no larger than one tile is
+        /// denoised whole.
+        public var tiling = LatentTiling()
 
         public init() {}
     }
@@ -63,6 +66,10 @@ public final class SSPIRPipeline {
         guard lq.rank == 4, lq.shape[0] == 1, lq.shape[1] == 3, lq.shape[2] > 0, lq.shape[3] > 0 else {
             throw SSPIRError.invalidShape(name: "the LQ image", shape: lq.shape, expected: "[1, 3, H, W] in [0, 1]")
         }
+        let tiling = options.tiling
+        guard tiling.side > 0, tiling.side % unet.configuration.sizeMultiple == 0, (0..<tiling.side).contains(tiling.overlap) else {
+            throw SSPIRError.invalidConfiguration(field: "tiling", reason: "tiles of \(tiling.side) latent pixels overlapping by \(tiling.overlap): the side must be a positive multiple of \(unet.configuration.sizeMultiple) and the overlap below it")
+        }
         let (height, width) = (lq.shape[2], lq.shape[3])
         let multiple = sizeMultiple
         let padBottom = (multiple - height % multiple) % multiple, padRight = (multiple - width % multiple) % multiple
@@ -90,17 +97,30 @@ public final class SSPIRPipeline {
             let steps = sampler.timesteps(from: .lre(latent)).count
             let clean = try sampler.sample(from: .lre(latent), seeds: [options.seed &+ 1],
                                            progress: { progress?($0.step, steps) }, isCancelled: isCancelled) { z, t in
-                let timestep = [Float(t)]
-                let branch = try self.controlNet(z, timesteps: timestep, image: images,
-                                                 conditions: PriorConditions(text: text, image: embeddings),
-                                                 scale: options.conditioningScale)
-                return try self.unet(z, timesteps: timestep,
-                                     conditions: PriorConditions(text: text, image: embeddings, control: branch.residuals))
+                let factor = self.vae.configuration.downsamplingFactor
+                return try options.tiling.blend(shape: z.shape) { y, x, h, w in
+                    let whole = h == z.shape[2] && w == z.shape[3]
+                    let tile = whole ? z : z.sliced(axis: 2, y..<(y + h)).sliced(axis: 3, x..<(x + w))
+                    let pixels = whole ? images : images.sliced(axis: 2, (y * factor)..<((y + h) * factor))
+                        .sliced(axis: 3, (x * factor)..<((x + w) * factor))
+                    return try self.noise(tile, timestep: t, images: pixels, text: text, embeddings: embeddings,
+                                          scale: options.conditioningScale)
+                }
             }
             let decoded = (try vae.decode(clean * (1 / scale)) * 0.5 + 0.5).clamped(0, 1)
             let fixed = options.colourFix.apply(decoded, reference: image).clamped(0, 1)
             return fixed.sliced(axis: 2, 0..<height).sliced(axis: 3, 0..<width)
         }
+    }
+}
+
+extension SSPIRPipeline {
+    /// One network evaluation: the ControlNet on the LQ pixels, then the U-Net with its residuals.
+    func noise(_ latent: Tensor, timestep: Int, images: Tensor, text: Tensor, embeddings: Tensor, scale: Float) throws -> Tensor {
+        let timesteps = [Float(timestep)]
+        let branch = try controlNet(latent, timesteps: timesteps, image: images, conditions: PriorConditions(text: text, image: embeddings),
+                                    scale: scale)
+        return try unet(latent, timesteps: timesteps, conditions: PriorConditions(text: text, image: embeddings, control: branch.residuals))
     }
 }
 
