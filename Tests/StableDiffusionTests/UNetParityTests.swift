@@ -184,4 +184,22 @@ final class UNetLoadingTests: XCTestCase {
         }
         XCTAssertThrowsError(try UNet2DConditionConfiguration(diffusersConfig: Data("[]".utf8), file: "config.json"))
     }
+
+    /// Stable Diffusion 1.5's U-Net at full size (3.4 GB of zeros, no weights): every diffusers key and shape, and
+    /// the LDM name of each, as diffusers 0.21 builds and converts them.
+    func testStableDiffusion15sFullKeySetAndLDMNames() throws {
+        let url = SSPIRNetworkFixture.url("sd15_unet_keys.json")
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let shapes = try XCTUnwrap(json["shapes"] as? [String: [Int]]), ldm = try XCTUnwrap(json["ldm"] as? [String: String])
+        let unet = UNet2DConditionModel(.stableDiffusion15, generator: .placeholder)
+        let ours = Dictionary(uniqueKeysWithValues: unet.namedParameters().map { ($0.name, $0.tensor.shape) })
+        XCTAssertEqual(ours.count, shapes.count)
+        XCTAssertEqual(Set(ours.keys).symmetricDifference(shapes.keys).sorted(), [])
+        for (name, shape) in shapes { XCTAssertEqual(ours[name], shape, name) }
+        let map = LDMKeyMap.unet2DCondition(.stableDiffusion15)
+        for (name, original) in ldm {
+            XCTAssertEqual(map.original(name), original, name)
+            XCTAssertEqual(map.diffusers(String(original.dropFirst(map.prefix.count)), shape: shapes[name] ?? [])?.name, name, original)
+        }
+    }
 }
