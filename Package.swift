@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "ImageTensorsTests", dependencies: ["ImageTensors", "Imaging", "WildTensor"]),
         .testTarget(name: "SDETests", dependencies: ["SDE", "WildTensor", "TestSupport"]),
         .testTarget(name: "RestorationTests", dependencies: ["Restoration", "DACLIP", "Models", "SDE", "WildTensor", "Imaging", "Checkpoints", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Restoration", "Configuration", "Degradation", "WildTensor", "SDE", "Models", "Imaging", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Restoration", "Checkpoints", "Configuration", "Degradation", "WildTensor", "SDE", "Models", "Imaging", "TestSupport"]),
         .testTarget(name: "CLIPTokenizerTests", dependencies: ["CLIPTokenizer", "TestSupport"]),
         .testTarget(name: "DACLIPTests", dependencies: ["DACLIP", "CLIPTokenizer", "WildTensor", "Checkpoints", "Imaging", "TestSupport"]),
         .testTarget(name: "DACLIPTrainingTests", dependencies: ["DACLIPTraining", "DACLIP", "CLIPTokenizer", "Configuration",

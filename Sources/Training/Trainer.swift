@@ -84,6 +84,11 @@ public final class Trainer {
         options = plan.options
         directory = plan.directory
         network = ConditionalUNet(options.networkG.configuration, seed: options.train.seed)
+        if let weights = plan.initialWeights {
+            do { try network.loadStateDict(weights, strict: true) } catch {
+                throw TrainingError.checkpoint("path.pretrain_model_G \(options.path.pretrainModelG ?? ""): the weights do not fit network_G: \(error)")
+            }
+        }
         sde = try options.sde.makeSDE()
         parameters = network.namedParameters()
         let t = options.train

@@ -154,8 +154,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable, DefaultedOptions, V
         /// The DA-CLIP's configuration when its weights do not imply it: a name (`daclip_ViT-B-32`), an OpenCLIP
         /// model-config JSON file or inline JSON (as `wildir restore --daclip-config`).
         public var daclipConfig: String?
+        /// Weights the network starts from (the official option `path.pretrain_model_G`): a WildIR model file (a
+        /// run's `model.safetensors`) or an official state dict of the same network, loaded strictly; the EMA starts
+        /// from them too. Ignored when a run resumes (its checkpoint holds the weights). The optimiser and the
+        /// schedule start afresh: a warm restart.
+        public var pretrainModelG: String?
 
-        enum CodingKeys: String, CodingKey { case experiments, daclip, daclipConfig = "daclip_config" }
+        enum CodingKeys: String, CodingKey {
+            case experiments, daclip, daclipConfig = "daclip_config", pretrainModelG = "pretrain_model_G"
+        }
     }
 
     public init() {}

@@ -1,3 +1,4 @@
+import Checkpoints
 import Configuration
 import Degradation
 import Foundation
@@ -16,6 +17,8 @@ public struct TrainingPlan {
     public let pipeline: DegradationPipeline
     /// Whether the run continues from the folder's checkpoint.
     public let resumes: Bool
+    /// The weights of `path.pretrain_model_G` when a new run starts from them.
+    public let initialWeights: [String: StoredTensor]?
     /// The DA-CLIP that conditions the network (`path.daclip`), loaded and checked; nil for a network without
     /// DA-CLIP context.
     public let conditioning: DACLIPConditioning?
@@ -39,6 +42,16 @@ public struct TrainingPlan {
                                            + "to continue it, or choose another name (or path.experiments) for a new run")
         }
         resumes = existing && resume
+        if let pretrained = options.path.pretrainModelG, !resumes {
+            do {
+                initialWeights = Dictionary(try CheckpointFile.contents(of: URL(fileURLWithPath: pretrained)).tensors.map { ($0.name, $0.tensor) },
+                                            uniquingKeysWith: { first, _ in first })
+            } catch {
+                throw TrainingError.invalidOptions(optionsFile, "path.pretrain_model_G \(pretrained): \(error)")
+            }
+        } else {
+            initialWeights = nil
+        }
         validationPairs = try options.datasets.val.map { try ValidationSet.load($0, seed: options.train.seed) }
     }
 

@@ -1,3 +1,4 @@
+import Checkpoints
 import Degradation
 import Foundation
 import Imaging
@@ -50,6 +51,33 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(resumed.network.namedParameters().map(\.tensor.values), straight.network.namedParameters().map(\.tensor.values))
         XCTAssertTrue(FileManager.default.fileExists(atPath: resumed.modelURL.path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: resumedDirectory.appendingPathComponent("loss.png").path))
+    }
+
+    /// `path.pretrain_model_G`: a new run starts from a trained model's weights; weights of another network and a
+    /// missing file are refused naming the option.
+    func testANewRunStartsFromPretrainedWeights() throws {
+        let first = try Trainer(options: try tinyOptions(try temporaryDirectory(), iterations: 2))
+        try first.run()
+        var options = try tinyOptions(try temporaryDirectory(), iterations: 1)
+        options.path.pretrainModelG = first.modelURL.path
+        let second = try Trainer(options: options)
+        let saved = Dictionary(uniqueKeysWithValues: try CheckpointFile.contents(of: first.modelURL).tensors.map { ($0.name, $0.tensor) })
+        let fresh = try Trainer(options: try tinyOptions(try temporaryDirectory(), iterations: 1))
+        for (name, tensor) in second.network.namedParameters() { XCTAssertEqual(tensor.values, saved[name]?.floatValues(), name) }
+        XCTAssertTrue(zip(second.network.namedParameters(), fresh.network.namedParameters()).contains { $0.tensor.values != $1.tensor.values },
+                      "the pretrained weights are not the seed's")
+        var wrong = options
+        wrong.path.experiments = try temporaryDirectory().path
+        wrong.networkG.setting.nf = 16
+        XCTAssertThrowsError(try Trainer(options: wrong)) { error in
+            XCTAssertTrue("\(error)".contains("pretrain_model_G"), "\(error)")
+        }
+        var missing = options
+        missing.path.experiments = try temporaryDirectory().path
+        missing.path.pretrainModelG = "/nonexistent/model.safetensors"
+        XCTAssertThrowsError(try Trainer(options: missing)) { error in
+            XCTAssertTrue("\(error)".contains("pretrain_model_G") && "\(error)".contains("/nonexistent"), "\(error)")
+        }
     }
 
     /// One step trains the objective it reports, for both predictions and objectives: with g the gradient the step
