@@ -8,7 +8,9 @@ without a GPU, so `torch.nn.Module.cuda` is a no-op while a DA-CLIP is built (th
 
   encode RUNS            encode_image(image, control=True) of a [1, 3, 224, 224] batch for daclip_ViT-B-32 and
                          daclip_ViT-L-14 (open_clip.create_model, random weights), no_grad; one warm-up, then
-                         the median of RUNS. JSON lines with median_ms and images_per_s.
+                         the median of RUNS. JSON lines with median_ms and images_per_s. Each model also under
+                         torch.autocast("cpu", dtype=torch.bfloat16) (cases ending in _bf16), the reduced precision
+                         a PyTorch user would pick on a CPU (the official code autocasts on CUDA).
   gemms RUNS             the encode's linear layers alone, as plain torch.matmul at their shapes (tokens × width
                          by the qkv, output, control, MLP-in and MLP-out weights; both towers, every block), each
                          shape the median of RUNS after warm-ups, times its count: the time a perfect
@@ -100,22 +102,22 @@ def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def encode(open_clip, name):
+def encode(open_clip, name, bf16=False):
     model = on_cpu(lambda: open_clip.create_model(name)).eval()
     image = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(1))
 
     def run():
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             model.encode_image(image, control=True)
     return run
 
 
 def benchmark(open_clip, runs):
     only = os.environ.get("DACLIP_BENCH_ONLY")
-    for name, short in NAMES.items():
+    for (name, short), bf16 in [(item, bf16) for item in NAMES.items() for bf16 in (False, True)]:
         if only and not short.endswith(only):
             continue
-        run = encode(open_clip, name)
+        run = encode(open_clip, name, bf16)
         run()
         times, cpu = [], []
         for _ in range(runs):
@@ -124,7 +126,7 @@ def benchmark(open_clip, runs):
             cpu.append((time.process_time() - start) * 1e3)
         median = statistics.median(times)
         # cpu_ms: the CPU time of all threads (spin-waiting included), a check on a loaded machine.
-        print(json.dumps({"library": "pytorch", "case": f"daclip_encode_image_control_{short}_224",
+        print(json.dumps({"library": "pytorch", "case": f"daclip_encode_image_control_{short}_224{'_bf16' if bf16 else ''}",
                           "median_ms": median, "images_per_s": 1e3 / median, "cpu_ms": statistics.median(cpu),
                           "runs_ms": times}, sort_keys=True), flush=True)
 

@@ -36,6 +36,28 @@ final class TinyParityTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(degradation).values, plain.values)
     }
 
+    /// bfloat16 linear layers (`useInferencePrecision(.bfloat16)`): the embeddings move by bfloat16's rounding only
+    /// (cosine to the Float32 ones above 0.999), the text too; back to Float32 gives the official values again.
+    func testBFloat16EncodingStaysCloseToFloat32AndCanBeUndone() throws {
+        try XCTSkipUnless(MatmulPrecision.bfloat16IsNative, "this CPU has no AVX512-BF16")
+        let (fixture, model) = try loadTiny()
+        let pixels = try fixture.tensor("image")
+        let exact = try model.encodeImage(pixels, control: true)
+        model.useInferencePrecision(.bfloat16)
+        XCTAssertEqual(model.inferencePrecision, .bfloat16)
+        let reduced = try model.encodeImage(pixels, control: true)
+        func cosine(_ a: Tensor, _ b: Tensor) -> Double {
+            let x = a.values.map(Double.init), y = b.values.map(Double.init)
+            let dot = zip(x, y).map(*).reduce(0, +)
+            return dot / (x.map { $0 * $0 }.reduce(0, +).squareRoot() * y.map { $0 * $0 }.reduce(0, +).squareRoot())
+        }
+        XCTAssertNotEqual(reduced.content.values, exact.content.values, "the products ran in bfloat16")
+        XCTAssertGreaterThan(cosine(reduced.content, exact.content), 0.999)
+        XCTAssertGreaterThan(cosine(try XCTUnwrap(reduced.degradation), try XCTUnwrap(exact.degradation)), 0.999)
+        model.useInferencePrecision(.float32)
+        try fixture.check(try model.encodeImage(pixels, control: true).content, against: "content_features")
+    }
+
     func testImageEncodingWithControlMatchesOfficial() throws {
         let (fixture, model) = try loadTiny()
         let (content, degradation) = try model.encodeImage(try fixture.tensor("image"), control: true)

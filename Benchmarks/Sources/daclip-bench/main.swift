@@ -1,6 +1,7 @@
 // The WildIR side of the DA-CLIP benchmark: `DACLIPModel.encodeImage(_:control: true)` of one preprocessed
-// [1, 3, 224, 224] image for daclip_ViT-B-32 and daclip_ViT-L-14 with random weights, float32, on the engine's
-// threads; one warm-up, then the median of RUNS. Prints JSON lines for Benchmarks/compare.py.
+// [1, 3, 224, 224] image for daclip_ViT-B-32 and daclip_ViT-L-14 with random weights, float32 and (on CPUs with
+// AVX512-BF16) with the linear layers in bfloat16 (`useInferencePrecision(.bfloat16)`, cases ending in `_bf16`), on
+// the engine's threads; one warm-up, then the median of RUNS. Prints JSON lines for Benchmarks/compare.py.
 // Usage: daclip-bench [RUNS] [b32|l14] | daclip-bench memory b32|l14
 import BenchSupport
 import DACLIP
@@ -10,9 +11,10 @@ import WildTensor
 let architectures: [(name: String, architecture: DACLIPArchitecture)] = [("vit_b32", .vitB32), ("vit_l14", .vitL14)]
 
 /// One encoding of a fixed random image by a random-weights DA-CLIP of `architecture`.
-func encoder(_ architecture: DACLIPArchitecture) throws -> () throws -> Void {
+func encoder(_ architecture: DACLIPArchitecture, precision: MatmulPrecision = .float32) throws -> () throws -> Void {
     let model = try DACLIPModel(configuration: architecture.configuration, seed: 1)
     model.eval()
+    model.useInferencePrecision(precision)
     var random = TensorRandom(seed: 2)
     let image = random.normal([1, 3, 224, 224])
     return { _ = try model.encodeImage(image, control: true) }
@@ -44,8 +46,10 @@ func cpuMilliseconds() -> Double {
     return Double(spec.tv_sec) * 1e3 + Double(spec.tv_nsec) / 1e6
 }
 
+let precisions: [MatmulPrecision] = MatmulPrecision.bfloat16IsNative ? [.float32, .bfloat16] : [.float32]
 for (name, architecture) in architectures where only.map({ name.hasSuffix($0) }) ?? true {
-    let encode = try encoder(architecture)
+  for precision in precisions {
+    let encode = try encoder(architecture, precision: precision)
     try encode()
     var times: [Double] = [], cpu: [Double] = []
     for _ in 0..<runs {
@@ -54,5 +58,7 @@ for (name, architecture) in architectures where only.map({ name.hasSuffix($0) })
         cpu.append(cpuMilliseconds() - start)
     }
     // cpu_ms: the CPU time of all threads (spin-waiting included), a check on a loaded machine.
-    report("daclip_encode_image_control_\(name)_224", times, extra: ["images_per_s": 1e3 / median(times), "cpu_ms": median(cpu)])
+    report("daclip_encode_image_control_\(name)_224\(precision == .bfloat16 ? "_bf16" : "")", times,
+           extra: ["images_per_s": 1e3 / median(times), "cpu_ms": median(cpu)])
+  }
 }

@@ -106,6 +106,7 @@ public final class Tensor: @unchecked Sendable {
     public func assign(_ other: Tensor) {
         precondition(other.count == count, "Tensor.assign: \(other.shape) into \(shape)")
         storage.pointer.update(from: other.storage.pointer, count: count)
+        storage.bfloat16 = nil
     }
 
     /// Whether an operation on this tensor must be recorded.

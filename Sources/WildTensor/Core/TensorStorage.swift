@@ -10,6 +10,8 @@ import Glibc
 final class TensorStorage: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
+    /// A bfloat16 copy of the values, for ``MatmulPrecision/bfloat16`` products (``Module/prepareBFloat16()``).
+    var bfloat16: [UInt16]?
 
     /// Uninitialised storage of `count` floats (contents are whatever the pool hands back).
     init(uninitializedCount count: Int) {

@@ -21,15 +21,31 @@ enum LinearKernel {
         guard inFeatures > 0, omp_in_parallel() == 0 else {
             return reference(x, weight: weight, bias: bias, activation: activation, residual: residual)
         }
+        // bfloat16 operands for a prepared weight when the task asks for them and nothing records (MatmulPrecision).
+        let reduced = MatmulPrecision.current == .bfloat16 && !(GradMode.isEnabled && (x.isTracked || weight.isTracked))
+            ? weight.storage.bfloat16 : nil
         return Tensor.filled(shape) { out in
             guard rows > 0, outFeatures > 0, let c = out.baseAddress else { return }
             if let residual { c.update(from: residual.storage.pointer, count: rows * outFeatures) }
             let geometry = MatmulGeometry(
                 a: .rowMajor(rows, inFeatures), b: .transposed(inFeatures, outFeatures), c: .rowMajor(rows, outFeatures),
-                hasBias: bias != nil, activation: activation, accumulate: residual != nil, scale: 1)
+                hasBias: bias != nil, activation: activation, accumulate: residual != nil, scale: 1,
+                precision: reduced == nil ? .float32 : .bfloat16)
             do {
-                try MatmulPrimitive.cached(geometry).run(a: x.storage.pointer, b: weight.storage.pointer,
-                                                         bias: bias?.storage.pointer, c: c, context: DNNL.context())
+                let primitive = try MatmulPrimitive.cached(geometry)
+                if let reduced {
+                    var source = [UInt16](repeating: 0, count: rows * inFeatures)
+                    source.withUnsafeMutableBufferPointer { bfloat16Bits(UnsafeBufferPointer(x.storage.buffer), into: $0) }
+                    try source.withUnsafeBufferPointer { a in
+                        try reduced.withUnsafeBufferPointer { b in
+                            try primitive.run(a: UnsafeRawPointer(a.baseAddress!), b: UnsafeRawPointer(b.baseAddress!),
+                                              bias: bias?.storage.pointer, c: c, context: DNNL.context())
+                        }
+                    }
+                } else {
+                    try primitive.run(a: x.storage.pointer, b: weight.storage.pointer, bias: bias?.storage.pointer, c: c,
+                                      context: DNNL.context())
+                }
             } catch {
                 DNNL.trap(error, "linear")
             }

@@ -33,6 +33,8 @@ struct MatmulGeometry: Hashable, Sendable, CustomStringConvertible {
     var accumulate: Bool
     /// The factor of the product (oneDNN's output scale).
     var scale: Float
+    /// The element type of A and B (C and the bias stay Float32).
+    var precision: MatmulPrecision = .float32
 
     var m: Int { a.dims[a.dims.count - 2] }
     var k: Int { a.dims[a.dims.count - 1] }
@@ -41,7 +43,7 @@ struct MatmulGeometry: Hashable, Sendable, CustomStringConvertible {
 
     var description: String {
         "matmul \(a.dims)·\(b.dims) → \(c.dims)\(hasBias ? ", bias" : "")\(activation.map { ", \($0)" } ?? "")"
-            + "\(accumulate ? ", accumulate" : "")\(scale != 1 ? ", scale \(scale)" : "")"
+            + "\(accumulate ? ", accumulate" : "")\(scale != 1 ? ", scale \(scale)" : "")\(precision == .float32 ? "" : ", \(precision)")"
     }
 }
 
@@ -59,15 +61,16 @@ final class MatmulPrimitive: @unchecked Sendable {
     init(_ g: MatmulGeometry, context: DNNL.Context) throws {
         geometry = g
         let what = g.description
-        func strided(_ layout: MatrixLayout) throws -> dnnl_memory_desc_t {
+        func strided(_ layout: MatrixLayout, _ type: dnnl_data_type_t = dnnl_f32) throws -> dnnl_memory_desc_t {
             var desc = dnnl_memory_desc_t()
             let dims = layout.dims.map(Int64.init), strides = layout.strides.map(Int64.init)
-            try DNNL.check(dnnl_memory_desc_init_by_strides(&desc, Int32(dims.count), dims, dnnl_f32, strides),
+            try DNNL.check(dnnl_memory_desc_init_by_strides(&desc, Int32(dims.count), dims, type, strides),
                            "dnnl_memory_desc_init_by_strides(\(layout.dims), \(layout.strides))")
             return desc
         }
-        source = try strided(g.a)
-        weights = try strided(g.b)
+        let operands = g.precision == .bfloat16 ? dnnl_bf16 : dnnl_f32
+        source = try strided(g.a, operands)
+        weights = try strided(g.b, operands)
         destination = try strided(g.c)
         // The bias broadcasts over every axis but the last.
         bias = try DNNL.descriptor(Array(repeating: 1, count: g.c.dims.count - 1) + [g.n],
@@ -100,13 +103,14 @@ final class MatmulPrimitive: @unchecked Sendable {
         primitive = try DNNL.Primitive(pd, what)
     }
 
-    /// Runs the product on the caller's buffers (each the first element of its operand's layout).
-    func run(a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias biasValues: UnsafePointer<Float>?,
+    /// Runs the product on the caller's buffers (each the first element of its operand's layout; A and B of the
+    /// geometry's precision).
+    func run(a: UnsafeRawPointer, b: UnsafeRawPointer, bias biasValues: UnsafePointer<Float>?,
              c: UnsafeMutablePointer<Float>, context: DNNL.Context) throws {
         try context.exclusive {
             var memories: [dnnl_memory_t] = []
             defer { for memory in memories { dnnl_memory_destroy(memory) } }
-            func memory(_ desc: dnnl_memory_desc_t, _ pointer: UnsafePointer<Float>, _ what: String) throws -> dnnl_memory_t {
+            func memory(_ desc: dnnl_memory_desc_t, _ pointer: UnsafeRawPointer, _ what: String) throws -> dnnl_memory_t {
                 let created = try context.memory(desc, UnsafeMutableRawPointer(mutating: pointer), what)
                 memories.append(created)
                 return created
