@@ -42,6 +42,22 @@ final class DACLIPCommandTests: CLITestCase {
         print("wildir analyze: largest difference from the official scores \(worst)")
     }
 
+    /// `--daclip-precision bfloat16`: the same labels and probabilities as Float32 within bfloat16's rounding (or
+    /// Float32 itself, with a note, on a CPU without AVX512-BF16); an unknown precision is refused.
+    func testAnalyzeInBFloat16StaysCloseToFloat32() throws {
+        let photo = Fixtures.path("images", "chelsea.png")
+        func probabilities(_ extra: [String]) throws -> [Double] {
+            let r = try run(["analyze", photo] + daclip + ["--format", "json"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+            return try XCTUnwrap(json.first?["labels"] as? [[String: Any]]).compactMap { $0["probability"] as? Double }
+        }
+        let exact = try probabilities([]), reduced = try probabilities(["--daclip-precision", "bfloat16"])
+        XCTAssertEqual(exact.count, reduced.count)
+        XCTAssertLessThanOrEqual(zip(exact, reduced).map { abs($0 - $1) }.max() ?? 1, 0.01)
+        XCTAssertEqual(try run(["analyze", photo] + daclip + ["--daclip-precision", "half"]).status, 64)
+    }
+
     func testAnalyzeTextTableListsTheMostProbableLabelsFirst() throws {
         let photo = Fixtures.path("images", "rocket.png")
         var r = try run(["analyze", photo] + daclip + ["--top", "2"])
