@@ -26,7 +26,9 @@ public final class StructureControlNet: Module {
     /// What one step of the branch gives: the U-Net's residuals and the Processor's RGB maps (for
     /// ``StructurePriorLoss``).
     public struct Output {
+        /// The zero-convolved, scaled residuals the U-Net adds to its skips and attends to.
         public let residuals: ControlNetResiduals
+        /// The Processor's RGB maps at 1/2, 1/4, 1/8 (fewer for a Processor of fewer stages).
         public let rgbs: [Tensor]
     }
 

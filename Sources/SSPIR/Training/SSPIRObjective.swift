@@ -11,8 +11,11 @@ import WildTensor
 /// whole ControlNet (its Processor included) and the Refine Layer. Frozen: the rest of the U-Net, the VAE, the text
 /// encoder and the CLIP image encoder (``freezeOthers()`` turns their gradients off).
 public struct SSPIRObjective {
+    /// The networks (the trained ones are updated in place by an optimiser).
     public let pipeline: SSPIRPipeline
+    /// λ₁ and λ₂ of the structure prior (the paper's 0.1 and 0.01).
     public let structureLoss: StructurePriorLoss
+    /// The forward process z_t = √ᾱ_t z_0 + √(1 − ᾱ_t) ε (SD-1.5's scaled-linear β).
     public let schedule: NoiseSchedule
 
     public init(pipeline: SSPIRPipeline, structureLoss: StructurePriorLoss = StructurePriorLoss(),

@@ -22,7 +22,9 @@ public struct PriorConditions {
 /// A ControlNet's output for one U-Net step (Zhang et al. 2023, ControlNet §3.2): one residual per U-Net skip
 /// connection, in the order the down blocks produce them, and one for the middle block's output.
 public struct ControlNetResiduals {
+    /// One per skip connection (``UNet2DConditionConfiguration/skipCount``), shaped as that skip.
     public var down: [Tensor]
+    /// The middle block's, shaped as its output.
     public var mid: Tensor
 
     public init(down: [Tensor], mid: Tensor) {
