@@ -127,7 +127,7 @@ let package = Package(
                                                     "SSPIR", "StableDiffusion", "CLIPTokenizer"], path: "Tests/TestSupport"),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CDNNL", "CBLAS"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Checkpoints", "WildTensor", "TestSupport"]),
         .testTarget(name: "DegradationTests", dependencies: ["Degradation", "Imaging", "Configuration", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
         .testTarget(name: "WildTensorTests", dependencies: ["WildTensor", "Checkpoints", "TestSupport"]),
