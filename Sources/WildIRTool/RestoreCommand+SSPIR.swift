@@ -112,33 +112,19 @@ extension RestoreCommand {
         let factor = pipeline.vae.configuration.downsamplingFactor, multiple = pipeline.unet.configuration.sizeMultiple
         let side = max(multiple, tile / factor / multiple * multiple)
         settings.tiling = LatentTiling(side: side, overlap: min(overlap / factor, side - 1))
-        let plan = try outputPlan()
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        var failures: [String] = []
-        for entry in plan.entries {
-            let path = entry.input, target = entry.outputs[0]
-            do {
-                let image = try Image(contentsOf: path).opaqueRGB
-                let caption = try await captions.caption(forPhoto: path)
-                printError("note: \(path): caption \"\(caption)\"")
-                var bar: ProgressBar?
-                let restored = try pipeline.restore(Tensor(image: image).reshaped([1, 3, image.height, image.width]), prompt: caption,
-                                                    options: settings) { step, steps in
-                    if bar == nil { bar = ProgressBar(total: steps, unit: "steps") }
-                    bar?.update(step)
-                }
-                let result = try restored.image()
-                try result.write(to: target)
-                if compare { try writeComparison(input: image, restored: result, to: entry.outputs[1]) }
-                print("\(path) → \(target)")
-            } catch {
-                printError("error: \(path): \(error)")
-                failures.append(path)
+        try await restoreEach(try outputPlan()) { path, target in
+            let image = try Image(contentsOf: path).opaqueRGB
+            let caption = try await captions.caption(forPhoto: path)
+            printError("note: \(path): caption \"\(caption)\"")
+            var bar: ProgressBar?
+            let restored = try pipeline.restore(Tensor(image: image).reshaped([1, 3, image.height, image.width]), prompt: caption,
+                                                options: settings) { step, steps in
+                if bar == nil { bar = ProgressBar(total: steps, unit: "steps") }
+                bar?.update(step)
             }
-        }
-        if !failures.isEmpty {
-            printError("\(failures.count) of \(inputs.count) images failed")
-            throw ExitCode(1)
+            let result = try restored.image()
+            try result.write(to: target)
+            return (image, result)
         }
     }
 }

@@ -135,30 +135,16 @@ struct RestoreCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode(64)
         }
-        let plan = try outputPlan()
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        var failures: [String] = []
-        for entry in plan.entries {
-            let path = entry.input, target = entry.outputs[0]
-            do {
-                let image = try Image(contentsOf: path)
-                var bar: ProgressBar?
-                let restored = try restorer.restore(image) { p in
-                    if bar == nil { bar = ProgressBar(total: p.tiles * p.steps, unit: "steps") }
-                    bar?.update(p.tile * p.steps + p.step)
-                }
-                // A 16-bit PNG comes back 16-bit; everything else as 8-bit PNG.
-                try restored.write(to: target, options: EncodeOptions(pngBitDepth: ImageCodec.storedBitDepth(path) == 16 ? 16 : 8))
-                if compare { try writeComparison(input: image, restored: restored, to: entry.outputs[1]) }
-                print("\(path) → \(target)")
-            } catch {
-                printError("error: \(path): \(error)")
-                failures.append(path)
+        try await restoreEach(try outputPlan()) { path, target in
+            let image = try Image(contentsOf: path)
+            var bar: ProgressBar?
+            let restored = try restorer.restore(image) { p in
+                if bar == nil { bar = ProgressBar(total: p.tiles * p.steps, unit: "steps") }
+                bar?.update(p.tile * p.steps + p.step)
             }
-        }
-        if !failures.isEmpty {
-            printError("\(failures.count) of \(inputs.count) images failed")
-            throw ExitCode(1)
+            // A 16-bit PNG comes back 16-bit; everything else as 8-bit PNG.
+            try restored.write(to: target, options: EncodeOptions(pngBitDepth: ImageCodec.storedBitDepth(path) == 16 ? 16 : 8))
+            return (image, restored)
         }
     }
 
@@ -175,6 +161,30 @@ struct RestoreCommand: AsyncParsableCommand {
         } catch {
             printError("error: \(error)")
             throw ExitCode(73)
+        }
+    }
+
+    /// Runs `restore` on every input of `plan` (it writes the output and returns the input and the result), then
+    /// the `--compare` sheet; a failing image is reported and the others go on, and any failure ends the command
+    /// with status 1 after the last image.
+    func restoreEach(_ plan: OutputPlan,
+                     _ restore: (_ input: String, _ target: String) async throws -> (input: Image, restored: Image)) async throws {
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        var failures: [String] = []
+        for entry in plan.entries {
+            let path = entry.input, target = entry.outputs[0]
+            do {
+                let (image, restored) = try await restore(path, target)
+                if compare { try writeComparison(input: image, restored: restored, to: entry.outputs[1]) }
+                print("\(path) → \(target)")
+            } catch {
+                printError("error: \(path): \(error)")
+                failures.append(path)
+            }
+        }
+        if !failures.isEmpty {
+            printError("\(failures.count) of \(inputs.count) images failed")
+            throw ExitCode(1)
         }
     }
 
