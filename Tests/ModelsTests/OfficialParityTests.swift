@@ -142,23 +142,11 @@ final class OfficialParityTests: XCTestCase {
     /// exactly the network without it; on an image smaller than a Gaussian's radius the high-pass repeats the edge
     /// (reflection cannot), and a flat image has no detail to amplify.
     func testANewUnsharpMaskLeavesTheNetworkAsItWouldBeWithoutIt() throws {
-        var plain = ConditionalUNetConfiguration()
-        plain.baseChannels = 8
-        plain.channelMultipliers = [1, 2]
-        plain.contextDim = nil
-        plain.useDegradationContext = false
-        var withMask = plain
+        var withMask = ConditionalUNetConfiguration.tiny
         withMask.unsharpSigmas = [1, 2]
-        let a = ConditionalUNet(plain, seed: 4), b = ConditionalUNet(withMask, seed: 4)
+        let b = assertStartsAsThePlainNetwork(withMask, extraPrefix: "unsharp_mask.")
         XCTAssertEqual(b.namedParameters().filter { $0.name.hasPrefix("unsharp_mask.") }.map(\.name),
                        ["unsharp_mask.gain.weight", "unsharp_mask.gain.bias"])
-        let official = Dictionary(uniqueKeysWithValues: a.namedParameters().map { ($0.name, $0.tensor.values) })
-        for (name, tensor) in b.namedParameters() where !name.hasPrefix("unsharp_mask.") {
-            XCTAssertEqual(tensor.values, official[name], name)
-        }
-        var random = TensorRandom(seed: 1)
-        let x = random.normal([1, 3, 16, 16]), mu = random.normal([1, 3, 16, 16]), time = Tensor(shape: [1], values: [30])
-        XCTAssertEqual(withNoGrad { b(x, cond: mu, time: time) }.values, withNoGrad { a(x, cond: mu, time: time) }.values)
 
         let mask = try XCTUnwrap(b.unsharpMask)
         let flat = Tensor(shape: [1, 3, 4, 5], repeating: 0.25)
@@ -182,21 +170,27 @@ final class OfficialParityTests: XCTestCase {
     /// A new encoder's projection is zero, and the encoder is drawn after the official modules: a network with one
     /// starts as exactly the network without it, so an ablation compares the same starting point.
     func testANewDegradationEncoderLeavesTheNetworkAsItWouldBeWithoutIt() throws {
-        var plain = ConditionalUNetConfiguration()
-        plain.baseChannels = 8
-        plain.channelMultipliers = [1, 2]
-        plain.contextDim = nil
-        plain.useDegradationContext = false
-        var withEncoder = plain
+        var withEncoder = ConditionalUNetConfiguration.tiny
         withEncoder.degradationEncoderWidths = [8, 8]
-        let a = ConditionalUNet(plain, seed: 4), b = ConditionalUNet(withEncoder, seed: 4)
+        assertStartsAsThePlainNetwork(withEncoder, extraPrefix: "degradation_encoder.")
+    }
+
+    /// A network of `configuration` (the tiny one plus WildIR modules under `extraPrefix`) drawn from the seed that
+    /// draws the plain tiny network: its official parameters equal the plain network's and it computes exactly the
+    /// same, so an ablation compares the same starting point. Returns the network.
+    @discardableResult
+    private func assertStartsAsThePlainNetwork(_ configuration: ConditionalUNetConfiguration, extraPrefix: String,
+                                               file: StaticString = #filePath, line: UInt = #line) -> ConditionalUNet {
+        let a = ConditionalUNet(.tiny, seed: 4), b = ConditionalUNet(configuration, seed: 4)
         let official = Dictionary(uniqueKeysWithValues: a.namedParameters().map { ($0.name, $0.tensor.values) })
-        for (name, tensor) in b.namedParameters() where !name.hasPrefix("degradation_encoder.") {
-            XCTAssertEqual(tensor.values, official[name], name)
+        for (name, tensor) in b.namedParameters() where !name.hasPrefix(extraPrefix) {
+            XCTAssertEqual(tensor.values, official[name], name, file: file, line: line)
         }
         var random = TensorRandom(seed: 1)
         let x = random.normal([1, 3, 16, 16]), mu = random.normal([1, 3, 16, 16]), time = Tensor(shape: [1], values: [30])
-        XCTAssertEqual(withNoGrad { b(x, cond: mu, time: time) }.values, withNoGrad { a(x, cond: mu, time: time) }.values)
+        XCTAssertEqual(withNoGrad { b(x, cond: mu, time: time) }.values, withNoGrad { a(x, cond: mu, time: time) }.values,
+                       file: file, line: line)
+        return b
     }
 
     /// The embedding of a large image computed tile by tile weighs each tile by its area: on an image whose left

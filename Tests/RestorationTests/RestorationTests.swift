@@ -49,11 +49,7 @@ final class RestorationTests: XCTestCase {
     /// A network with the learned unsharp mask round-trips through the model file with its sigmas and gains; a file
     /// whose SDE reads the output as noise is refused, naming the option, since the mask's output corrects μ.
     func testALearnedUnsharpMaskRoundTripsAndNeedsAResidualNetwork() throws {
-        var configuration = ConditionalUNetConfiguration()
-        configuration.baseChannels = 8
-        configuration.channelMultipliers = [1, 2]
-        configuration.contextDim = nil
-        configuration.useDegradationContext = false
+        var configuration = ConditionalUNetConfiguration.tiny
         configuration.unsharpSigmas = [1, 2.5]
         let network = ConditionalUNet(configuration, seed: 5)
         let gain = try XCTUnwrap(network.unsharpMask?.gain)
@@ -83,11 +79,7 @@ final class RestorationTests: XCTestCase {
     /// same comparison without an encoder gives identical tiles, so nothing else differs.
     func testEveryTileIsConditionedOnTheWholePhotosDegradationEmbedding() throws {
         func model(encoder: Bool) throws -> RestorationModel {
-            var configuration = ConditionalUNetConfiguration()
-            configuration.baseChannels = 8
-            configuration.channelMultipliers = [1, 2]
-            configuration.contextDim = nil
-            configuration.useDegradationContext = false
+            var configuration = ConditionalUNetConfiguration.tiny
             configuration.degradationEncoderWidths = encoder ? [8, 8] : nil
             var options = SDEOptions()
             options.steps = 3

@@ -40,20 +40,10 @@ final class StructureControlNetTests: XCTestCase {
             objective = objective.map { $0 + term } ?? term
         }
         try XCTUnwrap(objective).backward()
-        var worstGradient = 0.0
-        for (key, input) in inputs {
-            let e = relativeError(input.grad?.values ?? [], try fixture.array("grad/\(key)").values)
-            worstGradient = max(worstGradient, e)
-            XCTAssertLessThanOrEqual(e, 1e-3, "gradient of \(key)")
-        }
-        let checked = try JSONDecoder().decode([String].self, from: Data((fixture.file.metadata["checked_parameters"] ?? "[]").utf8))
-        XCTAssertGreaterThanOrEqual(checked.count, 6)
-        let parameters = Dictionary(uniqueKeysWithValues: net.namedParameters().map { ($0.name, $0.tensor) })
-        for key in checked {
-            let e = relativeError(parameters[key]?.grad?.values ?? [], try fixture.array("gw/\(key)").values)
-            worstGradient = max(worstGradient, e)
-            XCTAssertLessThanOrEqual(e, 1e-3, "gradient of \(key)")
-        }
+        let gradients = try fixture.gradientErrors(inputs: inputs, of: net)
+        XCTAssertGreaterThanOrEqual(gradients.parameters.count, 6)
+        for (key, e) in gradients.inputs + gradients.parameters { XCTAssertLessThanOrEqual(e, 1e-3, "gradient of \(key)") }
+        let worstGradient = (gradients.inputs + gradients.parameters).map(\.1).max() ?? 0
         print("controlnet: forward relative error \(worstForward), worst gradient relative error \(worstGradient)")
     }
 

@@ -39,20 +39,10 @@ final class UNetParityTests: XCTestCase {
         XCTAssertLessThanOrEqual(relativeError(inference.values, try fixture.array("y").values), 1e-4, "\(name): inference path")
 
         y.backward(try fixture.tensor("gy"))
-        var worst = 0.0
-        for (key, input) in inputs {
-            let e = relativeError(input.grad?.values ?? [], try fixture.array("grad/\(key)").values)
-            worst = max(worst, e)
-            XCTAssertLessThanOrEqual(e, 1e-3, "\(name): gradient of \(key)")
-        }
-        let checked = try JSONDecoder().decode([String].self, from: Data((fixture.file.metadata["checked_parameters"] ?? "[]").utf8))
-        XCTAssertGreaterThanOrEqual(checked.count, 6)
-        let parameters = Dictionary(uniqueKeysWithValues: unet.namedParameters().map { ($0.name, $0.tensor) })
-        for key in checked {
-            let e = relativeError(parameters[key]?.grad?.values ?? [], try fixture.array("gw/\(key)").values)
-            worst = max(worst, e)
-            XCTAssertLessThanOrEqual(e, 1e-3, "\(name): gradient of \(key)")
-        }
+        let gradients = try fixture.gradientErrors(inputs: inputs, of: unet)
+        XCTAssertGreaterThanOrEqual(gradients.parameters.count, 6)
+        for (key, e) in gradients.inputs + gradients.parameters { XCTAssertLessThanOrEqual(e, 1e-3, "\(name): gradient of \(key)") }
+        let worst = (gradients.inputs + gradients.parameters).map(\.1).max() ?? 0
         print("\(name): forward relative error \(forwardError), worst gradient relative error \(worst)")
     }
 

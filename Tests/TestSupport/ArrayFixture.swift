@@ -43,6 +43,16 @@ public struct ArrayFixture<Source: ArrayFixtureSource> {
         return out
     }
 
+    /// The relative errors of the gradients a backward pass left in `inputs` (against `grad/<key>`) and in the
+    /// parameters of `module` that the file's metadata lists as `checked_parameters` (against `gw/<name>`), labelled
+    /// by key.
+    public func gradientErrors(inputs: [String: Tensor], of module: Module) throws -> (inputs: [(String, Double)], parameters: [(String, Double)]) {
+        let checked = try JSONDecoder().decode([String].self, from: Data((file.metadata["checked_parameters"] ?? "[]").utf8))
+        let parameters = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.name, $0.tensor) })
+        return (try inputs.map { key, input in (key, relativeError(input.grad?.values ?? [], try array("grad/\(key)").values)) },
+                try checked.map { key in (key, relativeError(parameters[key]?.grad?.values ?? [], try array("gw/\(key)").values)) })
+    }
+
     /// A missing array, naming the generator to re-run.
     public struct FixtureMissing: Error, CustomStringConvertible {
         public let key: String
