@@ -44,4 +44,14 @@ public struct CaptionTable: Sendable, Equatable {
         let url = URL(fileURLWithPath: path)
         return byName[url.lastPathComponent] ?? byName[url.deletingPathExtension().lastPathComponent]
     }
+
+    /// Checks that every photo of `folder` has a caption.
+    /// - Throws: ``CaptioningError/captionsFile(_:)`` naming how many photos lack one and the first few.
+    public func checkCovers(_ photos: [String], folder: String) throws {
+        let missing = photos.filter { caption(forPhoto: $0) == nil }
+        guard missing.isEmpty else {
+            throw CaptioningError.captionsFile("no caption for \(missing.count) photo(s) of \(folder): "
+                + missing.prefix(5).map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))
+        }
+    }
 }

@@ -57,9 +57,37 @@ public enum ConfigurationLoader {
         try decode(type, from: try ConfigurationValue.parse(yaml: yaml, source: source), source: source)
     }
 
-    /// Options of `type` from a YAML file.
+    /// Options of `type` from a YAML file (its `base:` chain resolved: ``tree(contentsOf:)``).
     public static func load<T: Decodable>(_ type: T.Type, contentsOf path: String) throws -> T {
-        try load(type, yaml: try text(contentsOf: path), source: path)
+        try decode(type, from: try tree(contentsOf: path), source: path)
+    }
+
+    /// The key an options file names another with, whose options it starts from.
+    public static let baseKey = "base"
+
+    /// A YAML file's tree with its `base:` chain resolved: a top-level `base: other.yml` (relative to the file's
+    /// folder) is read first, and this file's keys are laid over it (mappings merge key by key, other values
+    /// replace), so an ablation is its recipe's file and the few keys it changes. Chains of up to 8 files.
+    /// - Throws: ``ConfigurationError`` for an unreadable file, a `base` that is not a path, or a cycle.
+    public static func tree(contentsOf path: String) throws -> ConfigurationValue {
+        var chain: [String] = []
+        return try tree(contentsOf: path, chain: &chain)
+    }
+
+    private static func tree(contentsOf path: String, chain: inout [String]) throws -> ConfigurationValue {
+        let resolved = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard !chain.contains(resolved) else {
+            throw ConfigurationError.invalidValue(path, baseKey, "the base files form a cycle: \((chain + [resolved]).joined(separator: " → "))")
+        }
+        guard chain.count < 8 else { throw ConfigurationError.invalidValue(path, baseKey, "more than 8 base files in a chain") }
+        chain.append(resolved)
+        let parsed = try ConfigurationValue.parse(yaml: try text(contentsOf: path), source: path)
+        guard case var .mapping(keys) = parsed, let base = keys.removeValue(forKey: baseKey) else { return parsed }
+        guard case let .scalar(name) = base, !name.isEmpty else {
+            throw ConfigurationError.invalidValue(path, baseKey, "must be the path of another options file")
+        }
+        let basePath = name.hasPrefix("/") ? name : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(name).path
+        return try tree(contentsOf: basePath, chain: &chain).overlaid(with: .mapping(keys))
     }
 
     /// Options of `type` from a tree (a file's, or a subtree of another file kept as a ``ConfigurationValue``).

@@ -8,7 +8,7 @@ import SDE
 /// (`sde`, `datasets.train`, `network_G.setting`, `train.lr_G`, `lr_scheme`, `niter`, `eta_min`, …) through the
 /// one options loader (``ConfigurationLoader``): anything left out keeps its default, and unknown keys and
 /// out-of-range values are errors naming the key path.
-public struct TrainingOptions: Codable, Equatable, Sendable, DefaultedOptions, ValidatedOptions {
+public struct TrainingOptions: OptionsFile, Codable, Equatable, Sendable, DefaultedOptions, ValidatedOptions {
     /// Run name; outputs go to `experiments/<name>/` unless `path.experiments` says otherwise. A name, not a path.
     public var name: String = "wildir"
     public var sde = SDEOptions()
@@ -169,22 +169,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable, DefaultedOptions, V
 
     public static var defaults: TrainingOptions { TrainingOptions() }
 
-    /// Parses YAML over the defaults; `file` names the source in errors.
-    public init(yaml text: String, file: String = "<options>") throws {
-        self = try ConfigurationLoader.load(TrainingOptions.self, yaml: text, source: file)
-    }
-
-    /// Reads a YAML options file.
-    public init(contentsOf url: URL) throws {
-        self = try ConfigurationLoader.load(TrainingOptions.self, contentsOf: url.path)
-    }
-
     /// Range checks, each naming its key path. The degradation settings are checked by building the pipeline
     /// (``TrainingSet/pipeline(file:)``) when the run starts.
     public func validate() throws {
         typealias V = OptionViolation
-        try V.check(!name.isEmpty && !name.contains("/") && !name.contains("\\") && name != "." && name != "..", "name",
-                    "must be a plain name (no '/', not '.' or '..'), got '\(name)'; set path.experiments for another folder")
+        try ExperimentPaths.checkName(name)
         try V.within("sde") { try sde.validate() }
         try V.within("network_G") { try networkG.validate() }
         let network = networkG.configuration

@@ -83,8 +83,12 @@ final class DACLIPConditionedTrainingTests: XCTestCase {
         for (row, patch) in patches.enumerated() {
             // The inference path: the whole image (here the patch) through the official preprocessing.
             let restorer = try DACLIPConditioner(model: conditioner.model).conditioning(for: patch)
-            XCTAssertEqual(Array(trained.content.values[(row * embed)..<((row + 1) * embed)]), restorer.content.values)
-            XCTAssertEqual(Array(trained.degradation.values[(row * embed)..<((row + 1) * embed)]), restorer.degradation.values)
+            // The same computation batched and alone: equal up to the matrix kernels' blocking, which depends on the
+            // batch size and the CPU (the last bits differ on some machines).
+            XCTAssertLessThan(relativeError(Array(trained.content.values[(row * embed)..<((row + 1) * embed)]),
+                                            restorer.content.values.map(Double.init)), 1e-5)
+            XCTAssertLessThan(relativeError(Array(trained.degradation.values[(row * embed)..<((row + 1) * embed)]),
+                                            restorer.degradation.values.map(Double.init)), 1e-5)
             XCTAssertEqual(try batch.lq.image(at: row).samples, patch.samples, "the embedding is the patch the network sees")
         }
         XCTAssertNotEqual(Array(trained.content.values[0..<embed]), Array(trained.content.values[embed..<(2 * embed)]))

@@ -17,12 +17,11 @@ public final class DACLIPSampler: @unchecked Sendable {
     public let imageSize: Int
     public let seed: UInt64
     /// The photos, sorted by path.
-    public let photos: [String]
+    public var photos: [String] { crops.photos }
+    private let crops: RandomPhotoCrops
     private let pipeline: DegradationPipeline
     private let mild: MildPipeline?
     private let captions: CaptionTable?
-    private var cache: [Int: Image] = [:]  // by source: scale index × photos + photo
-    private let lock = NSLock()
 
     /// - Parameters:
     ///   - folder: the photo folder (the options' `dataroot` for training, the validation folder otherwise).
@@ -30,19 +29,12 @@ public final class DACLIPSampler: @unchecked Sendable {
     /// - Throws: ``DACLIPTrainingError/data(_:)`` for a missing or empty folder or a photo without a caption.
     public init(folder: String, options: DACLIPDataOptions, imageSize: Int, seed: UInt64, pipeline: DegradationPipeline,
                 mild: MildPipeline?, captions: CaptionTable?) throws {
-        let listed: [String]
-        do { listed = try ImageFolder.list(folder).images } catch {
-            throw DACLIPTrainingError.data("\(folder): \(error)")
+        do { crops = try RandomPhotoCrops(folder: folder, scales: options.scales) } catch {
+            throw DACLIPTrainingError.data("\(error)")
         }
-        guard !listed.isEmpty else { throw DACLIPTrainingError.data("\(folder) holds no images") }
         if let captions {
-            let missing = listed.filter { captions.caption(forPhoto: $0) == nil }
-            guard missing.isEmpty else {
-                throw DACLIPTrainingError.data("no caption for \(missing.count) photo(s) of \(folder): "
-                    + missing.prefix(5).map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))
-            }
+            do { try captions.checkCovers(crops.photos, folder: folder) } catch { throw DACLIPTrainingError.data("\(error)") }
         }
-        photos = listed.sorted()
         self.options = options
         self.imageSize = imageSize
         self.seed = seed
@@ -67,21 +59,10 @@ public final class DACLIPSampler: @unchecked Sendable {
 
     /// One sample; `photo` nil draws the photo and scale, otherwise only the scale is drawn.
     func sample(photo chosen: Int?, augment: Bool, random: inout DegradationRandom) throws -> DACLIPSample {
-        let scaleIndex: Int, photo: Int
-        if let chosen {
-            (scaleIndex, photo) = (Int(random.next() % UInt64(options.scales.count)), chosen)
-        } else {
-            (scaleIndex, photo) = Int(random.next() % UInt64(photos.count * options.scales.count)).quotientAndRemainder(dividingBy: photos.count)
+        let (hq, photo): (Image, Int)
+        do { (hq, photo) = try crops.crop(side: options.cropSize, photo: chosen, flip: options.useFlip, random: &random) } catch {
+            throw DACLIPTrainingError.data("\(error)")
         }
-        let source = try self.source(photo: photo, scaleIndex: scaleIndex)
-        let size = options.cropSize
-        guard source.width >= size, source.height >= size else {
-            throw DACLIPTrainingError.data("\(photos[photo]) is \(source.width)×\(source.height) at scale "
-                + "\(options.scales[scaleIndex]), smaller than data.crop_size \(size)")
-        }
-        let x = Int(random.next() % UInt64(source.width - size + 1)), y = Int(random.next() % UInt64(source.height - size + 1))
-        var hq = try source.cropped(x: x, y: y, width: size, height: size)
-        if options.useFlip, random.bernoulli(0.5) { hq = hq.applyingOrientation(.mirrored) }
         var lq = hq
         var names: [String] = []
         // Drawn only when asked for, so runs without clean samples keep their random streams.
@@ -97,17 +78,5 @@ public final class DACLIPSampler: @unchecked Sendable {
         return DACLIPSample(lq: try CLIPPixels.resized(lq, to: imageSize), hq: try CLIPPixels.resized(hq, to: imageSize),
                             words: DegradationText.canonical(names), caption: captions?.caption(forPhoto: photos[photo]),
                             photo: photos[photo])
-    }
-
-    /// Photo `photo` (RGB) shrunk by scale `scaleIndex`, decoded once.
-    private func source(photo: Int, scaleIndex: Int) throws -> Image {
-        let key = scaleIndex * photos.count + photo
-        if let cached = lock.withLock({ cache[key] }) { return cached }
-        let image: Image
-        do { image = try Image(contentsOf: photos[photo]).opaqueRGB.shrunk(by: options.scales[scaleIndex]) } catch {
-            throw DACLIPTrainingError.data("\(photos[photo]): \(error)")
-        }
-        lock.withLock { cache[key] = image }
-        return image
     }
 }

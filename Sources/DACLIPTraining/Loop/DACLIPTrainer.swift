@@ -157,7 +157,6 @@ public final class DACLIPTrainer {
     }
 
     enum MetadataKey {
-        static let iteration = "wildir.iteration"
         static let history = "wildir.history"
         static let validations = "wildir.validations"
         static let fingerprint = "wildir.daclip.frozen_fingerprint"
@@ -166,20 +165,16 @@ public final class DACLIPTrainer {
 
     /// Writes the resumable checkpoint, the model and the curves, each atomically.
     public func saveCheckpoint() throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let metadata = [
-            MetadataKey.iteration: String(iteration),
-            MetadataKey.history: String(decoding: try encoder.encode(history), as: UTF8.self),
-            MetadataKey.validations: String(decoding: try encoder.encode(validations), as: UTF8.self),
-            MetadataKey.fingerprint: fingerprint,
-            MetadataKey.trainText: String(options.model.trainText),
-            DACLIPModel.MetadataKey.configuration: String(decoding: model.configuration.openCLIPJSON(), as: UTF8.self),
-        ]
-        let tensors = try trainedParameters.map { name, tensor in (name, try StoredTensor(shape: tensor.shape, float32: tensor.values)) }
         do {
-            try TrainingState.write(components, tensors: tensors, metadata: metadata, to: checkpointURL)
+            let metadata = [
+                MetadataKey.history: try RunRecords.text(history),
+                MetadataKey.validations: try RunRecords.text(validations),
+                MetadataKey.fingerprint: fingerprint,
+                MetadataKey.trainText: String(options.model.trainText),
+                DACLIPModel.MetadataKey.configuration: String(decoding: model.configuration.openCLIPJSON(), as: UTF8.self),
+            ]
+            try TrainedTensorsCheckpoint.write(trainedParameters, components: components, iteration: iteration, metadata: metadata,
+                                               to: checkpointURL)
             try model.write(to: modelURL, metadata: ["wildir.daclip.iterations": String(iteration), "wildir.daclip.run": options.name])
             try TrainingCurves.writeLosses(history, validations: validations, title: "\(options.name): robust DA-CLIP losses",
                                            to: directory.appendingPathComponent("losses.png"))
@@ -191,36 +186,18 @@ public final class DACLIPTrainer {
     }
 
     private func loadCheckpoint() throws {
-        let path = checkpointURL.path
-        let file: SafeTensorsFile
-        do { file = try SafeTensorsFile(contentsOf: checkpointURL) } catch { throw DACLIPTrainingError.checkpoint("\(path): \(error)") }
-        guard file.metadata[MetadataKey.fingerprint] == fingerprint,
-              file.metadata[MetadataKey.trainText] == String(options.model.trainText) else {
-            throw DACLIPTrainingError.checkpoint("\(path) was trained with another frozen CLIP (model.config, model.pretrained, "
-                                                 + "model.train_text or train.manual_seed differ): resume it with its own options")
+        let restored: (iteration: Int, metadata: [String: String])
+        do {
+            restored = try TrainedTensorsCheckpoint.restore(
+                trainedParameters, components: components, from: checkpointURL,
+                required: [MetadataKey.fingerprint: fingerprint, MetadataKey.trainText: String(options.model.trainText)],
+                mismatch: "it was trained with another frozen CLIP (model.config, model.pretrained, model.train_text or "
+                    + "train.manual_seed differ): resume it with its own options")
+        } catch {
+            throw DACLIPTrainingError.checkpoint("\(checkpointURL.path): \(error)")
         }
-        guard let done = file.metadata[MetadataKey.iteration].flatMap(Int.init), done >= 0 else {
-            throw DACLIPTrainingError.checkpoint("\(path) has no iteration count")
-        }
-        let weights = file.tensors.filter { !$0.key.contains("/") }
-        let expected = Set(trainedParameters.map(\.name))
-        guard Set(weights.keys) == expected else {
-            throw DACLIPTrainingError.checkpoint("\(path) holds other trained tensors than this run: "
-                + Array(Set(weights.keys).symmetricDifference(expected)).sorted().prefix(6).joined(separator: ", "))
-        }
-        var values: [(Tensor, [Float])] = []
-        for (name, tensor) in trainedParameters {
-            guard let stored = weights[name], stored.shape == tensor.shape else {
-                throw DACLIPTrainingError.checkpoint("\(path): '\(name)' has shape \(weights[name]?.shape ?? []), expected \(tensor.shape)")
-            }
-            values.append((tensor, stored.floatValues()))
-        }
-        do { try TrainingState.restore(components, from: file) } catch { throw DACLIPTrainingError.checkpoint("\(path): \(error)") }
-        for (tensor, stored) in values { tensor.withUnsafeMutableBufferPointer { _ = $0.update(from: stored) } }
-        iteration = done
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        history = (try? decoder.decode([DACLIPStepRecord].self, from: Data((file.metadata[MetadataKey.history] ?? "[]").utf8))) ?? []
-        validations = (try? decoder.decode([ZeroShotReport].self, from: Data((file.metadata[MetadataKey.validations] ?? "[]").utf8))) ?? []
+        iteration = restored.iteration
+        history = RunRecords.value([DACLIPStepRecord].self, from: restored.metadata[MetadataKey.history]) ?? []
+        validations = RunRecords.value([ZeroShotReport].self, from: restored.metadata[MetadataKey.validations]) ?? []
     }
 }

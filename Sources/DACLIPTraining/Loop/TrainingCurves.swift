@@ -8,30 +8,19 @@ enum TrainingCurves {
     static let colours: [[Float]] = [[0.1, 0.25, 0.7], [0.8, 0.3, 0.1], [0.1, 0.6, 0.2], [0.6, 0.1, 0.6], [0.3, 0.3, 0.3],
                                      [0.7, 0.6, 0.0]]
 
-    /// The trailing moving average of `values` (window `window`), as points at iterations 1, 2, ….
-    static func movingAverage(_ values: [Double], window: Int) -> [(x: Double, y: Double)] {
-        var out: [(x: Double, y: Double)] = [], running = 0.0
-        for (i, value) in values.enumerated() {
-            running += value
-            if i >= window { running -= values[i - window] }
-            if i + 1 >= window { out.append((Double(i + 1), running / Double(window))) }
-        }
-        return out
-    }
-
     static func writeLosses(_ history: [DACLIPStepRecord], validations: [ZeroShotReport], title: String, to url: URL) throws {
         guard !history.isEmpty, let renderer = try? TextRenderer() else { return }
         let window = max(1, history.count / 50)
         var series: [LinePlot.Series] = [
-            .init(label: "degradation ClipLoss (mean of \(window))", points: movingAverage(history.map(\.degradation), window: window),
+            .init(label: "degradation ClipLoss (mean of \(window))", points: LinePlot.movingAverage(history.map(\.degradation), window: window),
                   colour: colours[0]),
         ]
         let captions = history.compactMap(\.caption), fidelity = history.compactMap(\.fidelity)
         if captions.count == history.count {
-            series.append(.init(label: "caption ClipLoss", points: movingAverage(captions, window: window), colour: colours[2]))
+            series.append(.init(label: "caption ClipLoss", points: LinePlot.movingAverage(captions, window: window), colour: colours[2]))
         }
         if fidelity.count == history.count {
-            series.append(.init(label: "fidelity l1 (train)", points: movingAverage(fidelity, window: window), colour: colours[1]))
+            series.append(.init(label: "fidelity l1 (train)", points: LinePlot.movingAverage(fidelity, window: window), colour: colours[1]))
         }
         if !validations.isEmpty {
             series.append(.init(label: "fidelity l1 (validation)", points: validations.map { (Double($0.iteration), $0.fidelity) },

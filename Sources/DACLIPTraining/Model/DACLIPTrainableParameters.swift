@@ -37,17 +37,6 @@ public enum DACLIPTrainableParameters {
     /// A 64-bit FNV-1a fingerprint of the frozen parameters' names and values: a checkpoint stores it, so a resume
     /// that would rebuild a different frozen CLIP (other pretrained file, other seed or configuration) is refused.
     public static func frozenFingerprint(_ model: DACLIPModel, trainText: Bool) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ byte: UInt8) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        for (name, tensor) in model.namedParameters() where !trains(name, trainText: trainText) {
-            for byte in name.utf8 { mix(byte) }
-            tensor.withUnsafeBufferPointer { buffer in
-                for value in buffer {
-                    let bits = value.bitPattern
-                    for shift in stride(from: 0, to: 32, by: 8) { mix(UInt8(truncatingIfNeeded: bits >> UInt32(shift))) }
-                }
-            }
-        }
-        return String(hash, radix: 16)
+        parameterFingerprint(model.namedParameters().filter { !trains($0.name, trainText: trainText) })
     }
 }

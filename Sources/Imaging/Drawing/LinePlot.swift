@@ -3,6 +3,19 @@ import Foundation
 /// A line chart rendered to an `Image` (loss curves, metric histories): axes with tick labels, one polyline
 /// per series, a legend; the y axis optionally logarithmic.
 public enum LinePlot {
+    /// The trailing moving average of `values` (window `window`), as points at iterations 1, 2, … (the first at
+    /// iteration `window`): a noisy training curve made readable.
+    public static func movingAverage(_ values: [Double], window: Int) -> [(x: Double, y: Double)] {
+        let window = max(1, window)
+        var out: [(x: Double, y: Double)] = [], running = 0.0
+        for (i, value) in values.enumerated() {
+            running += value
+            if i >= window { running -= values[i - window] }
+            if i + 1 >= window { out.append((Double(i + 1), running / Double(window))) }
+        }
+        return out
+    }
+
     /// One curve.
     public struct Series: Sendable {
         public let label: String
