@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "Restoration", targets: ["Restoration"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "DACLIPTraining", targets: ["DACLIPTraining"]),
+        .library(name: "SSPIRTraining", targets: ["SSPIRTraining"]),
         .library(name: "WildIR", targets: ["WildIR"]),
         .executable(name: "wildir", targets: ["WildIRTool"]),
     ],
@@ -104,10 +105,15 @@ let package = Package(
         // contrastive + fidelity loss, zero-shot validation, the loop, checkpoints and resume.
         .target(name: "DACLIPTraining", dependencies: ["DACLIP", "CLIPTokenizer", "Degradation", "Imaging", "WildTensor",
                                                        "Configuration", "Checkpoints", "Parallelism", "Captioning"]),
+        // Training SSP-IR (Zhang et al., §III-D): options, Real-ESRGAN pairs with captions, the frozen and trained
+        // networks, the loop with AdamW and clipping, validation, checkpoints and resume.
+        .target(name: "SSPIRTraining", dependencies: ["SSPIR", "StableDiffusion", "DACLIP", "CLIPTokenizer", "Degradation", "Imaging",
+                                                      "ImageTensors", "Metrics", "WildTensor", "Configuration", "Checkpoints",
+                                                      "Parallelism", "Captioning"]),
         // The public facade: re-exports and the user-facing helpers that span modules (evaluation, dataset degrading).
         .target(name: "WildIR", dependencies: ["Parallelism", "Configuration", "Imaging", "Metrics", "Degradation", "Checkpoints",
                                                "WildTensor", "ImageTensors", "SDE", "Models", "Restoration", "Training",
-                                               "DACLIPTraining", "DACLIP", "CLIPMetrics", "SSPIR", "StableDiffusion"]),
+                                               "DACLIPTraining", "DACLIP", "CLIPMetrics", "SSPIR", "SSPIRTraining", "StableDiffusion"]),
         // `wildir serve`: the HTTP API, the job queue and store, and the page, on Hummingbird.
         .target(name: "Server", dependencies: ["Restoration", "Imaging", "DACLIP",
                                                .product(name: "Hummingbird", package: "hummingbird",
@@ -142,6 +148,8 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "DACLIP", "Models", "WildTensor", "Checkpoints", "TestSupport"]),
         .testTarget(name: "SSPIRTests", dependencies: ["SSPIR", "StableDiffusion", "WildTensor", "Checkpoints", "TestSupport"]),
+        .testTarget(name: "SSPIRTrainingTests", dependencies: ["SSPIRTraining", "SSPIR", "StableDiffusion", "Configuration", "WildTensor", "Captioning",
+                                                               "Checkpoints", "Imaging", "TestSupport"]),
         // Starts a stub chat-completions server on a loopback port.
         .testTarget(name: "CaptioningTests", dependencies: ["Captioning", "TestSupport"]),
         .testTarget(name: "CLIPMetricsTests", dependencies: ["CLIPMetrics", "DACLIP", "CLIPTokenizer", "Imaging", "TestSupport"]),

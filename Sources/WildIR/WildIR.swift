@@ -11,6 +11,7 @@
 @_exported import Restoration
 @_exported import SDE
 @_exported import SSPIR
+@_exported import SSPIRTraining
 @_exported import StableDiffusion
 @_exported import Training
 @_exported import WildTensor

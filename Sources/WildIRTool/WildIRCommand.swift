@@ -9,7 +9,7 @@ struct WildIRCommand: AsyncParsableCommand {
         abstract: "Photo-realistic image restoration in the wild.",
         version: WildIR.version,
         subcommands: [AnalyzeCommand.self, ConvertCommand.self, DegradeCommand.self, EvaluateCommand.self, InspectCommand.self, RestoreCommand.self, ServeCommand.self, TrainCommand.self,
-                      TrainDACLIPCommand.self]
+                      TrainDACLIPCommand.self, TrainSSPIRCommand.self]
     )
 
     /// Chooses OpenMP's passive waiting (``OpenMPWaitPolicy``), then parses and runs the command.

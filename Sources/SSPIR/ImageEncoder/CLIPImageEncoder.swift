@@ -57,6 +57,16 @@ public final class CLIPImageEncoder {
 
     init(tower: VisionTransformer<Transformer>) { self.tower = tower }
 
+    /// A new encoder of `vision`'s sizes with weights drawn from `generator` (OpenCLIP's initialisation), MLP width
+    /// 4 × the width, QuickGELU: small random towers for tests and CPU-sized training runs.
+    public convenience init(random vision: CLIPConfiguration.Vision, generator: inout TensorRandom) {
+        let trunk = Transformer(width: vision.width, layers: vision.layers, heads: vision.heads, mlpWidth: 4 * vision.width,
+                                activation: .quickGELU, generator: &generator)
+        let tower = VisionTransformer(vision, embedDim: 1, trunk: trunk, generator: &generator)
+        tower.eval()
+        self.init(tower: tower)
+    }
+
     /// The prefixes a `CLIPVisionModel`'s tensors sit under: `vision_model.` (transformers before 5, and every
     /// `CLIPModel` file such as openai/clip-vit-large-patch14's, whose other towers are then not read) or none
     /// (transformers 5).

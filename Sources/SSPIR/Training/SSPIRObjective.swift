@@ -8,7 +8,7 @@ import WildTensor
 /// Processor's RGB maps the structure-prior loss supervises.
 ///
 /// Trained, as the official code: the U-Net's Prior-Guided Attention (`image_attentions`, `pixel_attentions`), the
-/// whole ControlNet (its Processor included) and the Refine Layer. Frozen: the rest of the U-Net, the VAE, the text
+/// whole ControlNet (its Processor included) and the Refine Layer (when the U-Net has image attentions). Frozen: the rest of the U-Net, the VAE, the text
 /// encoder and the CLIP image encoder (``freezeOthers()`` turns their gradients off).
 public struct SSPIRObjective {
     /// The networks (the trained ones are updated in place by an optimiser).
@@ -25,12 +25,21 @@ public struct SSPIRObjective {
         self.schedule = try schedule ?? NoiseSchedule(.stableDiffusion15)
     }
 
-    /// The trained parameters, in a fixed order (U-Net attentions, ControlNet, Refine Layer).
+    /// The trained parameters, in a fixed order (U-Net attentions, ControlNet, Refine Layer); a U-Net without image
+    /// attentions never reads the Refine Layer, which then does not train.
     public var trainableParameters: [(name: String, tensor: Tensor)] {
+        clippedParameters + (usesImageEmbedding ? pipeline.refine.namedParameters().map { ("refine.\($0.name)", $0.tensor) } : [])
+    }
+
+    /// The trained parameters whose gradient norm `train.py` clips (`accelerator.clip_grad_norm_` over the ControlNet
+    /// and U-Net parameters, TR:1040-1043): all but the Refine Layer's.
+    public var clippedParameters: [(name: String, tensor: Tensor)] {
         pipeline.unet.namedParameters().filter { UNet2DConditionModel.isPriorGuidanceParameter($0.name) }.map { ("unet.\($0.name)", $0.tensor) }
             + pipeline.controlNet.namedParameters().map { ("controlnet.\($0.name)", $0.tensor) }
-            + pipeline.refine.namedParameters().map { ("refine.\($0.name)", $0.tensor) }
     }
+
+    /// Whether the networks read the refined image embedding (the U-Net has image attentions).
+    public var usesImageEmbedding: Bool { pipeline.unet.configuration.imageCrossAttentionDim != nil }
 
     /// Turns gradients off for every frozen parameter and on for the trained ones.
     public func freezeOthers() {
@@ -58,15 +67,16 @@ public struct SSPIRObjective {
     public func callAsFunction(groundTruth: Tensor, lowQuality: Tensor, captions: [String], timesteps: [Int], noise: Tensor,
                                generator: inout TensorRandom) throws -> Value {
         let scale = pipeline.vae.configuration.scalingFactor
-        let (latent, text, image) = try withNoGrad { () throws -> (Tensor, Tensor, Tensor) in
+        let uses = usesImageEmbedding
+        let (latent, text, image) = try withNoGrad { () throws -> (Tensor, Tensor, Tensor?) in
             let latent = try pipeline.vae.encode(groundTruth).sample(generator: &generator) * scale
             let text = try ChunkedTextTokens.encode(try ChunkedTextTokens.rows(captions.map { pipeline.tokenizer.encode($0) }),
                                                     textEncoder: pipeline.textEncoder)
-            let tokens = try pipeline.imageEncoder.features(try pipeline.imageEncoder.preprocess(lowQuality))
+            let tokens = uses ? try pipeline.imageEncoder.features(try pipeline.imageEncoder.preprocess(lowQuality)) : nil
             return (latent, text, tokens)
         }
         let noisy = try schedule.addNoise(latent, noise: noise, timesteps: timesteps)
-        let embedding = try pipeline.refine.project(image)
+        let embedding = try image.map { try pipeline.refine.project($0) }
         let steps = timesteps.map(Float.init)
         let branch = try pipeline.controlNet(noisy, timesteps: steps, image: lowQuality,
                                              conditions: PriorConditions(text: text, image: embedding))
