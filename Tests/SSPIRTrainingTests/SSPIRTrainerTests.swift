@@ -3,6 +3,7 @@ import Foundation
 import SSPIR
 import SSPIRTraining
 import StableDiffusion
+import TestSupport
 import WildTensor
 import XCTest
 
@@ -119,5 +120,45 @@ final class SSPIRTrainerTests: XCTestCase {
         let report = try XCTUnwrap(try SSPIRTrainer(options: o).validate())
         let psnr = try XCTUnwrap(report.psnr), input = try XCTUnwrap(report.inputPSNR)
         XCTAssertTrue(psnr.isFinite && psnr > 0 && input.isFinite && input > 0)
+    }
+}
+
+/// The official start from files users have: SD-1.5 as a diffusers folder (here tiny) and CLIP's vision tower.
+final class SSPIRPretrainedStartTests: XCTestCase {
+    func testTheUNetComesFromSDWithNewPriorsAndTheControlNetIsItsCopy() throws {
+        let directory = try TinySSPIRRun.temporaryDirectory(self)
+        let tiny = try TinySSPIR()
+        let (sd, _) = try tiny.write(to: directory)
+        // SD's own U-Net (no Prior-Guided Attention), the widths of the tiny SSP-IR's.
+        var plain = tiny.unet.configuration
+        (plain.imageCrossAttentionDim, plain.structureAttention) = (nil, false)
+        let sdUNet = UNet2DConditionModel(plain, generator: TensorRandom(seed: 77))
+        try FileManager.default.createDirectory(at: sd.appendingPathComponent("unet"), withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: try plain.diffusersConfig()).write(to: sd.appendingPathComponent("unet/config.json"))
+        try SafeTensorsFile.write(sdUNet.stateDict(), to: sd.appendingPathComponent("unet/diffusion_pytorch_model.safetensors"))
+        var o = try TinySSPIRRun.options(directory, iterations: 1)
+        o.model.tiny = nil
+        o.model.stableDiffusion = sd.path
+        o.model.clipVision = TinySSPIR.clipVision.path
+        let trainer = try SSPIRTrainer(options: o)
+        let unet = trainer.pipeline.unet
+        XCTAssertEqual(unet.configuration.imageCrossAttentionDim, 512)
+        XCTAssertTrue(unet.configuration.structureAttention)
+        let file = Dictionary(uniqueKeysWithValues: sdUNet.namedParameters().map { ($0.name, $0.tensor.values) })
+        for (name, tensor) in unet.namedParameters() {
+            if UNet2DConditionModel.isPriorGuidanceParameter(name) {
+                XCTAssertNil(file[name], name)
+            } else {
+                XCTAssertEqual(tensor.values, file[name], name)
+            }
+        }
+        let copied = Dictionary(uniqueKeysWithValues: unet.namedParameters().map { ($0.name, $0.tensor.values) })
+        let controlNet = trainer.pipeline.controlNet.namedParameters()
+        XCTAssertEqual(controlNet.first { $0.name == "conv_in.weight" }?.tensor.values, copied["conv_in.weight"])
+        XCTAssertTrue(controlNet.filter { $0.name.hasPrefix("controlnet_down_blocks.") }.allSatisfy { $0.tensor.values.allSatisfy { $0 == 0 } },
+                      "zero convolutions")
+        XCTAssertEqual(trainer.pipeline.refine.configuration.width, trainer.pipeline.imageEncoder.tower.configuration.width)
+        try trainer.run()
+        XCTAssertEqual(trainer.iteration, 1)
     }
 }

@@ -10,7 +10,7 @@ import WildTensor
 /// - from Stable Diffusion 1.5 and CLIP ViT-L/14, as the official `train.py` starts: the VAE and text encoder from SD;
 ///   the U-Net from SD with the Prior-Guided Attention the options ask for drawn new (`from_pretrained_orig`, strict
 ///   = False for those modules only); the ControlNet copied from that U-Net (`ControlNetModel.from_unet`, zero
-///   convolutions); a new Refine Layer (1024 → 512); CLIP's vision tower;
+///   convolutions, the official Processor); a new Refine Layer (CLIP's width, 1024, → 512); CLIP's vision tower;
 /// - or `tiny`: every network drawn at random from `seed`, at CPU sizes.
 enum SSPIRTrainingNetworks {
     /// Builds the networks; `file` names the options file in errors.
@@ -70,8 +70,10 @@ enum SSPIRTrainingNetworks {
         }
         let vae = isFolder.boolValue ? try AutoencoderKL.load(diffusersFolder: sd) : try AutoencoderKL.load(singleFile: sd)
         let textEncoder = try CLIPTextModel.load(contentsOf: sd)
+        let imageEncoder = try CLIPImageEncoder.load(contentsOf: clipVision)
         var refineGenerator = TensorRandom(seed: seed &+ 3)
-        let refine = try RefineLayer(.official, generator: &refineGenerator)
+        let refine = try RefineLayer(.init(width: imageEncoder.tower.configuration.width, outputWidth: RefineLayer.Configuration.official.outputWidth,
+                                           hiddenLayers: RefineLayer.Configuration.official.hiddenLayers), generator: &refineGenerator)
         let generator = TensorRandom(seed: seed &+ 1)
         let unet: UNet2DConditionModel
         if isFolder.boolValue {
@@ -87,8 +89,15 @@ enum SSPIRTrainingNetworks {
                                                                                         imageWidth: refine.configuration.outputWidth),
                                                  generator: generator)
         }
-        let controlNet = try StructureControlNet(copying: unet, generator: TensorRandom(seed: seed &+ 2))
-        let imageEncoder = try CLIPImageEncoder.load(contentsOf: clipVision)
+        // The official Processor (four stages for SD's ×8 VAE), as many stages as the VAE downsamples.
+        let stages = vae.configuration.blockOutChannels.count
+        var processor = StructureProcessor.Configuration.official
+        guard stages <= processor.blockChannels.count else {
+            throw SSPIRTrainingError.model("model.stable_diffusion: a VAE of \(stages) blocks; SSP-IR's Processor has \(processor.blockChannels.count) stages")
+        }
+        processor.blockChannels = Array(processor.blockChannels.prefix(stages))
+        processor.embeddingChannels = unet.configuration.blockOutChannels[0]
+        let controlNet = try StructureControlNet(copying: unet, processor: processor, generator: TensorRandom(seed: seed &+ 2))
         return SSPIRPipeline(vae: vae, textEncoder: textEncoder, tokenizer: tokenizer, imageEncoder: imageEncoder, refine: refine,
                              controlNet: controlNet, unet: unet)
     }
