@@ -35,6 +35,12 @@ let package = Package(
             path: "Sources/daclip-bench"
         ),
         .executableTarget(
+            name: "sspir-bench",
+            dependencies: ["BenchSupport", .product(name: "SSPIR", package: "WildIR"), .product(name: "StableDiffusion", package: "WildIR"),
+                           .product(name: "WildTensor", package: "WildIR")],
+            path: "Sources/sspir-bench"
+        ),
+        .executableTarget(
             name: "metrics-bench",
             dependencies: ["BenchSupport", .product(name: "WildIR", package: "WildIR")],
             path: "Sources/metrics-bench"
