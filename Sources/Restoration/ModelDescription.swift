@@ -31,6 +31,9 @@ public struct NetworkOptions: Codable, Equatable, Sendable, DefaultedOptions, Va
         /// WildIR's learned unsharp mask (``ConditionalUNetConfiguration/unsharpSigmas``); needs
         /// `sde.prediction: residual`.
         public var unsharpSigmas: [Double]?
+        /// The learned unsharp mask's gains when the network is new
+        /// (``ConditionalUNetConfiguration/unsharpInitialGains``).
+        public var unsharpInitialGains: [Double]?
 
         public init() {}
 
@@ -38,6 +41,7 @@ public struct NetworkOptions: Codable, Equatable, Sendable, DefaultedOptions, Va
             case inNc = "in_nc", outNc = "out_nc", nf, chMult = "ch_mult", contextDim = "context_dim"
             case useDegraContext = "use_degra_context", useImageContext = "use_image_context", scale
             case degradationEncoder = "degradation_encoder", unsharpSigmas = "unsharp_sigmas"
+            case unsharpInitialGains = "unsharp_initial_gains"
         }
     }
 
@@ -58,6 +62,7 @@ public struct NetworkOptions: Codable, Equatable, Sendable, DefaultedOptions, Va
         c.scale = setting.scale
         c.degradationEncoderWidths = setting.degradationEncoder
         c.unsharpSigmas = setting.unsharpSigmas
+        c.unsharpInitialGains = setting.unsharpInitialGains
         return c
     }
 

@@ -156,6 +156,26 @@ final class OfficialParityTests: XCTestCase {
         }
     }
 
+    /// Initial gains start a new network as the plain network followed by an unsharp mask of those amounts (the
+    /// high-passes are SciPy's Gaussians, as the parity fixture above checks): r̂ = r̂_plain + Σ_k g_k (μ − G_σk ∗ μ).
+    func testInitialGainsStartTheNetworkAsAnUnsharpMaskOfThem() throws {
+        var configuration = ConditionalUNetConfiguration.tiny
+        configuration.unsharpSigmas = [1, 2]
+        configuration.unsharpInitialGains = [0, 0.8]
+        try configuration.validate()
+        let plain = ConditionalUNet(.tiny, seed: 4), sharpened = ConditionalUNet(configuration, seed: 4)
+        var random = TensorRandom(seed: 1)
+        let x = random.normal([1, 3, 16, 16]), mu = random.normal([1, 3, 16, 16]), time = Tensor(shape: [1], values: [30])
+        let detail = try XCTUnwrap(sharpened.unsharpMask).highPasses(mu)[1]
+        let expected = zip(withNoGrad { plain(x, cond: mu, time: time) }.values, detail.values).map { $0 + 0.8 * $1 }
+        let output = withNoGrad { sharpened(x, cond: mu, time: time) }.values
+        XCTAssertLessThan(zip(output, expected).map { abs($0 - $1) }.max() ?? 1, 1e-5)
+        configuration.unsharpInitialGains = [0.8]
+        XCTAssertThrowsError(try configuration.validate()) { error in
+            XCTAssertTrue("\(error)".contains("unsharp_initial_gains"), "\(error)")
+        }
+    }
+
     /// The encoder's damage head (WildIR's; rebuilt in PyTorch from its definition): the estimate from the pooled
     /// features, and the gradients through it into the convolutions, which the zero-initialised projection alone
     /// does not give them.

@@ -103,7 +103,9 @@ public final class ConditionalUNet: Module {
         degradationEncoder = configuration.degradationEncoderWidths.map {
             DegradationEncoder(inChannels: configuration.inChannels, widths: $0, outputDim: timeDim, generator: &g)
         }
-        unsharpMask = configuration.unsharpSigmas.map { LearnedUnsharpMask(inChannels: nf, sigmas: $0, generator: &g) }
+        unsharpMask = configuration.unsharpSigmas.map {
+            LearnedUnsharpMask(inChannels: nf, sigmas: $0, initialGains: configuration.unsharpInitialGains, generator: &g)
+        }
     }
 
     /// Predicts the noise in `xt` (`[B, C, H, W]`) given the condition μ (`cond`, same shape), the time steps

@@ -24,6 +24,9 @@ public struct ConditionalUNetConfiguration: Codable, Equatable, Sendable {
     /// ``LearnedUnsharpMask``, whose per-pixel gains times the high-passes of μ are added to the output; nil (the
     /// official networks) has none.
     public var unsharpSigmas: [Double]?
+    /// `unsharp_initial_gains` (WildIR's): the learned unsharp mask's gains when the network is new, one per sigma
+    /// (nil: zeros); trained networks keep theirs in their weights.
+    public var unsharpInitialGains: [Double]?
 
     public init() {}
 
@@ -89,6 +92,10 @@ extension ConditionalUNetConfiguration {
         if let sigmas = unsharpSigmas {
             try check((1...4).contains(sigmas.count) && sigmas.allSatisfy { $0 >= 0.3 && $0 <= 8 }, "unsharp_sigmas",
                       "must list 1…4 standard deviations in 0.3…8 pixels, got \(sigmas)")
+        }
+        if let gains = unsharpInitialGains {
+            try check(gains.count == (unsharpSigmas?.count ?? -1) && gains.allSatisfy { (0...4).contains($0) }, "unsharp_initial_gains",
+                      "must give one gain in 0…4 per unsharp_sigmas entry (\(unsharpSigmas?.count ?? 0)), got \(gains)")
         }
         let parameters = approximateParameterCount
         try check(parameters <= Self.maximumParameters, "nf",

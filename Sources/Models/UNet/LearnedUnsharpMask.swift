@@ -8,8 +8,10 @@ import WildTensor
 /// U-Net alone, trained for a few thousand iterations on a CPU, learns a fraction of that sharpening (the bundled
 /// model's card measures it). Here the network only has to predict the amount, per pixel and per scale, from its
 /// last features: a strong sharpening becomes one large gain instead of finely tuned filters, and a near-clean or
-/// noisy area can keep a gain of zero. The gains come from a 3×3 convolution that starts at zero, so a new network
-/// computes exactly what it would without the mask. Meaningful for networks that predict the residual x̂0 − μ
+/// noisy area can keep a gain of zero. The gains come from a 3×3 convolution whose weights start at zero and whose
+/// bias starts at the initial gains (zero by default, so a new network computes exactly what it would without the
+/// mask; a positive gain starts it as that network followed by a plain unsharp mask of that amount, which training
+/// then has to beat rather than reach). Meaningful for networks that predict the residual x̂0 − μ
 /// (`sde.prediction: residual`): the mask's output is a correction of μ.
 ///
 /// Not an official module: its parameters are saved under `unsharp_mask.` next to the official ones.
@@ -24,11 +26,16 @@ public final class LearnedUnsharpMask: Module {
     /// Gaussians are cut at this many standard deviations: the radius is ⌊3σ + ½⌋, SciPy's rule.
     public static let truncation = 3.0
 
-    public init(inChannels: Int, sigmas: [Double], generator: inout TensorRandom) {
+    /// - Parameter initialGains: the gains of a new mask, one per sigma (nil: zeros).
+    public init(inChannels: Int, sigmas: [Double], initialGains: [Double]? = nil, generator: inout TensorRandom) {
         self.sigmas = sigmas
         gain = Conv2d(inChannels, sigmas.count, kernelSize: 3, padding: 1, generator: &generator)
         gain.weight.assign(.zeros(gain.weight.shape))
-        if let bias = gain.bias { bias.assign(.zeros(bias.shape)) }
+        if let bias = gain.bias {
+            let start = initialGains ?? Array(repeating: 0, count: sigmas.count)
+            precondition(start.count == sigmas.count, "LearnedUnsharpMask: \(start.count) initial gains for \(sigmas.count) sigmas")
+            bias.assign(Tensor(shape: bias.shape, values: start.map(Float.init)))
+        }
         taps = sigmas.map(Self.gaussianTaps)
     }
 
