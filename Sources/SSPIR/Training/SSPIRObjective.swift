@@ -48,6 +48,12 @@ public struct SSPIRObjective {
         for (_, parameter) in trainableParameters { parameter.requiresGrad = true }
     }
 
+    /// The shape of ε for images `[B, 3, H, W]`: the VAE's latent, `[B, in_channels, H/f, W/f]`.
+    public func latentShape(forImages images: Tensor) -> [Int] {
+        let factor = pipeline.vae.configuration.downsamplingFactor
+        return [images.shape[0], pipeline.unet.configuration.inChannels, images.shape[2] / factor, images.shape[3] / factor]
+    }
+
     /// What one evaluation gives: the total (differentiable) and its parts.
     public struct Value {
         public let total: Tensor

@@ -115,7 +115,7 @@ public final class SSPIRTrainer {
         var random = Self.stream(seed: options.train.seed, iteration: iteration)
         let count = batch.captions.count, steps = objective.schedule.trainTimesteps
         let timesteps = (0..<count).map { _ in Int(random.next() % UInt64(steps)) }
-        let noise = random.normal(latentShape(batch.groundTruth))
+        let noise = random.normal(objective.latentShape(forImages: batch.groundTruth))
         let value = try objective(groundTruth: batch.groundTruth, lowQuality: batch.lowQuality, captions: batch.captions,
                                   timesteps: timesteps, noise: noise, generator: &random)
         let learningRate = optimiser.learningRate
@@ -130,12 +130,6 @@ public final class SSPIRTrainer {
                                      gradientNorm: Double(norm), learningRate: learningRate)
         history.append(record)
         return record
-    }
-
-    /// The latent's shape for images `[B, 3, H, W]`.
-    func latentShape(_ images: Tensor) -> [Int] {
-        let factor = pipeline.vae.configuration.downsamplingFactor
-        return [images.shape[0], pipeline.unet.configuration.inChannels, images.shape[2] / factor, images.shape[3] / factor]
     }
 
     /// Measures the held-out pairs (nil without a validation folder).

@@ -52,9 +52,7 @@ public struct SSPIRTrainingPlan {
                 throw SSPIRTrainingError.invalidOptions(optionsFile, "validation.dataroot is the training folder data.dataroot: "
                                                         + "validation must use held-out photos")
             }
-            var held = options.data
-            held.captions = nil
-            let heldSampler = try SSPIRSampler(folder: validation.dataroot, options: held, seed: options.train.seed, pipeline: pipeline,
+            let heldSampler = try SSPIRSampler(folder: validation.dataroot, options: options.data, seed: options.train.seed, pipeline: pipeline,
                                                captions: nil)
             validationSamples = try (0..<validation.count).map(heldSampler.validationSample)
         } else {

@@ -25,9 +25,7 @@ final class SSPIRValidation {
         for (k, sample) in samples.enumerated() {
             let batch = try SSPIRBatch([sample])
             var random = TensorRandom(seed: seed ^ (0xA5A5_0000 &+ UInt64(k)))
-            let factor = objective.pipeline.vae.configuration.downsamplingFactor
-            let shape = [1, objective.pipeline.unet.configuration.inChannels, sample.groundTruth.height / factor, sample.groundTruth.width / factor]
-            let noise = random.normal(shape)
+            let noise = random.normal(objective.latentShape(forImages: batch.groundTruth))
             let t = (2 * k + 1) * steps / (2 * n)
             let value = try withNoGrad {
                 try objective(groundTruth: batch.groundTruth, lowQuality: batch.lowQuality, captions: batch.captions, timesteps: [t],
