@@ -102,8 +102,15 @@ def table(reports):
         with open(path) as handle:
             report = json.load(handle)
         loaded[label] = {entry["name"]: entry for entry in report["images"]}
-    first = next(iter(loaded.values()))
-    lq = loaded.get("LQ", first)
+    lq = loaded.get("LQ", next(iter(loaded.values())))
+    # An LQ equal to its GT has no finite PSNR (the report's null): such a pair cannot be improved, only spoiled, and
+    # has no place in a mean of dB; it is left out of every row, and the table says how many were.
+    exact = {name for name, entry in lq.items() if entry["psnr"] is None}
+    loaded = {label: {n: e for n, e in scores.items() if n not in exact} for label, scores in loaded.items()}
+    lq = loaded.get("LQ", next(iter(loaded.values())))
+    if exact:
+        print(f"{len(exact)} pair(s) whose LQ equals the GT left out: {', '.join(sorted(exact))}.")
+        print()
     print("| method | mean PSNR-Y dB | mean SSIM-Y | Δ PSNR-Y vs LQ | better than LQ | worst Δ where LQ ≥ 40 dB (pairs) |")
     print("|---|---:|---:|---:|---:|---:|")
     for label, scores in loaded.items():

@@ -1,0 +1,172 @@
+"""How much of a per-image sharpening can be known from the low-quality image alone: the headroom measurement behind
+the bundled model's card ("Where the headroom is, measured").
+
+Pairs are folders as `quality_reference.py pairs` writes them (GT/, LQ/, optionally a restorer's outputs in a third
+folder). Everything is measured on Y (BT.601, BasicSR's conventions), PSNR gains over the LQ, mean over pairs.
+
+  sharpening_headroom.py oracle PAIRS [PAIRS...]
+      The best per-image unsharp mask, chosen with the ground truth: LQ + Σ_k a_k (LQ − G_σk ∗ LQ) with the a_k of
+      least squares on Y, for σ = (2), (1, 2), (0.7, 1.4, 2.8), (0.5, 1, 2, 4). The ceiling of any method that only
+      chooses how much to sharpen each image.
+  sharpening_headroom.py predict TRAIN VALIDATION [--restored NAME]
+      The one-σ amount a(LQ) = softplus(w · s(LQ) + b), s the whole-image statistics of `statistics`, fitted on TRAIN
+      by maximising the mean PSNR gain itself (L-BFGS, L2 penalty λ), reported by four-fold cross-validation over
+      TRAIN's photos and on VALIDATION. With --restored, the amount is fitted both on the LQ and on the restorer's
+      output (NAME/ beside GT/ and LQ/): does a global gain add to the restorer, or replace it?
+
+Needs NumPy, OpenCV and SciPy (Tools/.venv). Pairs with LQ = GT exactly (infinite PSNR) are left out.
+"""
+import os
+import sys
+
+import cv2
+import numpy as np
+from scipy.optimize import minimize
+
+SIGMA_SETS = [(2.0,), (1.0, 2.0), (0.7, 1.4, 2.8), (0.5, 1.0, 2.0, 4.0)]
+
+
+def luma(rgb):
+    """BasicSR's Y of RGB in 0…255: 16 + (65.481 R + 128.553 G + 24.966 B) / 255."""
+    return 16 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255
+
+
+def psnr(a, b):
+    return 10 * np.log10(255 ** 2 / np.mean((a - b) ** 2))
+
+
+def high_pass(image, sigma):
+    return image - cv2.GaussianBlur(image, (0, 0), sigma)
+
+
+def sharpened(rgb, gains, sigmas):
+    """RGB sharpened by Σ_k gains_k · high-pass_σk, rounded to 8 bits as a saved image is."""
+    out = rgb.copy()
+    for gain, sigma in zip(gains, sigmas):
+        out += gain * high_pass(rgb, sigma)
+    return np.clip(np.round(out), 0, 255)
+
+
+def read(path):
+    return cv2.imread(path)[:, :, ::-1].astype(np.float64)
+
+
+def pairs(folder, restored=None):
+    """(name, LQ, GT, restored or None) for each pair of `folder`, in name order, without exact-clean pairs."""
+    for name in sorted(os.listdir(os.path.join(folder, "LQ"))):
+        lq, gt = read(os.path.join(folder, "LQ", name)), read(os.path.join(folder, "GT", name))
+        if np.array_equal(lq, gt):
+            continue
+        yield name, lq, gt, read(os.path.join(folder, restored, name)) if restored else None
+
+
+def statistics(rgb):
+    """Whole-image statistics of the luma: log energies of five difference-of-Gaussians bands (σ 0.5…8) and their
+    successive differences, the sparsity (median/mean of |band|) and kurtosis of the three finest bands, the 8×8
+    block-edge ratio of horizontal differences, and the 10/50/90th percentiles of the two finest bands' local energy."""
+    y = luma(rgb)
+    bands, previous = [], y
+    for sigma in (0.5, 1, 2, 4, 8):
+        blurred = cv2.GaussianBlur(y, (0, 0), sigma)
+        bands.append(previous - blurred)
+        previous = blurred
+    energy = [np.log(np.mean(b ** 2) + 1e-6) for b in bands]
+    values = energy + [energy[i] - energy[i + 1] for i in range(4)]
+    for band in bands[:3]:
+        magnitude = np.abs(band)
+        values.append(np.log(np.median(magnitude) + 1e-6) - np.log(np.mean(magnitude) + 1e-6))
+        values.append(np.log(np.mean(band ** 4) / (np.mean(band ** 2) ** 2 + 1e-12) + 1e-6))
+    steps = np.abs(np.diff(y, axis=1))
+    values.append(np.log(steps[:, 7::8].mean() / (steps.mean() + 1e-6) + 1e-6))
+    for band in bands[:2]:
+        local = cv2.blur(band ** 2, (8, 8))
+        values += [np.log(np.percentile(local, p) + 1e-6) for p in (10, 50, 90)]
+    return np.array(values)
+
+
+def oracle(folders):
+    for sigmas in SIGMA_SETS:
+        gains = []
+        for folder in folders:
+            for _, lq, gt, _ in pairs(folder):
+                y, target = luma(lq), luma(gt)
+                basis = np.stack([high_pass(y, s).ravel() for s in sigmas], 1)
+                a = np.linalg.lstsq(basis, (target - y).ravel(), rcond=None)[0]
+                gains.append(psnr(luma(sharpened(lq, a, sigmas)), target) - psnr(y, target))
+        print(f"| σ {', '.join(f'{s:g}' for s in sigmas)} | {len(gains)} | {np.mean(gains):+.2f} |")
+
+
+class Sample:
+    """One pair's statistics and the three sums its PSNR under `base + a · high-pass₂(base)` depends on."""
+
+    def __init__(self, name, lq, gt, base):
+        y, target, start = luma(lq), luma(gt), luma(base)
+        residual, detail = target - start, high_pass(start, 2.0)
+        self.name, self.lq, self.gt, self.base = name, lq, gt, base
+        self.features = statistics(lq)
+        self.sums = (np.sum((target - y) ** 2), np.sum(residual ** 2), np.sum(detail * residual), np.sum(detail ** 2))
+
+
+def softplus(x):
+    return np.logaddexp(0, x)
+
+
+def fit(samples, penalty, mean, scale):
+    """w, b maximising the mean PSNR gain over `samples` minus penalty · |w|²: the gain of pair i at amount a is
+    10 log10(lq_i / (rr_i − 2a hr_i + a² hh_i)), a smooth function of (w, b)."""
+    x = (np.array([s.features for s in samples]) - mean) / scale
+    lq, rr, hr, hh = np.array([s.sums for s in samples]).T
+
+    def objective(parameters):
+        w, b = parameters[:-1], parameters[-1]
+        z = x @ w + b
+        a, slope = softplus(z), 1 / (1 + np.exp(-z))
+        error = rr - 2 * a * hr + a * a * hh
+        gain = 10 * np.log10(lq / error)
+        d_a = -10 / np.log(10) * (-2 * hr + 2 * a * hh) / error / len(samples)
+        grad_z = -d_a * slope
+        value = -gain.mean() + penalty * w @ w
+        return value, np.append(x.T @ grad_z + 2 * penalty * w, grad_z.sum())
+
+    start = np.append(np.zeros(x.shape[1]), -2.0)
+    return minimize(objective, start, jac=True, method="L-BFGS-B").x
+
+
+def gains(samples, parameters, mean, scale):
+    x = (np.array([s.features for s in samples]) - mean) / scale
+    amounts = softplus(x @ parameters[:-1] + parameters[-1])
+    return np.array([psnr(luma(sharpened(s.base, [a], (2.0,))), luma(s.gt)) - psnr(luma(s.lq), luma(s.gt))
+                     for s, a in zip(samples, amounts)])
+
+
+def predict(train, validation, restored):
+    for base in (["LQ", restored] if restored else ["LQ"]):
+        make = lambda folder: [Sample(n, lq, gt, lq if base == "LQ" else out)
+                               for n, lq, gt, out in pairs(folder, restored)]
+        fitted, held = make(train), make(validation)
+        features = np.array([s.features for s in fitted])
+        mean, scale = features.mean(0), features.std(0) + 1e-9
+        photo = np.array([s.name.rsplit("_", 2)[0] for s in fitted])
+        photos = sorted(set(photo))
+        unchanged = [psnr(luma(s.base), luma(s.gt)) - psnr(luma(s.lq), luma(s.gt)) for s in held]
+        print(f"base {base}: validation without a gain {np.mean(unchanged):+.2f}")
+        for penalty in (0.01, 0.1, 1.0):
+            folds = []
+            for fold in range(4):
+                out = {p for i, p in enumerate(photos) if i % 4 == fold}
+                kept = [s for s, p in zip(fitted, photo) if p not in out]
+                left = [s for s, p in zip(fitted, photo) if p in out]
+                folds.append(gains(left, fit(kept, penalty, mean, scale), mean, scale))
+            cv = np.concatenate(folds)
+            val = gains(held, fit(fitted, penalty, mean, scale), mean, scale)
+            print(f"| {base} | λ {penalty:g} | {cv.mean():+.2f} ({100 * np.mean(cv > 0):.0f} % better) | {val.mean():+.2f} |")
+
+
+if __name__ == "__main__":
+    command, arguments = sys.argv[1], sys.argv[2:]
+    if command == "oracle" and arguments:
+        oracle(arguments)
+    elif command == "predict" and len(arguments) in (2, 4):
+        predict(arguments[0], arguments[1], arguments[3] if len(arguments) == 4 else None)
+    else:
+        raise SystemExit(__doc__)
