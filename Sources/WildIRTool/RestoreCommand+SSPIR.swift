@@ -81,9 +81,10 @@ extension SSPIRPipeline.SchedulerKind: ExpressibleByArgument {}
 extension ColourFix: ExpressibleByArgument {}
 
 extension RestoreCommand {
-    /// `--method sspir`: loads the pipeline (its weights' memory said first), then restores each photo with its
-    /// caption, the networks on latent tiles of `--tile` image pixels overlapping by `--overlap`; outputs are RGB PNGs
-    /// of the input's size.
+    /// `--method sspir`: loads the pipeline (its weights' memory and its tiles said first), then restores each photo
+    /// with its caption, the networks on latent tiles of `--tile` image pixels overlapping by `--overlap` and the VAE on
+    /// image tiles of the same size overlapping by a quarter (diffusers' tiled VAE); outputs are RGB PNGs of the
+    /// input's size.
     func runSSPIR() async throws {
         let options = sspirOptions
         let pipeline: SSPIRPipeline
@@ -99,8 +100,15 @@ extension RestoreCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        printError(String(format: "note: the SSP-IR networks hold %.1f GiB of weights; each step runs the ControlNet and the U-Net%@",
-                          Double(pipeline.parameterBytes) / Double(1 << 30), options.guidance == 1 ? "" : " on both guidance halves"))
+        // --tile and --overlap in image pixels; the networks run on latent tiles of a multiple of the U-Net's size, the
+        // VAE on image tiles of that size rounded to 4 latent pixels (SD's 512 stays 512), so that its quarter overlap
+        // is a whole number of latent pixels.
+        let factor = pipeline.vae.configuration.downsamplingFactor, multiple = pipeline.unet.configuration.sizeMultiple
+        let side = max(multiple, tile / factor / multiple * multiple)
+        let vaeTiling = AutoencoderKLTiling(sampleTileSize: max(4, side / 4 * 4) * factor)
+        printError(String(format: "note: the SSP-IR networks hold %.1f GiB of weights; each step runs the ControlNet and the U-Net%@ on tiles of %d pixels (latent %d) and the VAE encodes and decodes tiles of %d pixels, so a photo's memory is bounded by the tiles",
+                          Double(pipeline.parameterBytes) / Double(1 << 30), options.guidance == 1 ? "" : " on both guidance halves",
+                          side * factor, side, vaeTiling.sampleTileSize))
         var settings = SSPIRPipeline.Options()
         settings.steps = steps ?? 50
         settings.scheduler = options.scheduler
@@ -108,10 +116,8 @@ extension RestoreCommand {
         settings.negativePrompt = options.negativePrompt
         settings.colourFix = options.colourFix
         settings.seed = seed
-        // --tile and --overlap in image pixels; the networks run on latent tiles of a multiple of the U-Net's size.
-        let factor = pipeline.vae.configuration.downsamplingFactor, multiple = pipeline.unet.configuration.sizeMultiple
-        let side = max(multiple, tile / factor / multiple * multiple)
         settings.tiling = LatentTiling(side: side, overlap: min(overlap / factor, side - 1))
+        settings.vaeTiling = vaeTiling
         try await restoreEach(try outputPlan()) { path, target in
             let image = try Image(contentsOf: path).opaqueRGB
             let caption = try await captions.caption(forPhoto: path)

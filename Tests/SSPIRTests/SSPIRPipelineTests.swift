@@ -9,7 +9,7 @@ import XCTest
 /// The whole SSP-IR restoration on tiny random networks (a VAE of factor 2, SD's text encoder at width 24 over
 /// CLIP's vocabulary, the tiny CLIP image encoder of the fixtures, a Refine Layer, a Prior-Guided U-Net and its
 /// ControlNet copy with non-zero residuals): shapes and sizes, seeds, the caption's and the structure branch's
-/// influence, progress, cancellation; and AdaIN's colour statistics in closed form.
+/// influence, progress, cancellation, the VAE's tiles; and AdaIN's colour statistics in closed form.
 final class SSPIRPipelineTests: XCTestCase {
     private static func pipeline() throws -> SSPIRPipeline {
         var g = TensorRandom(seed: 21)
@@ -82,6 +82,39 @@ final class SSPIRPipelineTests: XCTestCase {
         XCTAssertThrowsError(try pipeline.restore(Tensor.zeros([2, 3, 16, 16]), prompt: "")) { error in
             XCTAssertTrue("\(error)".contains("the LQ image"), "\(error)")
         }
+    }
+
+    /// The VAE's tiles: an image (padded to 24 × 32) within one 32-pixel tile restores exactly as with the default
+    /// 512-pixel tiles; 16-pixel tiles (2 × 3 of them, diffusers' tiled encode and decode) keep the size and range and
+    /// change the result; tiles the VAE refuses are a typed error before anything runs.
+    func testTheVAERunsOnTilesLargerImagesOnly() throws {
+        let pipeline = try Self.pipeline()
+        var random = TensorRandom(seed: 6)
+        let lq = random.uniform([1, 3, 20, 28], bound: 1).abs()
+        var options = SSPIRPipeline.Options()
+        options.steps = 2
+        options.guidance = 1
+        XCTAssertEqual(options.vaeTiling, AutoencoderKLTiling(sampleTileSize: 512, overlapFactor: 0.25))
+        let reference = try pipeline.restore(lq, prompt: "a red flower", options: options)
+        var oneTile = options
+        oneTile.vaeTiling = AutoencoderKLTiling(sampleTileSize: 32)
+        XCTAssertEqual(try pipeline.restore(lq, prompt: "a red flower", options: oneTile).values, reference.values,
+                       "within one tile the VAE runs on the whole image")
+        var tiled = options
+        tiled.vaeTiling = AutoencoderKLTiling(sampleTileSize: 16)
+        let tiles = try pipeline.restore(lq, prompt: "a red flower", options: tiled)
+        XCTAssertEqual(tiles.shape, [1, 3, 20, 28])
+        XCTAssertTrue(tiles.values.allSatisfy { $0 >= 0 && $0 <= 1 })
+        XCTAssertGreaterThan(zip(tiles.values, reference.values).map { abs($0 - $1) }.max() ?? 0, 1e-5)
+        var bad = options
+        bad.vaeTiling = AutoencoderKLTiling(sampleTileSize: 16, overlapFactor: 1)
+        var stepped = false
+        XCTAssertThrowsError(try pipeline.restore(lq, prompt: "", options: bad, progress: { _, _ in stepped = true })) { error in
+            guard case .invalidConfiguration(field: "tile_overlap_factor", _)? = error as? StableDiffusionError else {
+                return XCTFail("\(error)")
+            }
+        }
+        XCTAssertFalse(stepped, "refused before sampling")
     }
 
     /// AdaIN gives each channel the reference's mean and √(unbiased variance + 1e-5).

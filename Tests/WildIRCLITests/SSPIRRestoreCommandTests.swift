@@ -4,9 +4,10 @@ import TestSupport
 import XCTest
 
 /// `wildir restore --method sspir` as a user runs it, on a tiny random SSP-IR written in the official layouts
-/// (``TinySSPIR``): a photo restored at its size with its caption from a captions file, the weights' memory said
-/// first, the comparison sheet; a photo the captions file lacks fails alone, naming the file; options of the other
-/// method, or missing ones, are refused before anything loads.
+/// (``TinySSPIR``): a photo restored at its size with its caption from a captions file, the weights' memory and the
+/// tiles said first, the comparison sheet; a photo larger than one `--tile` (the VAE on tiles too) at its size; a
+/// photo the captions file lacks fails alone, naming the file; options of the other method, or missing ones, are
+/// refused before anything loads.
 final class SSPIRRestoreCommandTests: CLITestCase {
     func testRestoringWithSSPIRFromTheCommandLine() throws {
         let root = try folder()
@@ -24,6 +25,7 @@ final class SSPIRRestoreCommandTests: CLITestCase {
         let result = try run(["restore", photo.path, other.path] + common + ["--captions", captions.path, "--compare"])
         XCTAssertEqual(result.status, 1, result.stderr)
         XCTAssertTrue(result.stderr.contains("GiB of weights"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("the VAE encodes and decodes tiles of 512 pixels"), result.stderr)
         XCTAssertTrue(result.stderr.contains("a red flower in a garden"), result.stderr)
         XCTAssertTrue(result.stderr.contains("other.png") && result.stderr.contains("captions.txt"), "the photo without a caption: \(result.stderr)")
         let restored = try Image(contentsOf: out.appendingPathComponent("photo.png").path)
@@ -34,6 +36,17 @@ final class SSPIRRestoreCommandTests: CLITestCase {
         let prompted = try run(["restore", other.path, "-o", root.appendingPathComponent("out2").path] + common.dropFirst(2)
                                + ["--prompt", "a wall", "--guidance", "1"])
         XCTAssertEqual(prompted.status, 0, prompted.stderr)
+
+        // --tile 32 on a 44 × 30 photo (padded to 48 × 32): latent tiles of 16 and 32-pixel VAE tiles every 24 pixels
+        // (2 × 2 of them).
+        let wide = root.appendingPathComponent("wide.png")
+        try Image(width: 44, height: 30, channels: 3, samples: (0..<(3 * 44 * 30)).map { Float(($0 * 53) % 97) / 96 }).write(to: wide.path)
+        let tiled = try run(["restore", wide.path, "-o", root.appendingPathComponent("out3").path] + common.dropFirst(2)
+                            + ["--prompt", "a wall", "--guidance", "1", "--tile", "32", "--overlap", "8"])
+        XCTAssertEqual(tiled.status, 0, tiled.stderr)
+        XCTAssertTrue(tiled.stderr.contains("the VAE encodes and decodes tiles of 32 pixels"), tiled.stderr)
+        let wideRestored = try Image(contentsOf: root.appendingPathComponent("out3/wide.png").path)
+        XCTAssertEqual([wideRestored.width, wideRestored.height, wideRestored.channels], [44, 30, 3])
 
         let missing = try run(["restore", photo.path, "-o", out.path, "--method", "sspir", "--sd", sd.path])
         XCTAssertEqual(missing.status, 64)

@@ -6,6 +6,10 @@ import WildTensor
 /// to t = 999 (the LRE start), then each step runs the ControlNet structure branch on the LQ image and the U-Net
 /// with Prior-Guided Attention on the caption's chunked CLIP text embedding and the refined CLIP image embedding,
 /// under classifier-free guidance; the final latent is decoded and its colours matched to the LQ image.
+///
+/// Memory is bounded by tiles, not by the image: the networks run on latent tiles (``Options/tiling``) and the VAE
+/// encodes and decodes on image tiles (``Options/vaeTiling``, diffusers' tiled VAE); what grows with the image is
+/// only a few 3-channel image-sized tensors (the LQ image and its guidance copies, the result) and latent-sized ones.
 public final class SSPIRPipeline {
     public let vae: AutoencoderKL
     public let textEncoder: CLIPTextModel
@@ -31,9 +35,11 @@ public final class SSPIRPipeline {
         public var colourFix: ColourFix = .adain
         /// The seed of the VAE posterior sample and of every noise draw.
         public var seed: UInt64 = 0
-        /// Latent tiles for the networks (the VAE runs on the whole image); a latent no larger than one tile is
-        /// denoised whole.
+        /// Latent tiles for the networks; a latent no larger than one tile is denoised whole.
         public var tiling = LatentTiling()
+        /// The VAE's tiles (diffusers' `enable_tiling()`: 512-pixel tiles overlapping by 0.25); an image (latent) no
+        /// larger than one tile is encoded (decoded) whole, exactly as without tiles.
+        public var vaeTiling = AutoencoderKLTiling()
 
         public init() {}
     }
@@ -60,7 +66,8 @@ public final class SSPIRPipeline {
     /// Restores one LQ image `[1, 3, H, W]` in [0, 1] (any size: reflected to a multiple of ``sizeMultiple`` and
     /// cropped back) guided by `prompt` (the caption; "" for none); returns `[1, 3, H, W]` in [0, 1].
     /// - Parameter progress: called after each sampling step with (step, steps).
-    /// - Throws: ``SSPIRError`` for a bad image; the parts' errors for mismatched networks.
+    /// - Throws: ``SSPIRError`` for a bad image or latent tiling; ``StableDiffusionError`` for VAE tiles that
+    ///   ``AutoencoderKLTiling/validate(for:)`` refuses; the parts' errors for mismatched networks.
     public func restore(_ lq: Tensor, prompt: String, options: Options = Options(),
                         progress: ((Int, Int) -> Void)? = nil, isCancelled: (() -> Bool)? = nil) throws -> Tensor {
         guard lq.rank == 4, lq.shape[0] == 1, lq.shape[1] == 3, lq.shape[2] > 0, lq.shape[3] > 0 else {
@@ -70,6 +77,7 @@ public final class SSPIRPipeline {
         guard tiling.side > 0, tiling.side % unet.configuration.sizeMultiple == 0, (0..<tiling.side).contains(tiling.overlap) else {
             throw SSPIRError.invalidConfiguration(field: "tiling", reason: "tiles of \(tiling.side) latent pixels overlapping by \(tiling.overlap): the side must be a positive multiple of \(unet.configuration.sizeMultiple) and the overlap below it")
         }
+        try options.vaeTiling.validate(for: vae.configuration)
         let (height, width) = (lq.shape[2], lq.shape[3])
         let multiple = sizeMultiple
         let padBottom = (multiple - height % multiple) % multiple, padRight = (multiple - width % multiple) % multiple
@@ -78,7 +86,7 @@ public final class SSPIRPipeline {
         return try withNoGrad {
             var generator = TensorRandom(seed: options.seed)
             let scale = vae.configuration.scalingFactor
-            let latent = try vae.encode(image * 2 - 1).sample(generator: &generator) * scale
+            let latent = try vae.encode(image * 2 - 1, tiling: options.vaeTiling).sample(generator: &generator) * scale
             let imageEmbedding = try refine.project(try imageEncoder.features(try imageEncoder.preprocess(image)))
             let guided = options.guidance != 1
             let text: Tensor
@@ -107,7 +115,7 @@ public final class SSPIRPipeline {
                                           scale: options.conditioningScale)
                 }
             }
-            let decoded = (try vae.decode(clean * (1 / scale)) * 0.5 + 0.5).clamped(0, 1)
+            let decoded = (try vae.decode(clean * (1 / scale), tiling: options.vaeTiling) * 0.5 + 0.5).clamped(0, 1)
             let fixed = options.colourFix.apply(decoded, reference: image).clamped(0, 1)
             return fixed.sliced(axis: 2, 0..<height).sliced(axis: 3, 0..<width)
         }

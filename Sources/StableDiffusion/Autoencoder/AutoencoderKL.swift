@@ -5,7 +5,9 @@ import WildTensor
 ///
 /// `encode` gives the diagonal Gaussian q(z|x) from `quant_conv(encoder(x))`; `decode` gives
 /// `decoder(post_quant_conv(z))`. SSP-IR uses `encode(2·LQ − 1).sample() × scaling_factor` to start sampling and
-/// `decode(z / scaling_factor)` at the end (its `pipeline_bim.py:992-1000, 1212`).
+/// `decode(z / scaling_factor)` at the end (its `pipeline_bim.py:992-1000, 1212`). ``encode(_:tiling:)`` and
+/// ``decode(_:tiling:)`` run the same networks on overlapping tiles (diffusers' `tiled_encode` and `tiled_decode`), so
+/// memory stays bounded by the tile on large images.
 ///
 /// Memory and time for SD-1.5 at 512² (64² latent), measured on 2 busy cores: the weights take 335 MB; `decode`
 /// holds at most 1.23 GB of tensors besides them (in the last up block, where a 256-channel 512² activation of
@@ -38,21 +40,31 @@ public final class AutoencoderKL: Module {
     ///
     /// - Returns: the diagonal Gaussian over latents `[B, latent_channels, ⌈H/8⌉, ⌈W/8⌉]` (for SD's 4 blocks).
     public func encode(_ images: Tensor) throws -> DiagonalGaussianDistribution {
-        guard images.rank == 4, images.shape[1] == configuration.inChannels, images.shape[2] > 0, images.shape[3] > 0 else {
-            throw StableDiffusionError.invalidShape(name: "the images", shape: images.shape,
-                                                    expected: "[B, \(configuration.inChannels), H, W]")
-        }
+        try checkImages(images)
         return DiagonalGaussianDistribution(moments: quantConv(encoder(images)))
     }
 
     /// Images `[B, out_channels, 8h, 8w]` (about [-1, 1]) from latents `[B, latent_channels, h, w]` (unscaled:
     /// divide diffusion latents by ``AutoencoderKLConfiguration/scalingFactor`` first).
     public func decode(_ latents: Tensor) throws -> Tensor {
+        try checkLatents(latents)
+        return decoder(postQuantConv(latents))
+    }
+
+    /// Refuses anything but images `[B, in_channels, H, W]` with H, W > 0.
+    func checkImages(_ images: Tensor) throws {
+        guard images.rank == 4, images.shape[1] == configuration.inChannels, images.shape[2] > 0, images.shape[3] > 0 else {
+            throw StableDiffusionError.invalidShape(name: "the images", shape: images.shape,
+                                                    expected: "[B, \(configuration.inChannels), H, W]")
+        }
+    }
+
+    /// Refuses anything but latents `[B, latent_channels, h, w]` with h, w > 0.
+    func checkLatents(_ latents: Tensor) throws {
         guard latents.rank == 4, latents.shape[1] == configuration.latentChannels, latents.shape[2] > 0, latents.shape[3] > 0 else {
             throw StableDiffusionError.invalidShape(name: "the latents", shape: latents.shape,
                                                     expected: "[B, \(configuration.latentChannels), h, w]")
         }
-        return decoder(postQuantConv(latents))
     }
 }
 
