@@ -14,6 +14,11 @@ folder). Everything is measured on Y (BT.601, BasicSR's conventions), PSNR gains
       TRAIN's photos and on VALIDATION. With --restored, the amount is fitted both on the LQ and on the restorer's
       output (NAME/ beside GT/ and LQ/): does a global gain add to the restorer, or replace it?
 
+  sharpening_headroom.py bands TRAIN VALIDATION
+      Four amounts at once, for σ = 0.5, 1, 2, 4 (signed: a band may also be smoothed): first one fixed set for every
+      image (the best fixed linear filter of the four high-passes, no per-image knowledge), then A(LQ) = W s(LQ) + b
+      from the same statistics; both fitted on the mean PSNR gain and reported as `predict` reports.
+
 Needs NumPy, OpenCV and SciPy (Tools/.venv). Pairs with LQ = GT exactly (infinite PSNR) are left out.
 """
 import os
@@ -162,10 +167,82 @@ def predict(train, validation, restored):
             print(f"| {base} | λ {penalty:g} | {cv.mean():+.2f} ({100 * np.mean(cv > 0):.0f} % better) | {val.mean():+.2f} |")
 
 
+BANDS = (0.5, 1.0, 2.0, 4.0)
+
+
+class BandSample:
+    """One pair's statistics and the sums its PSNR under LQ + Σ_k A_k · high-pass_σk(LQ) depends on: |r|², the
+    correlations c_k = ⟨h_k, r⟩ and the Gram matrix G_kl = ⟨h_k, h_l⟩ of the high-passes h_k (r = GT − LQ, on Y)."""
+
+    def __init__(self, name, lq, gt):
+        y, target = luma(lq), luma(gt)
+        residual = (target - y).ravel()
+        basis = np.stack([high_pass(y, sigma).ravel() for sigma in BANDS], 1)
+        self.name, self.lq, self.gt = name, lq, gt
+        self.features = statistics(lq)
+        self.rr, self.c, self.gram = residual @ residual, basis.T @ residual, basis.T @ basis
+
+
+def fit_bands(samples, penalty, mean, scale, fixed):
+    """W, b maximising the mean PSNR gain 10 log10(|r|² / (|r|² − 2 A·c + Aᵀ G A)) − penalty · |W|², with A = W s + b
+    (or A = b for every image when `fixed`)."""
+    x = (np.array([s.features for s in samples]) - mean) / scale
+    rr = np.array([s.rr for s in samples])
+    c = np.array([s.c for s in samples])
+    gram = np.array([s.gram for s in samples])
+    count, features, bands = len(samples), x.shape[1], len(BANDS)
+
+    def objective(parameters):
+        w = np.zeros((features, bands)) if fixed else parameters[:-bands].reshape(features, bands)
+        b = parameters[-bands:]
+        amounts = x @ w + b
+        error = np.maximum(rr - 2 * (amounts * c).sum(1) + np.einsum("ik,ikl,il->i", amounts, gram, amounts), 1e-3 * rr)
+        gain = 10 * np.log10(rr / error)
+        d_amounts = 10 / np.log(10) * (-2 * c + 2 * np.einsum("ikl,il->ik", gram, amounts)) / error[:, None] / count
+        grad_b = d_amounts.sum(0)
+        if fixed:
+            return -gain.mean(), grad_b
+        return -gain.mean() + penalty * (w * w).sum(), np.append((x.T @ d_amounts + 2 * penalty * w).ravel(), grad_b)
+
+    size = bands if fixed else features * bands + bands
+    found = minimize(objective, np.zeros(size), jac=True, method="L-BFGS-B").x
+    w = np.zeros((features, bands)) if fixed else found[:-bands].reshape(features, bands)
+    return w, found[-bands:]
+
+
+def band_gains(samples, fitted, mean, scale):
+    x = (np.array([s.features for s in samples]) - mean) / scale
+    amounts = x @ fitted[0] + fitted[1]
+    return np.array([psnr(luma(sharpened(s.lq, a, BANDS)), luma(s.gt)) - psnr(luma(s.lq), luma(s.gt))
+                     for s, a in zip(samples, amounts)])
+
+
+def bands(train, validation):
+    fitted = [BandSample(n, lq, gt) for n, lq, gt, _ in pairs(train)]
+    held = [BandSample(n, lq, gt) for n, lq, gt, _ in pairs(validation)]
+    features = np.array([s.features for s in fitted])
+    mean, scale = features.mean(0), features.std(0) + 1e-9
+    photo = np.array([s.name.rsplit("_", 2)[0] for s in fitted])
+    photos = sorted(set(photo))
+    for fixed, penalty in ((True, 0.0), (False, 0.1), (False, 1.0), (False, 10.0)):
+        folds = []
+        for fold in range(4):
+            out = {p for i, p in enumerate(photos) if i % 4 == fold}
+            kept = [s for s, p in zip(fitted, photo) if p not in out]
+            left = [s for s, p in zip(fitted, photo) if p in out]
+            folds.append(band_gains(left, fit_bands(kept, penalty, mean, scale, fixed), mean, scale))
+        cv = np.concatenate(folds)
+        val = band_gains(held, fit_bands(fitted, penalty, mean, scale, fixed), mean, scale)
+        label = "one fixed set" if fixed else f"from statistics, λ {penalty:g}"
+        print(f"| four bands, {label} | {cv.mean():+.2f} ({100 * np.mean(cv > 0):.0f} % better) | {val.mean():+.2f} |")
+
+
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     if command == "oracle" and arguments:
         oracle(arguments)
+    elif command == "bands" and len(arguments) == 2:
+        bands(*arguments)
     elif command == "predict" and len(arguments) in (2, 4):
         predict(arguments[0], arguments[1], arguments[3] if len(arguments) == 4 else None)
     else:
