@@ -16,7 +16,8 @@ folder). Everything is measured on Y (BT.601, BasicSR's conventions), PSNR gains
 
   sharpening_headroom.py bands TRAIN VALIDATION
       Four amounts at once, for σ = 0.5, 1, 2, 4 (signed: a band may also be smoothed): first one fixed set for every
-      image (the best fixed linear filter of the four high-passes, no per-image knowledge), then A(LQ) = W s(LQ) + b
+      image (the best fixed linear filter of the four high-passes, no per-image knowledge; once by least squares over
+      all pixels, the optimum of an ℓ2 loss, once for the mean PSNR gain), then A(LQ) = W s(LQ) + b
       from the same statistics; both fitted on the mean PSNR gain and reported as `predict` reports.
 
 Needs NumPy, OpenCV and SciPy (Tools/.venv). Pairs with LQ = GT exactly (infinite PSNR) are left out.
@@ -224,6 +225,17 @@ def bands(train, validation):
     mean, scale = features.mean(0), features.std(0) + 1e-9
     photo = np.array([s.name.rsplit("_", 2)[0] for s in fitted])
     photos = sorted(set(photo))
+    folds = []
+    for fold in range(4):  # the ℓ2 optimum: one fixed set minimising the summed squared error, as an ℓ2 loss trains
+        out = {p for i, p in enumerate(photos) if i % 4 == fold}
+        kept = [s for s, p in zip(fitted, photo) if p not in out]
+        amounts = np.linalg.solve(sum(s.gram for s in kept), sum(s.c for s in kept))
+        folds.append(band_gains([s for s, p in zip(fitted, photo) if p in out], (np.zeros((len(mean), len(BANDS))), amounts),
+                                mean, scale))
+    cv = np.concatenate(folds)
+    amounts = np.linalg.solve(sum(s.gram for s in fitted), sum(s.c for s in fitted))
+    val = band_gains(held, (np.zeros((len(mean), len(BANDS))), amounts), mean, scale)
+    print(f"| four bands, one fixed set, least squares | {cv.mean():+.2f} ({100 * np.mean(cv > 0):.0f} % better) | {val.mean():+.2f} |")
     for fixed, penalty in ((True, 0.0), (False, 0.1), (False, 1.0), (False, 10.0)):
         folds = []
         for fold in range(4):
