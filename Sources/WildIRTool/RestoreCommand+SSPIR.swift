@@ -13,13 +13,13 @@ enum RestorationMethod: String, ExpressibleByArgument, CaseIterable {
 
 /// The options of `wildir restore --method sspir`.
 struct SSPIROptions: ParsableArguments {
-    @Option(help: "SSP-IR: Stable Diffusion 1.5 (v1-5-pruned-emaonly.safetensors or .ckpt, or a diffusers folder), for its VAE and text encoder.")
+    @Option(help: "SSP-IR: Stable Diffusion 1.5 (v1-5-pruned-emaonly.safetensors or .ckpt, or a diffusers folder such as a tiny training run's model/stable-diffusion), for its VAE and text encoder.")
     var sd: String?
 
     @Option(help: "SSP-IR: a checkpoint folder of SSP-IR's training (checkpoint-N/ with unet/, controlnet/ and refine/refine.pt).")
     var sspir: String?
 
-    @Option(name: .customLong("clip-vision"), help: "SSP-IR: CLIP ViT-L/14 (the openai/clip-vit-large-patch14 folder or its model file).")
+    @Option(name: .customLong("clip-vision"), help: "SSP-IR: CLIP ViT-L/14 (the openai/clip-vit-large-patch14 folder or its model file; a tiny training run's model/clip-vision).")
     var clipVision: String?
 
     @Option(help: "SSP-IR: the caption of every photo (the semantic prior; edit it to steer the result).")

@@ -18,7 +18,9 @@ struct TrainSSPIRCommand: ParsableCommand {
             the priors off for the paper's ablations.
 
             Outputs (experiments/<name>/): checkpoints/latest.safetensors (resumable), model/ (an SSP-IR checkpoint \
-            folder for `wildir restore --method sspir --sspir`), losses.png, validation.png, log.jsonl.
+            folder for `wildir restore --method sspir --sspir`; a model.tiny run also writes its frozen networks there, \
+            model/stable-diffusion/ for --sd and model/clip-vision/ for --clip-vision), losses.png, validation.png, \
+            log.jsonl. The run ends by printing the restore command for its networks.
 
             Examples:
               wildir train-sspir --config configs/sspir-tiny.yml
@@ -77,5 +79,8 @@ struct TrainSSPIRCommand: ParsableCommand {
             throw ExitCode(1)
         }
         printError("done: \(trainer.modelURL.path)")
+        if let sources = trainer.restoreSources {
+            printError("restore with the trained networks:\n  \(sources.restoreCommand())")
+        }
     }
 }

@@ -91,6 +91,7 @@ final class SSPIRTrainerTests: XCTestCase {
         try trainer.run()
         XCTAssertFalse(FileManager.default.fileExists(atPath: trainer.modelURL.path),
                        "diffusers' config.json cannot describe a U-Net with structure attention only")
+        XCTAssertNil(trainer.restoreSources, "no model folder to restore from")
         var p = try TinySSPIRRun.options(try TinySSPIRRun.temporaryDirectory(self), iterations: 1)
         p.model.structureAttention = false
         XCTAssertFalse(try SSPIRTrainer(options: p).trainedParameters.contains { $0.name.contains(".pixel_attentions.") })
@@ -160,5 +161,12 @@ final class SSPIRPretrainedStartTests: XCTestCase {
         XCTAssertEqual(trainer.pipeline.refine.configuration.width, trainer.pipeline.imageEncoder.tower.configuration.width)
         try trainer.run()
         XCTAssertEqual(trainer.iteration, 1)
+        // The frozen networks are SD's and CLIP's files: the restore command names them, model/ holds no copy.
+        XCTAssertEqual(trainer.restoreSources, SSPIRRestoreSources(stableDiffusion: sd.path, sspir: trainer.modelURL.relativePath,
+                                                                   clipVision: TinySSPIR.clipVision.path, vocabulary: o.model.tokenizer))
+        for copy in [SSPIRFrozenNetworksFolder.stableDiffusionName, SSPIRFrozenNetworksFolder.clipVisionName] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: trainer.modelURL.appendingPathComponent(copy).path), copy)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: trainer.modelURL.appendingPathComponent("unet/config.json").path))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import TestSupport
 import XCTest
 
@@ -40,6 +41,28 @@ final class SSPIRTrainingCommandTests: CLITestCase {
         r = try run(["train-sspir", "--config", options.path])
         XCTAssertEqual(r.status, 64)
         XCTAssertTrue(r.stderr.contains("--resume"), r.stderr)
+    }
+
+    /// A tiny run ends by printing the restore command for its `model/` (the frozen random networks written there in
+    /// SD's and CLIP's layouts), and that command restores a photo.
+    func testATinyRunPrintsARestoreCommandThatWorks() throws {
+        let root = try folder()
+        let trained = try run(["train-sspir", "--config", try recipe(in: root).path])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let model = root.appendingPathComponent("run/model").path
+        let line = try XCTUnwrap(trained.stderr.split(separator: "\n").map(String.init).first { $0.hasPrefix("  wildir restore ") },
+                                 trained.stderr)
+        XCTAssertTrue(line.contains("--sd \(model)/stable-diffusion --sspir \(model) --clip-vision \(model)/clip-vision "), line)
+        XCTAssertTrue(line.hasSuffix(" --prompt \"a description of the photo\""), line)
+        let photo = root.appendingPathComponent("photo.png"), out = root.appendingPathComponent("out")
+        try Image(width: 20, height: 12, channels: 3, samples: (0..<(3 * 20 * 12)).map { Float(($0 * 31) % 59) / 58 }).write(to: photo.path)
+        // The printed words (paths without spaces here), the photo in place of photo.png, our own prompt.
+        var words = line.split(separator: " ").map(String.init)
+        words = Array(words[1..<(words.firstIndex(of: "--prompt") ?? words.count)]).map { $0 == "photo.png" ? photo.path : $0 }
+        let restored = try run(words + ["-o", out.path, "--steps", "2", "--scheduler", "ddim", "--prompt", "a wall"])
+        XCTAssertEqual(restored.status, 0, restored.stderr)
+        let image = try Image(contentsOf: out.appendingPathComponent("photo.png").path)
+        XCTAssertEqual([image.width, image.height, image.channels], [20, 12, 3])
     }
 
     func testABadKeyIsNamed() throws {

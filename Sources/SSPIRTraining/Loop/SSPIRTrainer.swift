@@ -14,7 +14,9 @@ import WildTensor
 /// Outputs go to the experiment folder: `checkpoints/latest.safetensors` (the trained tensors, the optimiser and the
 /// progress, written atomically every `checkpoint_freq` iterations and at the end), `model/` (an SSP-IR checkpoint
 /// folder in the official layout, `unet/`, `controlnet/`, `refine/refine.safetensors`, which `wildir restore
-/// --method sspir --sspir` reads; not written for ablations that diffusers' `config.json` cannot describe),
+/// --method sspir --sspir` reads; not written for ablations that diffusers' `config.json` cannot describe; for a
+/// `model.tiny` run also its frozen networks, `stable-diffusion/` and `clip-vision/`, see ``SSPIRFrozenNetworksFolder``,
+/// so that the run restores from its folder alone: ``restoreSources``),
 /// `losses.png`, `validation.png` and `log.jsonl`. A run started with `resume` continues bit for bit: batch i, its
 /// time steps and its noise depend only on (seed, i), and the frozen networks are rebuilt identically (checked by a
 /// fingerprint).
@@ -80,6 +82,19 @@ public final class SSPIRTrainer {
 
     /// The trained networks in the official checkpoint layout.
     public var modelURL: URL { directory.appendingPathComponent("model") }
+
+    /// The `--sd`, `--sspir`, `--clip-vision` and `--vocabulary` of `wildir restore --method sspir` with this run's
+    /// networks: `model/` with, for a tiny run, its `stable-diffusion/` and `clip-vision/` (else the files the run
+    /// started from); nil for an ablation that `model/` is not written for.
+    public var restoreSources: SSPIRRestoreSources? {
+        guard pipeline.unet.configuration.isDiffusersRepresentable else { return nil }
+        let model = modelURL.relativePath
+        let frozen = options.model.tiny == nil
+            ? (options.model.stableDiffusion ?? "", options.model.clipVision ?? "")
+            : (modelURL.appendingPathComponent(SSPIRFrozenNetworksFolder.stableDiffusionName).relativePath,
+               modelURL.appendingPathComponent(SSPIRFrozenNetworksFolder.clipVisionName).relativePath)
+        return SSPIRRestoreSources(stableDiffusion: frozen.0, sspir: model, clipVision: frozen.1, vocabulary: options.model.tokenizer)
+    }
 
     private static func claim(_ directory: URL) throws -> FolderLock {
         do { return try FolderLock(folder: directory.path) } catch { throw SSPIRTrainingError.checkpoint("\(error)") }
@@ -151,14 +166,18 @@ public final class SSPIRTrainer {
 
     private var components: [(prefix: String, component: any TrainingStateful)] { [("optimiser", optimiser)] }
 
-    /// Writes the resumable checkpoint, the model folder and the curves, each file atomically.
+    /// Writes the resumable checkpoint, the model folder (with a tiny run's frozen networks) and the curves, each file
+    /// atomically.
     public func saveCheckpoint() throws {
         do {
             let metadata = [MetadataKey.history: try RunRecords.text(history), MetadataKey.validations: try RunRecords.text(validations),
                             MetadataKey.fingerprint: fingerprint]
             try TrainedTensorsCheckpoint.write(trainedParameters, components: components, iteration: iteration, metadata: metadata,
                                                to: checkpointURL)
-            if pipeline.unet.configuration.isDiffusersRepresentable { try SSPIRCheckpointFolder.write(pipeline, to: modelURL) }
+            if pipeline.unet.configuration.isDiffusersRepresentable {
+                try SSPIRCheckpointFolder.write(pipeline, to: modelURL)
+                if options.model.tiny != nil { try SSPIRFrozenNetworksFolder.write(pipeline, to: modelURL) }
+            }
             try SSPIRTrainingCurves.write(history, validations: validations, name: options.name, to: directory)
         } catch {
             throw SSPIRTrainingError.checkpoint("cannot write to \(directory.path): \(error)")

@@ -19,26 +19,12 @@ public enum SSPIRCheckpointFolder {
         controlNet["use_srresnet"] = false
         try write(component: "unet", config: try unet.diffusersConfig(), module: pipeline.unet, in: folder)
         try write(component: "controlnet", config: controlNet, module: pipeline.controlNet, in: folder)
-        let refine = folder.appendingPathComponent("refine")
-        try create(refine)
-        try SafeTensorsFile.write(pipeline.refine.stateDict(), to: refine.appendingPathComponent("refine.safetensors"))
+        try ModelFolderWriter.writeWeights(pipeline.refine.stateDict(), to: folder.appendingPathComponent("refine/refine.safetensors"))
     }
 
     private static func write(component: String, config: [String: Any], module: Module, in folder: URL) throws {
         let url = folder.appendingPathComponent(component)
-        try create(url)
-        let json = url.appendingPathComponent("config.json")
-        do {
-            try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .prettyPrinted]).write(to: json, options: .atomic)
-        } catch {
-            throw CheckpointError.io(file: json.path, detail: "cannot write: \(error.localizedDescription)")
-        }
-        try SafeTensorsFile.write(module.stateDict(), to: url.appendingPathComponent("diffusion_pytorch_model.safetensors"))
-    }
-
-    private static func create(_ url: URL) throws {
-        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw CheckpointError.io(file: url.path, detail: "cannot create: \(error.localizedDescription)")
-        }
+        try ModelFolderWriter.writeConfig(config, to: url.appendingPathComponent("config.json"))
+        try ModelFolderWriter.writeWeights(module.stateDict(), to: url.appendingPathComponent("diffusion_pytorch_model.safetensors"))
     }
 }
