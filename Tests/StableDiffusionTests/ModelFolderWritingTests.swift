@@ -75,18 +75,23 @@ final class ModelFolderWritingTests: XCTestCase {
         let folder = try temporaryFolder()
         let vaeReference = URL(fileURLWithPath: Fixtures.path("stable_diffusion", "diffusers", "vae"))
         try AutoencoderKL.load(diffusersFolder: vaeReference).write(diffusersFolder: folder.appendingPathComponent("vae"))
-        XCTAssertEqual(try ModelFolderComparison.configDifferences(written: folder.appendingPathComponent("vae/config.json"),
-                                                                   reference: vaeReference.appendingPathComponent("config.json")), [])
-        XCTAssertEqual(try ModelFolderComparison.tensorDifferences(
-            written: folder.appendingPathComponent("vae/diffusion_pytorch_model.safetensors"),
-            reference: vaeReference.appendingPathComponent("diffusion_pytorch_model.safetensors")), [])
+        try assertSameFolder(folder.appendingPathComponent("vae"), as: vaeReference, weights: "diffusion_pytorch_model.safetensors")
 
         let textReference = URL(fileURLWithPath: Fixtures.path("sd_text_encoder", "folder", "text_encoder"))
         try CLIPTextModel.load(contentsOf: textReference).write(transformersFolder: folder.appendingPathComponent("text_encoder"))
-        XCTAssertEqual(try ModelFolderComparison.configDifferences(written: folder.appendingPathComponent("text_encoder/config.json"),
-                                                                   reference: textReference.appendingPathComponent("config.json")), [])
-        XCTAssertEqual(try ModelFolderComparison.tensorDifferences(
-            written: folder.appendingPathComponent("text_encoder/model.safetensors"),
-            reference: textReference.appendingPathComponent("model.safetensors"), ignoring: ["text_model.embeddings.position_ids"]), [])
+        try assertSameFolder(folder.appendingPathComponent("text_encoder"), as: textReference, weights: "model.safetensors",
+                             ignoring: ["text_model.embeddings.position_ids"])
+    }
+
+    /// `written`'s config.json fields and `weights` tensors are `reference`'s (tensors in `ignoring` aside).
+    private func assertSameFolder(_ written: URL, as reference: URL, weights: String, ignoring: Set<String> = [],
+                                  file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try ModelFolderComparison.configDifferences(written: written.appendingPathComponent("config.json"),
+                                                                   reference: reference.appendingPathComponent("config.json")),
+                       [], file: file, line: line)
+        XCTAssertEqual(try ModelFolderComparison.tensorDifferences(written: written.appendingPathComponent(weights),
+                                                                   reference: reference.appendingPathComponent(weights),
+                                                                   ignoring: ignoring),
+                       [], file: file, line: line)
     }
 }
