@@ -170,9 +170,13 @@ final class OfficialParityTests: XCTestCase {
         let expected = zip(withNoGrad { plain(x, cond: mu, time: time) }.values, detail.values).map { $0 + 0.8 * $1 }
         let output = withNoGrad { sharpened(x, cond: mu, time: time) }.values
         XCTAssertLessThan(zip(output, expected).map { abs($0 - $1) }.max() ?? 1, 1e-5)
-        configuration.unsharpInitialGains = [0.8]
-        XCTAssertThrowsError(try configuration.validate()) { error in
-            XCTAssertTrue("\(error)".contains("unsharp_initial_gains"), "\(error)")
+        configuration.unsharpInitialGains = [-5.4, 2.5]  // a band smoothed, one sharpened: a fixed linear filter
+        XCTAssertNoThrow(try configuration.validate())
+        for refused in [[0.8], [0, 8.5], [-9, 0], [0, .nan]] {
+            configuration.unsharpInitialGains = refused
+            XCTAssertThrowsError(try configuration.validate(), "\(refused)") { error in
+                XCTAssertTrue("\(error)".contains("unsharp_initial_gains"), "\(error)")
+            }
         }
     }
 

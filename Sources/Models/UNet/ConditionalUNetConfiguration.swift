@@ -24,8 +24,9 @@ public struct ConditionalUNetConfiguration: Codable, Equatable, Sendable {
     /// ``LearnedUnsharpMask``, whose per-pixel gains times the high-passes of μ are added to the output; nil (the
     /// official networks) has none.
     public var unsharpSigmas: [Double]?
-    /// `unsharp_initial_gains` (WildIR's): the learned unsharp mask's gains when the network is new, one per sigma
-    /// (nil: zeros); trained networks keep theirs in their weights.
+    /// `unsharp_initial_gains` (WildIR's): the learned unsharp mask's gains when the network is new, one per sigma in
+    /// −8…8 (nil: zeros); a negative gain smooths that band (a fixed linear filter of the high-passes, as the best fixed
+    /// filter of the bundled model's card); trained networks keep theirs in their weights.
     public var unsharpInitialGains: [Double]?
 
     public init() {}
@@ -94,8 +95,8 @@ extension ConditionalUNetConfiguration {
                       "must list 1…4 standard deviations in 0.3…8 pixels, got \(sigmas)")
         }
         if let gains = unsharpInitialGains {
-            try check(gains.count == (unsharpSigmas?.count ?? -1) && gains.allSatisfy { (0...4).contains($0) }, "unsharp_initial_gains",
-                      "must give one gain in 0…4 per unsharp_sigmas entry (\(unsharpSigmas?.count ?? 0)), got \(gains)")
+            try check(gains.count == (unsharpSigmas?.count ?? -1) && gains.allSatisfy { (-8...8).contains($0) }, "unsharp_initial_gains",
+                      "must give one gain in −8…8 per unsharp_sigmas entry (\(unsharpSigmas?.count ?? 0)), got \(gains)")
         }
         let parameters = approximateParameterCount
         try check(parameters <= Self.maximumParameters, "nf",
