@@ -23,9 +23,7 @@ extension CLIPImageEncoder {
     /// - Throws: ``StableDiffusion/StableDiffusionError`` for a parameter HF has no name for.
     public func transformersState() throws -> [(name: String, tensor: StoredTensor)] {
         let (layers, others) = try HFCLIPEncoderNames.transformersState(tower.stateDict())
-        let renames = ["class_embedding": "embeddings.class_embedding", "conv1.weight": "embeddings.patch_embedding.weight",
-                       "positional_embedding": "embeddings.position_embedding.weight", "ln_pre.weight": "pre_layrnorm.weight",
-                       "ln_pre.bias": "pre_layrnorm.bias", "ln_post.weight": "post_layernorm.weight", "ln_post.bias": "post_layernorm.bias"]
+        let renames = Dictionary(uniqueKeysWithValues: CLIPImageEncoder.outsideRenames.map { ($0.openCLIP, $0.hf) })
         var outside: [(name: String, tensor: StoredTensor)] = []
         for (name, tensor) in others where name != "proj" {
             guard let renamed = renames[name] else {

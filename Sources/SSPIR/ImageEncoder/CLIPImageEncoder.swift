@@ -72,6 +72,14 @@ public final class CLIPImageEncoder {
     /// (transformers 5).
     public static let checkpointPrefixes = ["vision_model.", ""]
 
+    /// The HF names of the vision tower's parameters outside its encoder layers, with their OpenCLIP names (both
+    /// directions: the loader and ``transformersState()``).
+    static let outsideRenames: [(hf: String, openCLIP: String)] = [
+        ("embeddings.class_embedding", "class_embedding"), ("embeddings.patch_embedding.weight", "conv1.weight"),
+        ("embeddings.position_embedding.weight", "positional_embedding"), ("pre_layrnorm.weight", "ln_pre.weight"),
+        ("pre_layrnorm.bias", "ln_pre.bias"), ("post_layernorm.weight", "ln_post.weight"), ("post_layernorm.bias", "ln_post.bias"),
+    ]
+
     /// Loads the encoder strictly from a `CLIPVisionModel` or `CLIPModel` folder (`model.safetensors`, else
     /// `pytorch_model.bin`, read by the restricted reader: nothing in the file runs) or file. Sizes come from the
     /// tensors' shapes; heads and the activation from the folder's `config.json` (`vision_config` of a CLIPModel)
@@ -150,10 +158,7 @@ public final class CLIPImageEncoder {
                                 activation: activation ?? .quickGELU, generator: &generator)
         let tower = VisionTransformer(vision, embedDim: 1, trunk: trunk, generator: &generator)
         var open = try HFCLIPEncoderNames.openCLIPState(state, layers: vision.layers)
-        let renames = ["embeddings.class_embedding": "class_embedding", "embeddings.patch_embedding.weight": "conv1.weight",
-                       "embeddings.position_embedding.weight": "positional_embedding", "pre_layrnorm.weight": "ln_pre.weight",
-                       "pre_layrnorm.bias": "ln_pre.bias", "post_layernorm.weight": "ln_post.weight", "post_layernorm.bias": "ln_post.bias"]
-        for (from, to) in renames { open[to] = state[from] }
+        for (from, to) in outsideRenames { open[to] = state[from] }
         open["proj"] = try StoredTensor(shape: [vision.width, 1], float32: [Float](repeating: 0, count: vision.width))  // unused
         try tower.loadStateDict(open, strict: true)
         tower.eval()

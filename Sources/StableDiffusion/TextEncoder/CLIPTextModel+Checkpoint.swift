@@ -139,6 +139,13 @@ enum HFTextEncoderNames {
         HFCLIPEncoderNames.mismatch(state, expected: expected(configuration), ignored: ignored)
     }
 
+    /// The HF names of the text tower's parameters outside its encoder layers, with their OpenCLIP names (both
+    /// directions: ``openCLIPState(_:layers:)`` and ``CLIPTextModel/transformersState()``).
+    static let outsideRenames: [(hf: String, openCLIP: String)] = [
+        ("embeddings.token_embedding.weight", "token_embedding.weight"), ("embeddings.position_embedding.weight", "positional_embedding"),
+        ("final_layer_norm.weight", "ln_final.weight"), ("final_layer_norm.bias", "ln_final.bias"),
+    ]
+
     /// The OpenCLIP keys of ``CLIPTextModel`` from HF's (already checked by ``mismatch(_:configuration:)``): q, k
     /// and v stacked into `in_proj_weight`/`in_proj_bias` in that order, the rest renamed.
     static func openCLIPState(_ state: [String: StoredTensor], layers: Int) throws -> [String: StoredTensor] {
@@ -146,10 +153,7 @@ enum HFTextEncoderNames {
         func move(_ from: String, _ to: String) {
             if let tensor = state[from] { out[to] = tensor }
         }
-        move("embeddings.token_embedding.weight", "token_embedding.weight")
-        move("embeddings.position_embedding.weight", "positional_embedding")
-        move("final_layer_norm.weight", "ln_final.weight")
-        move("final_layer_norm.bias", "ln_final.bias")
+        for (hfKey, openCLIPKey) in outsideRenames { move(hfKey, openCLIPKey) }
         out.merge(try HFCLIPEncoderNames.openCLIPState(state, layers: layers)) { $1 }
         return out
     }
@@ -192,6 +196,14 @@ package enum HFCLIPEncoderNames {
         return (missing, unexpected, wrongShape)
     }
 
+    /// The encoder-layer parameters HF and OpenCLIP name alike but for the name (within `encoder.layers.{i}.` and
+    /// `transformer.resblocks.{i}.`): every one but q, k and v, which OpenCLIP stacks into `attn.in_proj_*`. The
+    /// reader (``openCLIPState(_:layers:)``) and the writer (``transformersState(_:)``) both use this table.
+    package static let blockRenames: [(hf: String, openCLIP: String)] = ["weight", "bias"].flatMap { part in
+        [("self_attn.out_proj.\(part)", "attn.out_proj.\(part)"), ("layer_norm1.\(part)", "ln_1.\(part)"),
+         ("layer_norm2.\(part)", "ln_2.\(part)"), ("mlp.fc1.\(part)", "mlp.c_fc.\(part)"), ("mlp.fc2.\(part)", "mlp.c_proj.\(part)")]
+    }
+
     /// The OpenCLIP keys of the encoder layers in `state` (HF names, already checked): q, k and v stacked into
     /// `in_proj_weight`/`in_proj_bias` in that order, the rest renamed.
     package static func openCLIPState(_ state: [String: StoredTensor], layers: Int) throws -> [String: StoredTensor] {
@@ -206,12 +218,8 @@ package enum HFCLIPEncoderNames {
                 guard pieces.count == 3 else { continue }
                 let shape = [pieces.reduce(0) { $0 + $1.shape[0] }] + pieces[0].shape.dropFirst()
                 out[clip + "attn.in_proj_\(part)"] = try StoredTensor(shape: shape, float32: pieces.flatMap { $0.floatValues() })
-                move(hf + "self_attn.out_proj.\(part)", clip + "attn.out_proj.\(part)")
-                move(hf + "layer_norm1.\(part)", clip + "ln_1.\(part)")
-                move(hf + "layer_norm2.\(part)", clip + "ln_2.\(part)")
-                move(hf + "mlp.fc1.\(part)", clip + "mlp.c_fc.\(part)")
-                move(hf + "mlp.fc2.\(part)", clip + "mlp.c_proj.\(part)")
             }
+            for (hfKey, openCLIPKey) in blockRenames { move(hf + hfKey, clip + openCLIPKey) }
         }
         return out
     }

@@ -8,9 +8,7 @@ extension CLIPTextModel {
     /// - Throws: ``StableDiffusionError`` for a parameter HF has no name for.
     public func transformersState() throws -> [(name: String, tensor: StoredTensor)] {
         let (layers, others) = try HFCLIPEncoderNames.transformersState(stateDict())
-        let renames = ["token_embedding.weight": "embeddings.token_embedding.weight",
-                       "positional_embedding": "embeddings.position_embedding.weight",
-                       "ln_final.weight": "final_layer_norm.weight", "ln_final.bias": "final_layer_norm.bias"]
+        let renames = Dictionary(uniqueKeysWithValues: HFTextEncoderNames.outsideRenames.map { ($0.openCLIP, $0.hf) })
         let outside = try others.map { name, tensor -> (name: String, tensor: StoredTensor) in
             guard let renamed = renames[name] else {
                 throw StableDiffusionError.invalidConfiguration(field: name, reason: "has no HF transformers CLIPTextModel name")

@@ -3,18 +3,8 @@ import Foundation
 
 extension HFCLIPEncoderNames {
     /// The HF suffix of each OpenCLIP block parameter (`transformer.resblocks.{i}.<key>` → `encoder.layers.{i}.<value>`),
-    /// apart from `attn.in_proj_*`, which is split.
-    static let transformersSuffixes: [String: String] = {
-        var names: [String: String] = [:]
-        for part in ["weight", "bias"] {
-            names["attn.out_proj.\(part)"] = "self_attn.out_proj.\(part)"
-            names["ln_1.\(part)"] = "layer_norm1.\(part)"
-            names["ln_2.\(part)"] = "layer_norm2.\(part)"
-            names["mlp.c_fc.\(part)"] = "mlp.fc1.\(part)"
-            names["mlp.c_proj.\(part)"] = "mlp.fc2.\(part)"
-        }
-        return names
-    }()
+    /// apart from `attn.in_proj_*`, which is split: ``blockRenames`` read the other way.
+    static let transformersSuffixes = Dictionary(uniqueKeysWithValues: blockRenames.map { ($0.openCLIP, $0.hf) })
 
     /// The inverse of ``openCLIPState(_:layers:)``: the HF keys (`encoder.layers.{i}.…`, no prefix) of the OpenCLIP
     /// block tensors in `state` (`transformer.resblocks.{i}.…`), `in_proj_weight`/`in_proj_bias` split into q, k and v
