@@ -145,27 +145,38 @@ def gains(samples, parameters, mean, scale):
                      for s, a in zip(samples, amounts)])
 
 
+def report(label, fitted, held, fit, score):
+    """Prints one table row: `score(samples, fit(samples))`, the gains of a rule fitted on other photos, over four
+    folds of `fitted`'s photos (no photo in both halves), then on `held` after a fit on all of `fitted`."""
+    photo = np.array([s.name.rsplit("_", 2)[0] for s in fitted])
+    photos = sorted(set(photo))
+    folds = []
+    for fold in range(4):
+        out = {p for i, p in enumerate(photos) if i % 4 == fold}
+        kept = [s for s, p in zip(fitted, photo) if p not in out]
+        folds.append(score([s for s, p in zip(fitted, photo) if p in out], fit(kept)))
+    cv = np.concatenate(folds)
+    val = score(held, fit(fitted))
+    print(f"| {label} | {cv.mean():+.2f} ({100 * np.mean(cv > 0):.0f} % better) | {val.mean():+.2f} |")
+
+
+def standardisation(samples):
+    """The mean and scale of the samples' statistics, by which every fit and score standardises them."""
+    features = np.array([s.features for s in samples])
+    return features.mean(0), features.std(0) + 1e-9
+
+
 def predict(train, validation, restored):
     for base in (["LQ", restored] if restored else ["LQ"]):
         make = lambda folder: [Sample(n, lq, gt, lq if base == "LQ" else out)
                                for n, lq, gt, out in pairs(folder, restored)]
         fitted, held = make(train), make(validation)
-        features = np.array([s.features for s in fitted])
-        mean, scale = features.mean(0), features.std(0) + 1e-9
-        photo = np.array([s.name.rsplit("_", 2)[0] for s in fitted])
-        photos = sorted(set(photo))
+        mean, scale = standardisation(fitted)
         unchanged = [psnr(luma(s.base), luma(s.gt)) - psnr(luma(s.lq), luma(s.gt)) for s in held]
         print(f"base {base}: validation without a gain {np.mean(unchanged):+.2f}")
         for penalty in (0.01, 0.1, 1.0):
-            folds = []
-            for fold in range(4):
-                out = {p for i, p in enumerate(photos) if i % 4 == fold}
-                kept = [s for s, p in zip(fitted, photo) if p not in out]
-                left = [s for s, p in zip(fitted, photo) if p in out]
-                folds.append(gains(left, fit(kept, penalty, mean, scale), mean, scale))
-            cv = np.concatenate(folds)
-            val = gains(held, fit(fitted, penalty, mean, scale), mean, scale)
-            print(f"| {base} | λ {penalty:g} | {cv.mean():+.2f} ({100 * np.mean(cv > 0):.0f} % better) | {val.mean():+.2f} |")
+            report(f"{base} | λ {penalty:g}", fitted, held, lambda samples: fit(samples, penalty, mean, scale),
+                   lambda samples, fitted_rule: gains(samples, fitted_rule, mean, scale))
 
 
 BANDS = (0.5, 1.0, 2.0, 4.0)
@@ -221,33 +232,15 @@ def band_gains(samples, fitted, mean, scale):
 def bands(train, validation):
     fitted = [BandSample(n, lq, gt) for n, lq, gt, _ in pairs(train)]
     held = [BandSample(n, lq, gt) for n, lq, gt, _ in pairs(validation)]
-    features = np.array([s.features for s in fitted])
-    mean, scale = features.mean(0), features.std(0) + 1e-9
-    photo = np.array([s.name.rsplit("_", 2)[0] for s in fitted])
-    photos = sorted(set(photo))
-    folds = []
-    for fold in range(4):  # the ℓ2 optimum: one fixed set minimising the summed squared error, as an ℓ2 loss trains
-        out = {p for i, p in enumerate(photos) if i % 4 == fold}
-        kept = [s for s, p in zip(fitted, photo) if p not in out]
-        amounts = np.linalg.solve(sum(s.gram for s in kept), sum(s.c for s in kept))
-        folds.append(band_gains([s for s, p in zip(fitted, photo) if p in out], (np.zeros((len(mean), len(BANDS))), amounts),
-                                mean, scale))
-    cv = np.concatenate(folds)
-    amounts = np.linalg.solve(sum(s.gram for s in fitted), sum(s.c for s in fitted))
-    val = band_gains(held, (np.zeros((len(mean), len(BANDS))), amounts), mean, scale)
-    print(f"| four bands, one fixed set, least squares | {cv.mean():+.2f} ({100 * np.mean(cv > 0):.0f} % better) | {val.mean():+.2f} |")
+    mean, scale = standardisation(fitted)
+    score = lambda samples, fitted_rule: band_gains(samples, fitted_rule, mean, scale)
+    # The ℓ2 optimum: one fixed set minimising the summed squared error, as an ℓ2 loss trains.
+    least_squares = lambda samples: (np.zeros((len(mean), len(BANDS))),
+                                     np.linalg.solve(sum(s.gram for s in samples), sum(s.c for s in samples)))
+    report("four bands, one fixed set, least squares", fitted, held, least_squares, score)
     for fixed, penalty in ((True, 0.0), (False, 0.1), (False, 1.0), (False, 10.0)):
-        folds = []
-        for fold in range(4):
-            out = {p for i, p in enumerate(photos) if i % 4 == fold}
-            kept = [s for s, p in zip(fitted, photo) if p not in out]
-            left = [s for s, p in zip(fitted, photo) if p in out]
-            folds.append(band_gains(left, fit_bands(kept, penalty, mean, scale, fixed), mean, scale))
-        cv = np.concatenate(folds)
-        val = band_gains(held, fit_bands(fitted, penalty, mean, scale, fixed), mean, scale)
         label = "one fixed set" if fixed else f"from statistics, λ {penalty:g}"
-        print(f"| four bands, {label} | {cv.mean():+.2f} ({100 * np.mean(cv > 0):.0f} % better) | {val.mean():+.2f} |")
-
+        report(f"four bands, {label}", fitted, held, lambda samples: fit_bands(samples, penalty, mean, scale, fixed), score)
 
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
