@@ -74,6 +74,61 @@ void wir_avx2_correlate(const float *padded, ptrdiff_t pw, const float *taps, in
     }
 }
 
+// e^x in eight lanes, the algorithm of WildTensor's `FastMath.exp` (clamp to [−87.34, 88.38], x = k·ln 2 + r with
+// ln 2 in two parts, e^r from its degree-7 Taylor polynomial, 2^k from the exponent bits) with fused multiply-adds.
+__attribute__((target("avx2,fma")))
+static inline __m256 exp8(__m256 x) {
+    // max/min return their second operand when either is NaN: x second keeps a NaN (and the result) NaN.
+    x = _mm256_min_ps(_mm256_set1_ps(88.37626f), _mm256_max_ps(_mm256_set1_ps(-87.33654f), x));
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    const __m256 shifted = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), magic);
+    const __m256 k = _mm256_sub_ps(shifted, magic);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), x);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.428606765330187e-6f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 5040);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    const __m256i bits = _mm256_slli_epi32(
+        _mm256_add_epi32(_mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000)), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
+__attribute__((target("avx2,fma")))
+float wir_avx2_softmax_numerators(float *row, ptrdiff_t count) {
+    const ptrdiff_t lanes = count / 8 * 8;
+    float largest = -__builtin_inff();
+    if (lanes > 0) {
+        __m256 m = _mm256_set1_ps(-__builtin_inff());
+        for (ptrdiff_t j = 0; j < lanes; j += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(row + j));
+        float lane[8];
+        _mm256_storeu_ps(lane, m);
+        for (int i = 0; i < 8; i++) largest = lane[i] > largest ? lane[i] : largest;
+    }
+    for (ptrdiff_t j = lanes; j < count; j++) largest = row[j] > largest ? row[j] : largest;
+    const __m256 top = _mm256_set1_ps(largest);
+    __m256 total = _mm256_setzero_ps();
+    for (ptrdiff_t j = 0; j < lanes; j += 8) {
+        const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(row + j), top));
+        _mm256_storeu_ps(row + j, e);
+        total = _mm256_add_ps(total, e);
+    }
+    float lane[8], sum = 0;
+    _mm256_storeu_ps(lane, total);
+    for (int i = 0; i < 8; i++) sum += lane[i];
+    if (lanes < count) {  // the last values, through the same lanes
+        float rest[8];
+        for (int i = 0; i < 8; i++) rest[i] = lanes + i < count ? row[lanes + i] - largest : -__builtin_inff();
+        _mm256_storeu_ps(rest, exp8(_mm256_loadu_ps(rest)));
+        for (ptrdiff_t j = lanes; j < count; j++) { row[j] = rest[j - lanes]; sum += row[j]; }
+    }
+    return sum;
+}
+
 #else
 
 int wir_avx2_available(void) { return 0; }
@@ -81,6 +136,12 @@ int wir_avx2_available(void) { return 0; }
 void wir_avx2_correlate(const float *padded, ptrdiff_t pw, const float *taps, int kh, int kw, float *out,
                         ptrdiff_t w, ptrdiff_t y0, ptrdiff_t y1) {
     (void)padded; (void)pw; (void)taps; (void)kh; (void)kw; (void)out; (void)w; (void)y0; (void)y1;
+}
+
+
+float wir_avx2_softmax_numerators(float *row, ptrdiff_t count) {
+    (void)row; (void)count;
+    return 0;
 }
 
 #endif

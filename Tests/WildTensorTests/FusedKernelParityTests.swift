@@ -96,9 +96,9 @@ final class FusedKernelParityTests: XCTestCase {
         }
     }
 
-    /// At Stable Diffusion's 64² latent (4096 tokens) with 8 heads one pass would hold 512 MiB of scores; the
-    /// default budget holds one 16 MiB block of them (the queries, keys, values and result take 1 MiB each).
-    func testAttentionOverManyTokensHoldsOneScoreBlock() {
+    /// At Stable Diffusion's 64² latent (4096 tokens) with 8 heads one pass would hold 512 MiB of scores; each
+    /// thread holds one 1 MiB block of them (64 query rows), and the result takes 1 MiB.
+    func testAttentionOverManyTokensHoldsOneScoreBlockPerThread() {
         var generator = TensorRandom(seed: 5)
         let (q, k, v) = (generator.normal([1, 4096, 64]), generator.normal([1, 4096, 64]), generator.normal([1, 4096, 64]))
         BufferPoolProbe.resetPeak()
@@ -108,8 +108,8 @@ final class FusedKernelParityTests: XCTestCase {
         print(String(format: "attention over 4096 tokens, 8 heads: %.1f MiB at peak", peak))
         XCTAssertEqual(y.shape, [1, 4096, 64])
         XCTAssertTrue(y.values.allSatisfy(\.isFinite))
-        XCTAssertGreaterThanOrEqual(peak, 16)
-        XCTAssertLessThan(peak, 20)
+        XCTAssertGreaterThanOrEqual(peak, 2, "the result and at least one score block")
+        XCTAssertLessThanOrEqual(peak, 1.01 + Double(EngineParallel.threadCount))
     }
 
     /// The fallback through per-head copies (empty inputs, calls from inside a parallel region) gives the same values.

@@ -36,4 +36,35 @@ final class PoolingTests: XCTestCase {
         XCTAssertEqual(inference.shape, [2, 3, 4, 5])
         XCTAssertEqual(inference.values, tracked.values)
     }
+
+    /// The PyTorch fixture cases run again without gradients: unpadded ones take the inference path (row maxima
+    /// first), and every value must be PyTorch's.
+    func testInferenceMatchesPyTorch() throws {
+        let fixture = try ParityFixture("pooling")
+        for name in fixture.cases {
+            let p = fixture.parameters(name)
+            let (k, s, pad) = (p.ints("kernel"), p.ints("stride"), p.ints("padding"))
+            let x = try XCTUnwrap(fixture.array("\(name).x0")), expected = try XCTUnwrap(fixture.array("\(name).y"))
+            let input = Tensor(shape: x.shape, values: x.values.map(Float.init))
+            let y = withNoGrad { input.maxPool2d(kernel: (k[0], k[1]), stride: (s[0], s[1]), padding: (pad[0], pad[1])) }
+            XCTAssertEqual(y.shape, expected.shape, name)
+            XCTAssertLessThanOrEqual(relativeError(y.values, expected.values), 1e-7, name)
+        }
+    }
+
+    /// The inference path propagates NaN wherever it lies in the window (first row, later rows, last column) for
+    /// AlexNet's (3, 2) and VGG's (2, 2) windows, on sizes that leave rows and columns unused.
+    func testInferenceNaNAndOddSizes() {
+        for (kernel, stride) in [(3, 2), (2, 2)] {
+            var values: [Float] = (0..<(2 * 13 * 14)).map { (i: Int) -> Float in Float((i * 53) % 97) - 40 }
+            for index in [0, 15, 40, 13 * 14 + 27, 2 * 13 * 14 - 2] { values[index] = Float.nan }
+            let x = Tensor(shape: [1, 2, 13, 14], values: values, requiresGrad: true)
+            let tracked = x.maxPool2d(kernel: (kernel, kernel), stride: (stride, stride))
+            let inference = withNoGrad { x.maxPool2d(kernel: (kernel, kernel), stride: (stride, stride)) }
+            XCTAssertEqual(inference.shape, tracked.shape)
+            for (a, b) in zip(inference.values, tracked.values) {
+                XCTAssertTrue(a == b || (a.isNaN && b.isNaN), "kernel \(kernel): \(a) against \(b)")
+            }
+        }
+    }
 }

@@ -1,4 +1,4 @@
-// Hot inner loops of the degradation pipeline, compiled for AVX2 + FMA and chosen at run time.
+// Hot inner loops of the degradation pipeline and the tensor engine, compiled for AVX2 + FMA and chosen at run time.
 //
 // Why hand-written C: Swift compiles a whole module for one instruction set, so a portable build runs its SIMD
 // types on SSE2 (x86-64 baseline) and cannot hold fused multiply-adds. C can build one function for AVX2 + FMA
@@ -18,5 +18,10 @@ int wir_avx2_available(void);
 /// Only call when wir_avx2_available() returned 1.
 void wir_avx2_correlate(const float *padded, ptrdiff_t pw, const float *taps, int kh, int kw, float *out,
                         ptrdiff_t w, ptrdiff_t y0, ptrdiff_t y1);
+
+/// Replaces each of `count` values of `row` by e^(value − the row's largest value) and returns their sum: the
+/// numerators and denominator of the row's softmax (the exponential of WildTensor's `FastMath.exp`, eight lanes at
+/// a time). Only call when wir_avx2_available() returned 1.
+float wir_avx2_softmax_numerators(float *row, ptrdiff_t count);
 
 #endif

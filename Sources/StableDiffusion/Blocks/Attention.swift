@@ -5,10 +5,9 @@ import WildTensor
 /// `rescale_output_factor` 1, biased projections): `x + to_out(softmax(q·kᵀ/√d)·v)` with q, k, v the projections of
 /// the group-normalised pixels as tokens (LDM's `AttnBlock`, whose 1×1-conv `q, k, v, proj_out` are these Linears).
 ///
-/// Memory: without recording, the engine's attention takes the queries in blocks whose scores stay within 16 MiB:
-/// at SD's 64² latent (4096 tokens, C = 512) a 1024 × 4096 block instead of the whole 64 MiB, and the block holds
-/// at most 58 MiB of tensors beyond its input (measured: the normalised tokens, q, k, v and the mixed tokens at
-/// 8 MiB each, one score block, the outputs).
+/// Memory: without recording, the engine's attention takes the queries in blocks of about 1 MiB of scores per
+/// thread: at SD's 64² latent (4096 tokens, C = 512) 64 × 4096 blocks instead of the whole 64 MiB matrix, beside
+/// the normalised tokens, q, k, v and the mixed tokens at 8 MiB each and the outputs.
 public final class Attention: Module {
     public let groupNorm: GroupNorm
     public let toQ: Linear

@@ -7,8 +7,8 @@ import Parallelism
 /// (`EngineParallel`) instead, so that OpenBLAS's own spinning worker threads never compete with oneDNN's and
 /// the engine's for the same cores.
 enum BLAS {
-    /// Makes OpenBLAS single-threaded, once.
-    private static let configured: Void = { openblas_set_num_threads(1) }()
+    /// Makes OpenBLAS single-threaded, once (read it before calling OpenBLAS).
+    static let configured: Void = { openblas_set_num_threads(1) }()
 
     /// Products below this many multiply-adds stay on one thread.
     static let parallelWork = 1 << 18

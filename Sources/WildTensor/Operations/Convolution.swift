@@ -121,6 +121,13 @@ extension Tensor {
             result = Tensor.zeros(g.destinationDims)
         } else {
             result = Tensor.filled(g.destinationDims) { _ in }
+            let recorded = GradMode.isEnabled && (x.isTracked || weight.isTracked || bias?.isTracked == true)
+            if !recorded && WinogradConvolution.applies(to: g, activation: activation) {
+                WinogradConvolution.forward(g, x: x.storage.pointer, weight: weight.storage.pointer,
+                                            bias: bias.map { UnsafePointer($0.storage.pointer) }, activation: activation,
+                                            y: result.storage.pointer)
+                return result
+            }
             var buffers: [Int32: UnsafeMutablePointer<Float>] = [
                 DNNL_ARG_SRC: x.storage.pointer, DNNL_ARG_WEIGHTS: weight.storage.pointer, DNNL_ARG_DST: result.storage.pointer,
             ]

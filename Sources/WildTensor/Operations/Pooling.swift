@@ -39,9 +39,18 @@ extension Tensor {
                 // An empty array's buffer may still have a base address: no winners are written unless tracked.
                 let found = UncheckedSendableBox(tracked ? indices.baseAddress : nil)
                 EngineParallel.chunks(planes, minimumPerChunk: Swift.max(1, Elementwise.grain / Swift.max(geometry.outputCount * 4, 1))) { range in
+                    guard found.value == nil && geometry.padding == (0, 0) else {
+                        for plane in range {
+                            geometry.forward(src.value + plane * height * width, into: dst.value + plane * geometry.outputCount,
+                                             winners: found.value.map { $0 + plane * geometry.outputCount })
+                        }
+                        return
+                    }
+                    let rowMaxima = UnsafeMutablePointer<Float>.allocate(capacity: width)
+                    defer { rowMaxima.deallocate() }
                     for plane in range {
-                        geometry.forward(src.value + plane * height * width, into: dst.value + plane * geometry.outputCount,
-                                         winners: found.value.map { $0 + plane * geometry.outputCount })
+                        geometry.forwardUnpadded(src.value + plane * height * width, into: dst.value + plane * geometry.outputCount,
+                                                 rowMaxima: rowMaxima)
                     }
                 }
             }
@@ -97,6 +106,32 @@ struct PoolingGeometry {
                 }
                 output[oy * outWidth + ox] = best
                 winners?[oy * outWidth + ox] = Int32(index)
+            }
+        }
+    }
+
+    /// The maxima of `forward` without winners or padding, for inference: each output row first takes the
+    /// element-wise maximum of its window's input rows (`rowMaxima`, `width` floats; a loop the compiler
+    /// vectorises), then the maxima along that row. Same values as `forward`, NaN included (a window with a NaN
+    /// gives NaN); only which of two equal zeros of different sign wins may differ.
+    func forwardUnpadded(_ input: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>,
+                         rowMaxima: UnsafeMutablePointer<Float>) {
+        for oy in 0..<outHeight {
+            let top = input + oy * stride.0 * width
+            rowMaxima.update(from: top, count: width)
+            for y in 1..<kernel.0 {
+                let row = top + y * width
+                for x in 0..<width {
+                    let v = row[x], best = rowMaxima[x]
+                    rowMaxima[x] = v > best || v.isNaN ? v : best
+                }
+            }
+            let out = output + oy * outWidth
+            for ox in 0..<outWidth {
+                let window = rowMaxima + ox * stride.1
+                var best = window[0]
+                for j in 1..<kernel.1 where window[j] > best || window[j].isNaN { best = window[j] }
+                out[ox] = best
             }
         }
     }

@@ -119,7 +119,8 @@ final class ConvolutionPrimitive: @unchecked Sendable {
     /// elsewhere. Winograd's weight gradients differ from direct ones by 2e-6 to 2e-5 relative (to the largest
     /// element; measured at C = 256 and 512), far inside the 1e-3 that gradients are held to, for a backward pass
     /// that takes 15–25 % less time where it applies (`Benchmarks/results/tensor.md`).
-    /// `WILDIR_CONV_ALGORITHM=direct` or `=auto` forces one algorithm for every pass (for measurements).
+    /// `WILDIR_CONV_ALGORITHM=direct` or `=auto` forces one algorithm for every pass (for measurements) and turns
+    /// off `WinogradConvolution`, which otherwise takes the inference forward passes it pays for.
     static func algorithm(for pass: ConvolutionPass) -> ConvolutionAlgorithm {
         switch algorithmOverride {
         case "direct": .direct

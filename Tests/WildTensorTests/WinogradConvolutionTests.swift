@@ -1,0 +1,101 @@
+@testable import WildTensor
+import XCTest
+
+/// The F(2×2, 3×3) Winograd path of inference `conv2d` against a direct float64 sum of the convolution's
+/// definition, on shapes that exercise every edge of its tiling: odd sizes (a last tile with one row or column),
+/// zero and asymmetric padding, batches, rows split into several blocks, bias or none, fused ReLU and leaky ReLU.
+final class WinogradConvolutionTests: XCTestCase {
+    /// `activation(Σ_c Σ_ij w[k,c,i,j]·x[n,c,y+i−top,x+j−left] + b[k])` in Double, zero outside the input.
+    static func directSum(_ x: Tensor, _ w: Tensor, _ b: Tensor?, padding: Padding2D, slope: Double?) -> [Double] {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]), k = w.shape[0]
+        let oh = h + padding.top + padding.bottom - 2, ow = wd + padding.left + padding.right - 2
+        let xs = x.values, ws = w.values, bs = b?.values
+        var out = [Double](repeating: 0, count: n * k * oh * ow)
+        for item in 0..<n {
+            for o in 0..<k {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        var sum = Double(bs?[o] ?? 0)
+                        for ci in 0..<c {
+                            for i in 0..<3 {
+                                let y = oy + i - padding.top
+                                guard y >= 0 && y < h else { continue }
+                                for j in 0..<3 {
+                                    let xx = ox + j - padding.left
+                                    guard xx >= 0 && xx < wd else { continue }
+                                    sum += Double(ws[((o * c + ci) * 3 + i) * 3 + j]) * Double(xs[((item * c + ci) * h + y) * wd + xx])
+                                }
+                            }
+                        }
+                        if let slope, sum <= 0 { sum *= slope }
+                        out[((item * k + o) * oh + oy) * ow + ox] = sum
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    private func check(_ shape: [Int], outputs: Int, padding: Padding2D, bias: Bool = true,
+                       activation: FusedActivation? = nil, file: StaticString = #filePath, line: UInt = #line) {
+        var random = TensorRandom(seed: UInt64(shape.reduce(outputs, *)))
+        let x = random.normal(shape), w = random.normal([outputs, shape[1], 3, 3]) * 0.1
+        let b = bias ? random.normal([outputs]) : nil
+        let geometry = x.convolutionGeometry(weight: w, bias: b, stride: (1, 1), padding: padding, groups: 1)
+        XCTAssertTrue(WinogradConvolution.applies(to: geometry, activation: activation),
+                      "\(geometry) must take the Winograd path", file: file, line: line)
+        let y = withNoGrad {
+            activation.map { x.conv2d(weight: w, bias: b, padding: padding, fusedActivation: $0) }
+                ?? x.conv2d(weight: w, bias: b, padding: padding)
+        }
+        let slope: Double? = switch activation { case .relu: 0; case let .leakyReLU(s): Double(s); default: nil }
+        let expected = Self.directSum(x, w, b, padding: padding, slope: slope)
+        XCTAssertEqual(y.shape, geometry.destinationDims, file: file, line: line)
+        let largest = expected.map(abs).max() ?? 1
+        let worst = zip(y.values, expected).map { abs(Double($0) - $1) }.max() ?? .infinity
+        XCTAssertLessThanOrEqual(worst / largest, 2e-6, "\(geometry): worst error \(worst) of \(largest)", file: file, line: line)
+    }
+
+    func testSamePaddingOddSizes() {
+        check([2, 128, 19, 21], outputs: 130, padding: Padding2D(1))
+        check([1, 136, 24, 24], outputs: 128, padding: Padding2D(1))
+    }
+
+    func testNoPaddingAndAsymmetricPadding() {
+        check([1, 128, 17, 20], outputs: 128, padding: .zero)
+        check([1, 128, 16, 19], outputs: 129, padding: Padding2D(top: 0, left: 2, bottom: 1, right: 0))
+    }
+
+    func testWithoutBiasAndWithFusedRectifiers() {
+        check([1, 128, 16, 16], outputs: 128, padding: Padding2D(1), bias: false)
+        check([2, 128, 11, 12], outputs: 131, padding: Padding2D(1), activation: .relu)
+        check([1, 128, 17, 17], outputs: 128, padding: Padding2D(1), activation: .leakyReLU(negativeSlope: 0.2))
+    }
+
+    /// Blocks of tiles start and end inside rows and span rows and images: a row of more tiles than a block
+    /// holds, and many short rows in a batch.
+    func testBlocksSplitAndSpanRows() {
+        let geometry = Tensor.zeros([1, 128, 4, 1_100]).convolutionGeometry(
+            weight: Tensor.zeros([128, 128, 3, 3]), bias: nil, stride: (1, 1), padding: Padding2D(1), groups: 1)
+        XCTAssertLessThan(WinogradConvolution.tilesPerBlock(geometry, tiles: 2 * 550), 550)
+        check([1, 128, 4, 1_100], outputs: 128, padding: Padding2D(1))
+        check([3, 128, 13, 15], outputs: 128, padding: Padding2D(1))
+    }
+
+    /// Shapes the transforms do not pay for, strides, groups and other activations stay with oneDNN.
+    func testOtherConvolutionsStayDirect() {
+        func geometry(_ c: Int, _ k: Int, kernel: Int = 3, stride: Int = 1, groups: Int = 1, size: Int = 32) -> ConvolutionGeometry {
+            Tensor.zeros([1, c, size, size]).convolutionGeometry(
+                weight: Tensor.zeros([k, c / groups, kernel, kernel]), bias: nil, stride: (stride, stride),
+                padding: Padding2D(1), groups: groups)
+        }
+        XCTAssertFalse(WinogradConvolution.applies(to: geometry(64, 128), activation: nil))
+        XCTAssertFalse(WinogradConvolution.applies(to: geometry(128, 128, stride: 2), activation: nil))
+        XCTAssertFalse(WinogradConvolution.applies(to: geometry(128, 128, groups: 2), activation: nil))
+        XCTAssertFalse(WinogradConvolution.applies(to: geometry(128, 128, kernel: 1), activation: nil))
+        XCTAssertFalse(WinogradConvolution.applies(to: geometry(1_280, 1_280, size: 16), activation: nil))
+        XCTAssertFalse(WinogradConvolution.applies(to: geometry(128, 128), activation: .silu))
+        XCTAssertTrue(WinogradConvolution.applies(to: geometry(128, 128), activation: nil))
+        XCTAssertTrue(WinogradConvolution.applies(to: geometry(1_280, 1_280, size: 64), activation: nil))
+    }
+}
