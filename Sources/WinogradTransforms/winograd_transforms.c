@@ -83,24 +83,25 @@ static void input_avx2(const float *plane, ptrdiff_t height, ptrdiff_t width, pt
 }
 #endif
 
-typedef void (*input_function)(const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, float *, ptrdiff_t,
-                               float *);
-
-static input_function chosen_input(void) {
+// 1 when this CPU runs the AVX2 + FMA builds (asked once; racing first calls store the same answer).
+static int use_avx2(void) {
+    static int known = 0, answer = 0;
+    if (!__atomic_load_n(&known, __ATOMIC_ACQUIRE)) {
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return input_avx2;
+        __builtin_cpu_init();
+        __atomic_store_n(&answer, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"), __ATOMIC_RELAXED);
 #endif
-    return input_portable;
+        __atomic_store_n(&known, 1, __ATOMIC_RELEASE);
+    }
+    return __atomic_load_n(&answer, __ATOMIC_RELAXED);
 }
 
 void wir_winograd_input(const float *plane, ptrdiff_t height, ptrdiff_t width, ptrdiff_t top, ptrdiff_t left,
                         ptrdiff_t tiles, float *v, ptrdiff_t stride, float *scratch) {
-    // Racing first calls store the same pointer.
-    static input_function function = 0;
-    input_function f = __atomic_load_n(&function, __ATOMIC_RELAXED);
-    if (!f) { f = chosen_input(); __atomic_store_n(&function, f, __ATOMIC_RELAXED); }
-    f(plane, height, width, top, left, tiles, v, stride, scratch);
+#if defined(__x86_64__)
+    if (use_avx2()) { input_avx2(plane, height, width, top, left, tiles, v, stride, scratch); return; }
+#endif
+    input_portable(plane, height, width, top, left, tiles, v, stride, scratch);
 }
 
 static inline __attribute__((always_inline)) float rectified(float y, int rectify, float slope) {
@@ -154,21 +155,10 @@ static void output_avx2(const float *m, ptrdiff_t stride, ptrdiff_t tiles, float
 }
 #endif
 
-typedef void (*output_function)(const float *, ptrdiff_t, ptrdiff_t, float, int, float, float *, ptrdiff_t, int, ptrdiff_t,
-                                float *);
-
-static output_function chosen_output(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return output_avx2;
-#endif
-    return output_portable;
-}
-
 void wir_winograd_output(const float *m, ptrdiff_t stride, ptrdiff_t tiles, float bias, int rectify, float slope,
                          float *out, ptrdiff_t width, int rows, ptrdiff_t columns, float *scratch) {
-    static output_function function = 0;  // racing first calls store the same pointer
-    output_function f = __atomic_load_n(&function, __ATOMIC_RELAXED);
-    if (!f) { f = chosen_output(); __atomic_store_n(&function, f, __ATOMIC_RELAXED); }
-    f(m, stride, tiles, bias, rectify, slope, out, width, rows, columns, scratch);
+#if defined(__x86_64__)
+    if (use_avx2()) { output_avx2(m, stride, tiles, bias, rectify, slope, out, width, rows, columns, scratch); return; }
+#endif
+    output_portable(m, stride, tiles, bias, rectify, slope, out, width, rows, columns, scratch);
 }
