@@ -75,7 +75,7 @@ let package = Package(
         // Tensors, autograd, layers and optimisers; heavy kernels from oneDNN and OpenBLAS. Knows nothing of images.
         .target(name: "WildTensor", dependencies: ["CDNNL", "CBLAS", "CGOMP", "Checkpoints", "Parallelism", "WinogradTransforms", "AVX2Kernels"]),
         // The transforms of Winograd's F(2×2, 3×3) convolution (oneDNN's Winograd needs AVX-512).
-        .target(name: "WinogradTransforms"),
+        .target(name: "WinogradTransforms", dependencies: ["AVX2Kernels"]),
         // Images as NCHW tensors and back.
         .target(name: "ImageTensors", dependencies: ["Imaging", "WildTensor"]),
         // The mean-reverting SDE (IR-SDE) and its samplers.

@@ -138,7 +138,6 @@ void wir_avx2_correlate(const float *padded, ptrdiff_t pw, const float *taps, in
     (void)padded; (void)pw; (void)taps; (void)kh; (void)kw; (void)out; (void)w; (void)y0; (void)y1;
 }
 
-
 float wir_avx2_softmax_numerators(float *row, ptrdiff_t count) {
     (void)row; (void)count;
     return 0;

@@ -1,6 +1,8 @@
 // See include/winograd_transforms.h for the transforms and why they are C.
 #include "winograd_transforms.h"
 
+#include "avx2_kernels.h"
+
 void wir_winograd_filter(const float *weight, ptrdiff_t count, ptrdiff_t inputs, ptrdiff_t outputs, float *u) {
     const ptrdiff_t plane = outputs * inputs;
     for (ptrdiff_t k = 0; k < count; k++) {
@@ -83,17 +85,16 @@ static void input_avx2(const float *plane, ptrdiff_t height, ptrdiff_t width, pt
 }
 #endif
 
-// 1 when this CPU runs the AVX2 + FMA builds (asked once; racing first calls store the same answer).
+// 1 when this CPU runs the AVX2 + FMA builds: AVX2Kernels' `wir_avx2_available`, asked once (racing first calls
+// store the same answer).
 static int use_avx2(void) {
-    static int known = 0, answer = 0;
-    if (!__atomic_load_n(&known, __ATOMIC_ACQUIRE)) {
-#if defined(__x86_64__)
-        __builtin_cpu_init();
-        __atomic_store_n(&answer, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"), __ATOMIC_RELAXED);
-#endif
-        __atomic_store_n(&known, 1, __ATOMIC_RELEASE);
+    static int answer = -1;
+    int known = __atomic_load_n(&answer, __ATOMIC_RELAXED);
+    if (known < 0) {
+        known = wir_avx2_available();
+        __atomic_store_n(&answer, known, __ATOMIC_RELAXED);
     }
-    return __atomic_load_n(&answer, __ATOMIC_RELAXED);
+    return known;
 }
 
 void wir_winograd_input(const float *plane, ptrdiff_t height, ptrdiff_t width, ptrdiff_t top, ptrdiff_t left,
