@@ -129,6 +129,159 @@ float wir_avx2_softmax_numerators(float *row, ptrdiff_t count) {
     return sum;
 }
 
+
+// 2^x in eight lanes for x ≤ 0 (the numerators of a softmax whose scores were scaled by log2 e): x = k + f with k
+// the nearest integer (by the 1.5·2^23 rounding constant, which also leaves k + 127 in the low bits, ready to become
+// the exponent field) and 2^f from a degree-6 polynomial fitted for relative error on [−½, ½] (≤ 1.1e-7 in float
+// arithmetic, against 2^f in float64). x is clamped at −126, the smallest normal exponent; NaN stays NaN.
+__attribute__((target("avx2,fma")))
+static inline __m256 exp2_nonpositive8(__m256 x) {
+    x = _mm256_max_ps(_mm256_set1_ps(-126.0f), x);
+    const __m256 shifted = _mm256_add_ps(x, _mm256_set1_ps(12582912.0f + 127.0f));
+    const __m256 f = _mm256_sub_ps(x, _mm256_sub_ps(shifted, _mm256_set1_ps(12582912.0f + 127.0f)));
+    __m256 p = _mm256_set1_ps(1.5353361959569156e-4f);
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.3398875016719103e-3f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(9.61843691766262e-3f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(5.5503323674201965e-2f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(0.24022647738456726f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(0.6931471824645996f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(shifted), 23)));
+}
+
+// Fused attention for one head and a panel of 16 queries (FlashAttention's online softmax, Dao et al. 2022, on a
+// CPU's caches): the keys are taken in chunks whose scores stay in the level-1 cache; each chunk's scores are
+// exponentiated against the running per-query maximum and multiplied into the running result, which is rescaled
+// whenever the maximum grows. Layout: the panel's queries are packed transposed and pre-scaled (qt[c·16 + r]),
+// scores are key-major (s[j·16 + r], the panel's 16 queries side by side in two vectors), so that both products are
+// outer-product updates of 2 × 8 lanes and the softmax's maxima and sums are lane-wise; the result is accumulated
+// transposed (ot[c·16 + r]). Keys and values are read where the caller keeps them; packing them contiguously first
+// (per head) lets the hardware prefetcher stream them.
+enum { PANEL = 16, KEY_TILE = 6, VALUE_TILE = 6, KEY_CHUNK = 240 };
+
+ptrdiff_t wir_avx2_attention_scratch(ptrdiff_t keys, int width) {
+    (void)keys;
+    return KEY_CHUNK * PANEL + 2 * (ptrdiff_t)width * PANEL + PANEL;
+}
+
+// Scores of `count` (≤ KEY_TILE) consecutive keys against the panel: 12 accumulators, per channel two loads of the
+// packed queries and one broadcast per key. Updates the per-query maxima.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void score_tile(const float *qt, int width, const float *k, ptrdiff_t kStride, const int count,
+                              float *s, __m256 *max0, __m256 *max1) {
+    __m256 a[KEY_TILE][2];
+    for (int t = 0; t < count; t++) a[t][0] = a[t][1] = _mm256_setzero_ps();
+    for (int c = 0; c < width; c++) {
+        const __m256 q0 = _mm256_loadu_ps(qt + c * PANEL), q1 = _mm256_loadu_ps(qt + c * PANEL + 8);
+        for (int t = 0; t < count; t++) {
+            const __m256 b = _mm256_broadcast_ss(k + t * kStride + c);
+            a[t][0] = _mm256_fmadd_ps(b, q0, a[t][0]);
+            a[t][1] = _mm256_fmadd_ps(b, q1, a[t][1]);
+        }
+    }
+    for (int t = 0; t < count; t++) {
+        _mm256_storeu_ps(s + t * PANEL, a[t][0]);
+        _mm256_storeu_ps(s + t * PANEL + 8, a[t][1]);
+        // a[t] second: a NaN score becomes the maximum, so it reaches every numerator of its query.
+        *max0 = _mm256_max_ps(*max0, a[t][0]);
+        *max1 = _mm256_max_ps(*max1, a[t][1]);
+    }
+}
+
+// ot rows c < `count` (≤ VALUE_TILE) ← (ot · rescale, or 0 when `start`) + Σ_j p[j]·v[j][c] over `keys` keys.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void value_tile(const float *p, ptrdiff_t keys, const float *v, ptrdiff_t vStride, const int count,
+                              float *ot, int start, __m256 rescale0, __m256 rescale1) {
+    __m256 a[VALUE_TILE][2];
+    for (int t = 0; t < count; t++) {
+        a[t][0] = start ? _mm256_setzero_ps() : _mm256_mul_ps(rescale0, _mm256_loadu_ps(ot + t * PANEL));
+        a[t][1] = start ? _mm256_setzero_ps() : _mm256_mul_ps(rescale1, _mm256_loadu_ps(ot + t * PANEL + 8));
+    }
+    for (ptrdiff_t j = 0; j < keys; j++) {
+        const __m256 p0 = _mm256_loadu_ps(p + j * PANEL), p1 = _mm256_loadu_ps(p + j * PANEL + 8);
+        for (int t = 0; t < count; t++) {
+            const __m256 b = _mm256_broadcast_ss(v + j * vStride + t);
+            a[t][0] = _mm256_fmadd_ps(b, p0, a[t][0]);
+            a[t][1] = _mm256_fmadd_ps(b, p1, a[t][1]);
+        }
+    }
+    for (int t = 0; t < count; t++) {
+        _mm256_storeu_ps(ot + t * PANEL, a[t][0]);
+        _mm256_storeu_ps(ot + t * PANEL + 8, a[t][1]);
+    }
+}
+
+// The scores of `keys` (≤ KEY_CHUNK) keys, tile by tile; the tail with constant tile sizes so that each is unrolled
+// into registers like the full one.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void score_chunk(const float *qt, int width, const float *k, ptrdiff_t kStride, ptrdiff_t keys,
+                               float *s, __m256 *max0, __m256 *max1) {
+    ptrdiff_t j = 0;
+    for (; j + KEY_TILE <= keys; j += KEY_TILE) score_tile(qt, width, k + j * kStride, kStride, KEY_TILE, s + j * PANEL, max0, max1);
+    const float *kt = k + j * kStride;
+    float *st = s + j * PANEL;
+    switch (keys - j) {
+        case 5: score_tile(qt, width, kt, kStride, 5, st, max0, max1); break;
+        case 4: score_tile(qt, width, kt, kStride, 4, st, max0, max1); break;
+        case 3: score_tile(qt, width, kt, kStride, 3, st, max0, max1); break;
+        case 2: score_tile(qt, width, kt, kStride, 2, st, max0, max1); break;
+        case 1: score_tile(qt, width, kt, kStride, 1, st, max0, max1); break;
+        default: break;
+    }
+}
+
+__attribute__((target("avx2,fma")))
+void wir_avx2_attention_panel(const float *q, ptrdiff_t qStride, int rows, const float *k, ptrdiff_t kStride,
+                              const float *v, ptrdiff_t vStride, ptrdiff_t keys, int width, float scale,
+                              float *out, ptrdiff_t outStride, float *scratch) {
+    const float log2Scale = scale * 1.44269504088896341f;  // scores in powers of 2: e^(a·s) = 2^(a·log2 e·s)
+    float *s = scratch, *qt = s + KEY_CHUNK * PANEL, *ot = qt + (ptrdiff_t)width * PANEL, *sums = ot + (ptrdiff_t)width * PANEL;
+    for (int c = 0; c < width; c++)  // absent queries score 0 against every key: finite, and never written out
+        for (int r = 0; r < PANEL; r++) qt[c * PANEL + r] = r < rows ? log2Scale * q[r * qStride + c] : 0;
+
+    __m256 max0 = _mm256_set1_ps(-__builtin_inff()), max1 = max0;
+    __m256 sum0 = _mm256_setzero_ps(), sum1 = sum0;
+    for (ptrdiff_t j0 = 0; j0 < keys; j0 += KEY_CHUNK) {
+        const ptrdiff_t n = keys - j0 < KEY_CHUNK ? keys - j0 : KEY_CHUNK;
+        const int start = j0 == 0;
+        __m256 new0 = max0, new1 = max1;
+        score_chunk(qt, width, k + j0 * kStride, kStride, n, s, &new0, &new1);
+        // 2^(old maximum − new one) rescales what the earlier chunks summed (1 while the maximum stays).
+        const __m256 rescale0 = start ? _mm256_setzero_ps() : exp2_nonpositive8(_mm256_sub_ps(max0, new0));
+        const __m256 rescale1 = start ? _mm256_setzero_ps() : exp2_nonpositive8(_mm256_sub_ps(max1, new1));
+        max0 = new0; max1 = new1;
+        __m256 chunk0 = _mm256_setzero_ps(), chunk1 = chunk0;
+        for (ptrdiff_t j = 0; j < n; j++) {
+            const __m256 e0 = exp2_nonpositive8(_mm256_sub_ps(_mm256_loadu_ps(s + j * PANEL), max0));
+            const __m256 e1 = exp2_nonpositive8(_mm256_sub_ps(_mm256_loadu_ps(s + j * PANEL + 8), max1));
+            _mm256_storeu_ps(s + j * PANEL, e0);
+            _mm256_storeu_ps(s + j * PANEL + 8, e1);
+            chunk0 = _mm256_add_ps(chunk0, e0);
+            chunk1 = _mm256_add_ps(chunk1, e1);
+        }
+        sum0 = _mm256_fmadd_ps(sum0, rescale0, chunk0);
+        sum1 = _mm256_fmadd_ps(sum1, rescale1, chunk1);
+        const float *vc = v + j0 * vStride;
+        int c = 0;
+        for (; c + VALUE_TILE <= width; c += VALUE_TILE)
+            value_tile(s, n, vc + c, vStride, VALUE_TILE, ot + c * PANEL, start, rescale0, rescale1);
+        switch (width - c) {
+            case 5: value_tile(s, n, vc + c, vStride, 5, ot + c * PANEL, start, rescale0, rescale1); break;
+            case 4: value_tile(s, n, vc + c, vStride, 4, ot + c * PANEL, start, rescale0, rescale1); break;
+            case 3: value_tile(s, n, vc + c, vStride, 3, ot + c * PANEL, start, rescale0, rescale1); break;
+            case 2: value_tile(s, n, vc + c, vStride, 2, ot + c * PANEL, start, rescale0, rescale1); break;
+            case 1: value_tile(s, n, vc + c, vStride, 1, ot + c * PANEL, start, rescale0, rescale1); break;
+            default: break;
+        }
+    }
+    _mm256_storeu_ps(sums, sum0);
+    _mm256_storeu_ps(sums + 8, sum1);
+    for (int r = 0; r < rows; r++) {
+        const float inverse = 1 / sums[r];
+        for (int c = 0; c < width; c++) out[r * outStride + c] = ot[c * PANEL + r] * inverse;
+    }
+}
+
 #else
 
 int wir_avx2_available(void) { return 0; }
@@ -141,6 +294,15 @@ void wir_avx2_correlate(const float *padded, ptrdiff_t pw, const float *taps, in
 float wir_avx2_softmax_numerators(float *row, ptrdiff_t count) {
     (void)row; (void)count;
     return 0;
+}
+
+ptrdiff_t wir_avx2_attention_scratch(ptrdiff_t keys, int width) { (void)keys; (void)width; return 0; }
+
+void wir_avx2_attention_panel(const float *q, ptrdiff_t qStride, int rows, const float *k, ptrdiff_t kStride,
+                              const float *v, ptrdiff_t vStride, ptrdiff_t keys, int width, float scale,
+                              float *out, ptrdiff_t outStride, float *scratch) {
+    (void)q; (void)qStride; (void)rows; (void)k; (void)kStride; (void)v; (void)vStride; (void)keys; (void)width;
+    (void)scale; (void)out; (void)outStride; (void)scratch;
 }
 
 #endif

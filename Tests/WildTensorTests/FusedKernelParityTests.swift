@@ -96,9 +96,10 @@ final class FusedKernelParityTests: XCTestCase {
         }
     }
 
-    /// At Stable Diffusion's 64² latent (4096 tokens) with 8 heads one pass would hold 512 MiB of scores; each
-    /// thread holds one 1 MiB block of them (64 query rows), and the result takes 1 MiB.
-    func testAttentionOverManyTokensHoldsOneScoreBlockPerThread() {
+    /// At Stable Diffusion's 64² latent (4096 tokens) with 8 heads one pass would hold 512 MiB of scores; the result
+    /// takes 1 MiB, and each thread holds at most 1 MiB besides: one 1 MiB block of scores (64 query rows) on the
+    /// OpenBLAS path, or two 128 KiB copies of a head's keys and values and a few KiB of scratch on the fused one.
+    func testAttentionOverManyTokensHoldsAtMostOneMiBPerThread() {
         var generator = TensorRandom(seed: 5)
         let (q, k, v) = (generator.normal([1, 4096, 64]), generator.normal([1, 4096, 64]), generator.normal([1, 4096, 64]))
         BufferPoolProbe.resetPeak()
@@ -108,7 +109,7 @@ final class FusedKernelParityTests: XCTestCase {
         print(String(format: "attention over 4096 tokens, 8 heads: %.1f MiB at peak", peak))
         XCTAssertEqual(y.shape, [1, 4096, 64])
         XCTAssertTrue(y.values.allSatisfy(\.isFinite))
-        XCTAssertGreaterThanOrEqual(peak, 2, "the result and at least one score block")
+        XCTAssertGreaterThanOrEqual(peak, AttentionKernel.fusedEnabled ? 1.2 : 2, "the result and one thread's working memory")
         XCTAssertLessThanOrEqual(peak, 1.01 + Double(EngineParallel.threadCount))
     }
 
