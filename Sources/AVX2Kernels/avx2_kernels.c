@@ -155,8 +155,11 @@ static inline __m256 exp2_nonpositive8(__m256 x) {
 // whenever the maximum grows. Layout: the panel's queries are packed transposed and pre-scaled (qt[c·16 + r]),
 // scores are key-major (s[j·16 + r], the panel's 16 queries side by side in two vectors), so that both products are
 // outer-product updates of 2 × 8 lanes and the softmax's maxima and sums are lane-wise; the result is accumulated
-// transposed (ot[c·16 + r]). Keys and values are read where the caller keeps them; packing them contiguously first
-// (per head) lets the hardware prefetcher stream them.
+// transposed (ot[c·16 + r]). Keys and values are read where the caller keeps them; copying them into contiguous rows
+// first (per head) lets the hardware prefetcher stream them (1.4× faster measured at 4,096 keys of width 40).
+// Why by hand: OpenBLAS and oneDNN offer the two products and the softmax only as separate calls, between which the
+// scores make a round trip through memory, and a head width of 40 makes q·kᵀ too thin for their packed kernels
+// (the OpenBLAS path took about 445 ms where this takes about 320 at 4,096 tokens, 8 heads of width 40, batch 2).
 enum { PANEL = 16, KEY_TILE = 6, VALUE_TILE = 6, KEY_CHUNK = 240 };
 
 ptrdiff_t wir_avx2_attention_scratch(ptrdiff_t keys, int width) {

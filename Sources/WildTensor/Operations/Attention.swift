@@ -44,8 +44,9 @@ extension Tensor {
 /// Multi-head attention reading each head where its projection wrote it and writing each head's columns of the
 /// result `[B, N, H·D]`.
 ///
-/// Unmasked attention on AVX2 + FMA CPUs takes the fused kernel (``fused(batch:heads:headWidth:queries:keys:values:)``).
-/// Otherwise (a mask, another CPU, `WILDIR_ATTENTION=blas`) the work is split into (batch item, head, block of query rows) items, taken by the engine's threads; each item
+/// Unmasked attention on AVX2 + FMA CPUs takes the fused kernel
+/// (``fused(batch:heads:headWidth:queries:keys:values:)``). Otherwise (a mask, another CPU, `WILDIR_ATTENTION=blas`)
+/// the work is split into (batch item, head, block of query rows) items, taken by the engine's threads; each item
 /// is one OpenBLAS product q·kᵀ into the thread's score block, the softmax of its rows in place (the row sums kept),
 /// one product of the scores with v, and the division of the block's result rows by their sums. A score block stays
 /// near 1 MiB (cache-sized) and never holds more rows than `scoreBudget` allows for all batch items and heads, so
@@ -53,8 +54,8 @@ extension Tensor {
 /// one pass (FlashAttention's observation, without its online softmax: a block still sees every key). At Stable
 /// Diffusion's 64² latent (4,096 tokens, 8 heads) one pass would hold 512 MiB of scores; two threads hold 2 MiB.
 ///
-/// Measured at 4,096 tokens, 8 heads of width 40, batch 2 (SSP-IR's U-Net at a 64² latent): about 445 ms, against
-/// about 540 ms for the previous path (oneDNN's batched strided products with its softmax over all heads at once).
+/// This blocked path, measured at 4,096 tokens, 8 heads of width 40, batch 2 (SSP-IR's U-Net at a 64² latent): about
+/// 445 ms, against about 540 ms for its predecessor (oneDNN's batched strided products with its softmax over all heads at once).
 package enum AttentionKernel {
     /// Most score floats held at once by default (4 Mi floats, 16 MiB).
     package static let scoreBudget = 1 << 22
@@ -147,11 +148,11 @@ package enum AttentionKernel {
     static let fusedPanel = 16
 
     /// Unmasked attention by the fused AVX2 kernel (`wir_avx2_attention_panel`: scores, online softmax and the
-    /// product with the values per chunk of keys, all in the level-1 cache), per (batch item, head, panel of 16
-    /// queries) on the engine's threads. Each thread first copies the keys and values of the head it works on into
-    /// contiguous rows (`m · d` floats each), which the kernel then streams once per panel; a thread's items are
-    /// consecutive, so it copies each head it meets once. No score block is held: per thread, two head copies and
-    /// a few KiB of scratch.
+    /// product with the values per chunk of keys, whose scores stay in the level-1 cache), per (batch item, head,
+    /// panel of 16 queries) on the engine's threads. Each thread first copies the keys and values of the head it
+    /// works on into contiguous rows (`m · d` floats each), which the kernel then streams once per panel; a thread's
+    /// items are consecutive, so it copies each head it meets once. No score block is held: per thread, two head
+    /// copies and a few KiB of scratch.
     ///
     /// Measured at 4,096 tokens, 8 heads of width 40, batch 2 (SSP-IR's U-Net at a 64² latent), 2 threads: about
     /// 320 ms, against about 445 ms for the OpenBLAS path (`WILDIR_ATTENTION=blas`).
