@@ -160,28 +160,35 @@ static inline __m256 exp2_nonpositive8(__m256 x) {
 // Why by hand: OpenBLAS and oneDNN offer the two products and the softmax only as separate calls, between which the
 // scores make a round trip through memory, and a head width of 40 makes q·kᵀ too thin for their packed kernels
 // (the OpenBLAS path took about 445 ms where this takes about 320 at 4,096 tokens, 8 heads of width 40, batch 2).
-enum { PANEL = 16, KEY_TILE = 6, VALUE_TILE = 6, KEY_CHUNK = 240 };
+enum { PANEL = WIR_ATTENTION_PANEL, KEY_TILE = 6, VALUE_TILE = 6, KEY_CHUNK = 240 };
 
-ptrdiff_t wir_avx2_attention_scratch(ptrdiff_t keys, int width) {
-    (void)keys;
-    return KEY_CHUNK * PANEL + 2 * (ptrdiff_t)width * PANEL + PANEL;
+ptrdiff_t wir_avx2_attention_scratch(int width) {
+    return KEY_CHUNK * PANEL + 2 * (ptrdiff_t)width * PANEL;
 }
 
-// Scores of `count` (≤ KEY_TILE) consecutive keys against the panel: 12 accumulators, per channel two loads of the
-// packed queries and one broadcast per key. Updates the per-query maxima.
+// The outer-product update both products are made of: for each of `steps` steps i, a[t] += b[i·bStep + t·bLane] ·
+// (the 16 lanes at rows + i·16), t < `count` (≤ 6). 12 accumulators; per step two loads and one broadcast per t.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void accumulate_outer(__m256 a[][2], const float *rows, ptrdiff_t steps, const float *b, ptrdiff_t bStep,
+                                    ptrdiff_t bLane, const int count) {
+    for (ptrdiff_t i = 0; i < steps; i++) {
+        const __m256 r0 = _mm256_loadu_ps(rows + i * PANEL), r1 = _mm256_loadu_ps(rows + i * PANEL + 8);
+        for (int t = 0; t < count; t++) {
+            const __m256 x = _mm256_broadcast_ss(b + i * bStep + t * bLane);
+            a[t][0] = _mm256_fmadd_ps(x, r0, a[t][0]);
+            a[t][1] = _mm256_fmadd_ps(x, r1, a[t][1]);
+        }
+    }
+}
+
+// Scores of `count` (≤ KEY_TILE) consecutive keys against the panel (steps over the channels, one broadcast per
+// key). Updates the per-query maxima.
 __attribute__((target("avx2,fma"), always_inline))
 static inline void score_tile(const float *qt, int width, const float *k, ptrdiff_t kStride, const int count,
                               float *s, __m256 *max0, __m256 *max1) {
     __m256 a[KEY_TILE][2];
     for (int t = 0; t < count; t++) a[t][0] = a[t][1] = _mm256_setzero_ps();
-    for (int c = 0; c < width; c++) {
-        const __m256 q0 = _mm256_loadu_ps(qt + c * PANEL), q1 = _mm256_loadu_ps(qt + c * PANEL + 8);
-        for (int t = 0; t < count; t++) {
-            const __m256 b = _mm256_broadcast_ss(k + t * kStride + c);
-            a[t][0] = _mm256_fmadd_ps(b, q0, a[t][0]);
-            a[t][1] = _mm256_fmadd_ps(b, q1, a[t][1]);
-        }
-    }
+    accumulate_outer(a, qt, width, k, 1, kStride, count);
     for (int t = 0; t < count; t++) {
         _mm256_storeu_ps(s + t * PANEL, a[t][0]);
         _mm256_storeu_ps(s + t * PANEL + 8, a[t][1]);
@@ -191,7 +198,8 @@ static inline void score_tile(const float *qt, int width, const float *k, ptrdif
     }
 }
 
-// ot rows c < `count` (≤ VALUE_TILE) ← (ot · rescale, or 0 when `start`) + Σ_j p[j]·v[j][c] over `keys` keys.
+// ot rows c < `count` (≤ VALUE_TILE) ← (ot · rescale, or 0 when `start`) + Σ_j p[j]·v[j][c] over `keys` keys (steps
+// over the keys, one broadcast per channel).
 __attribute__((target("avx2,fma"), always_inline))
 static inline void value_tile(const float *p, ptrdiff_t keys, const float *v, ptrdiff_t vStride, const int count,
                               float *ot, int start, __m256 rescale0, __m256 rescale1) {
@@ -200,14 +208,7 @@ static inline void value_tile(const float *p, ptrdiff_t keys, const float *v, pt
         a[t][0] = start ? _mm256_setzero_ps() : _mm256_mul_ps(rescale0, _mm256_loadu_ps(ot + t * PANEL));
         a[t][1] = start ? _mm256_setzero_ps() : _mm256_mul_ps(rescale1, _mm256_loadu_ps(ot + t * PANEL + 8));
     }
-    for (ptrdiff_t j = 0; j < keys; j++) {
-        const __m256 p0 = _mm256_loadu_ps(p + j * PANEL), p1 = _mm256_loadu_ps(p + j * PANEL + 8);
-        for (int t = 0; t < count; t++) {
-            const __m256 b = _mm256_broadcast_ss(v + j * vStride + t);
-            a[t][0] = _mm256_fmadd_ps(b, p0, a[t][0]);
-            a[t][1] = _mm256_fmadd_ps(b, p1, a[t][1]);
-        }
-    }
+    accumulate_outer(a, p, keys, v, vStride, 1, count);
     for (int t = 0; t < count; t++) {
         _mm256_storeu_ps(ot + t * PANEL, a[t][0]);
         _mm256_storeu_ps(ot + t * PANEL + 8, a[t][1]);
@@ -238,7 +239,7 @@ void wir_avx2_attention_panel(const float *q, ptrdiff_t qStride, int rows, const
                               const float *v, ptrdiff_t vStride, ptrdiff_t keys, int width, float scale,
                               float *out, ptrdiff_t outStride, float *scratch) {
     const float log2Scale = scale * 1.44269504088896341f;  // scores in powers of 2: e^(a·s) = 2^(a·log2 e·s)
-    float *s = scratch, *qt = s + KEY_CHUNK * PANEL, *ot = qt + (ptrdiff_t)width * PANEL, *sums = ot + (ptrdiff_t)width * PANEL;
+    float *s = scratch, *qt = s + KEY_CHUNK * PANEL, *ot = qt + (ptrdiff_t)width * PANEL, sums[PANEL];
     for (int c = 0; c < width; c++)  // absent queries score 0 against every key: finite, and never written out
         for (int r = 0; r < PANEL; r++) qt[c * PANEL + r] = r < rows ? log2Scale * q[r * qStride + c] : 0;
 
@@ -299,7 +300,7 @@ float wir_avx2_softmax_numerators(float *row, ptrdiff_t count) {
     return 0;
 }
 
-ptrdiff_t wir_avx2_attention_scratch(ptrdiff_t keys, int width) { (void)keys; (void)width; return 0; }
+ptrdiff_t wir_avx2_attention_scratch(int width) { (void)width; return 0; }
 
 void wir_avx2_attention_panel(const float *q, ptrdiff_t qStride, int rows, const float *k, ptrdiff_t kStride,
                               const float *v, ptrdiff_t vStride, ptrdiff_t keys, int width, float scale,

@@ -24,13 +24,16 @@ void wir_avx2_correlate(const float *padded, ptrdiff_t pw, const float *taps, in
 /// a time). Only call when wir_avx2_available() returned 1.
 float wir_avx2_softmax_numerators(float *row, ptrdiff_t count);
 
-/// Floats of scratch that `wir_avx2_attention_panel` needs for `keys` keys of width `width`.
-ptrdiff_t wir_avx2_attention_scratch(ptrdiff_t keys, int width);
+/// Queries per call of `wir_avx2_attention_panel` (two vectors of eight lanes).
+#define WIR_ATTENTION_PANEL 16
 
-/// Scaled dot-product attention of one head for up to 16 queries, fused (scores, softmax and the product with the
+/// Floats of scratch that `wir_avx2_attention_panel` needs for keys and values of width `width` (any number of keys).
+ptrdiff_t wir_avx2_attention_scratch(int width);
+
+/// Scaled dot-product attention of one head for up to WIR_ATTENTION_PANEL queries, fused (scores, softmax and the product with the
 /// values in one pass over cache-resident blocks; Vaswani et al. 2017, eq. 1): for each query r < `rows`,
 /// out[r·outStride + c] = Σ_j softmax_j(scale · Σ_c' q[r·qStride + c']·k[j·kStride + c']) · v[j·vStride + c], c < `width`,
-/// over the `keys` keys j. `scratch` holds `wir_avx2_attention_scratch(keys, width)` floats (any alignment).
+/// over the `keys` keys j. `scratch` holds `wir_avx2_attention_scratch(width)` floats (any alignment).
 /// Only call when wir_avx2_available() returned 1.
 void wir_avx2_attention_panel(const float *q, ptrdiff_t qStride, int rows, const float *k, ptrdiff_t kStride,
                               const float *v, ptrdiff_t vStride, ptrdiff_t keys, int width, float scale,

@@ -10,8 +10,8 @@ import WinogradTransforms
 /// oneDNN runs every other convolution; its own Winograd kernels need AVX-512, which is why this one exists (the
 /// transforms are C, `WinogradTransforms`; the 16 products per block of tiles are OpenBLAS GEMMs). Tiles, numbered
 /// over (image, tile row, tile column), are taken in runs of up to 512 (`tilesPerBlock`), each thread transforming
-/// its block, multiplying and transforming back while the block is still in cache. The filters are transformed on every call, so there is nothing to keep
-/// in step with the weights. The results differ from direct convolution by rounding only (about 1e-6 relative to
+/// its block, multiplying and transforming back while the block is still in cache. The filters are transformed on
+/// every call, so there is nothing to keep in step with the weights. The results differ from direct convolution by rounding only (about 1e-6 relative to
 /// the output's largest value; `WinogradConvolutionTests`).
 ///
 /// `WILDIR_CONV_ALGORITHM=direct` (or `auto`) turns it off, leaving every convolution to oneDNN.

@@ -55,7 +55,8 @@ extension Tensor {
 /// Diffusion's 64² latent (4,096 tokens, 8 heads) one pass would hold 512 MiB of scores; two threads hold 2 MiB.
 ///
 /// This blocked path, measured at 4,096 tokens, 8 heads of width 40, batch 2 (SSP-IR's U-Net at a 64² latent): about
-/// 445 ms, against about 540 ms for its predecessor (oneDNN's batched strided products with its softmax over all heads at once).
+/// 445 ms, against about 540 ms for its predecessor (oneDNN's batched strided products with its softmax over all
+/// heads at once).
 package enum AttentionKernel {
     /// Most score floats held at once by default (4 Mi floats, 16 MiB).
     package static let scoreBudget = 1 << 22
@@ -145,7 +146,7 @@ package enum AttentionKernel {
     static let fusedEnabled = hasAVX2 && getEnvironment("WILDIR_ATTENTION") != "blas"
 
     /// Queries per call of the fused kernel (its panel: two vectors of eight lanes).
-    static let fusedPanel = 16
+    static let fusedPanel = Int(WIR_ATTENTION_PANEL)
 
     /// Unmasked attention by the fused AVX2 kernel (`wir_avx2_attention_panel`: scores, online softmax and the
     /// product with the values per chunk of keys, whose scores stay in the level-1 cache), per (batch item, head,
@@ -164,7 +165,7 @@ package enum AttentionKernel {
         let output = UncheckedSendableBox(result.storage.pointer)
         withExtendedLifetime((queries.tensor, keys.tensor, values.tensor)) {
             EngineParallel.chunks(b * heads * panels, minimumPerChunk: 1) { items in
-                let headCount = m * d, scratchCount = max(1, wir_avx2_attention_scratch(m, Int32(d)))
+                let headCount = m * d, scratchCount = wir_avx2_attention_scratch(Int32(d))
                 let k = BufferPool.shared.take(headCount), v = BufferPool.shared.take(headCount)
                 let scratch = BufferPool.shared.take(scratchCount)
                 defer {
