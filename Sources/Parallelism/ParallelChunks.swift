@@ -10,7 +10,7 @@ import Dispatch
 @inlinable
 public func parallelChunks(_ count: Int, minimumPerChunk: Int = 16, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
-    let cores = ParallelConfiguration.threadCount
+    let cores = ParallelConfiguration.isSerial ? 1 : ParallelConfiguration.threadCount
     let chunks = max(1, min(cores, count / max(1, minimumPerChunk)))
     if chunks == 1 { body(0..<count); return }
     // `concurrentPerform` returns only after every iteration has finished, so the non-escaping `body` never
@@ -39,4 +39,8 @@ public enum ParallelConfiguration {
         if let text = getEnvironment("WILDIR_THREADS"), let n = Int(text), n > 0 { return n }
         return max(1, activeProcessorCount())
     }()
+
+    /// True inside a worker that already has a core of its own (one of several items processed concurrently):
+    /// `parallelChunks` then runs inline instead of spreading over cores the other workers are using.
+    @TaskLocal public static var isSerial = false
 }

@@ -24,7 +24,7 @@ extension Evaluator {
             var start = 0
             while start < files.count {
                 let batch = files[start..<min(start + options.featureBatchSize, files.count)]
-                rows += inception.features(of: try batch.map(load))
+                rows += inception.features(of: try images(at: Array(batch)))
                 start += batch.count
                 done += batch.count
                 progress(done)

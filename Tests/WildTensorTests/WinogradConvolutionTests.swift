@@ -98,4 +98,45 @@ final class WinogradConvolutionTests: XCTestCase {
         XCTAssertTrue(WinogradConvolution.applies(to: geometry(128, 128), activation: nil))
         XCTAssertTrue(WinogradConvolution.applies(to: geometry(1_280, 1_280, size: 64), activation: nil))
     }
+
+    /// Filters transformed once (`prepareWinogradFilters`) give what the per-call transform gives, within rounding of
+    /// the float64 sum, also on a layer with too few tiles for the per-call transform to pay (which oneDNN computes
+    /// until the filters are prepared); layers the path cannot take are left unprepared, and `assign` drops the
+    /// stale transforms.
+    func testPreparedFilters() {
+        var random = TensorRandom(seed: 21)
+        let layer = Conv2d(128, 136, kernelSize: 3, padding: 1, generator: &random)
+        let small = Conv2d(64, 128, kernelSize: 3, padding: 1, generator: &random)
+        for shape in [[2, 128, 13, 18], [1, 128, 7, 9]] {
+            let x = random.normal(shape)
+            let geometry = x.convolutionGeometry(weight: layer.weight, bias: layer.bias, stride: (1, 1), padding: Padding2D(1), groups: 1)
+            XCTAssertTrue(WinogradConvolution.applies(to: geometry, activation: nil, prepared: true))
+            XCTAssertEqual(WinogradConvolution.applies(to: geometry, activation: nil), shape[0] == 2, "\(shape): 20 tiles for 136 channels")
+            layer.weight.storage.winogradFilters = nil
+            let unprepared = withNoGrad { layer(x) }
+            layer.prepareWinogradFilters()
+            XCTAssertNotNil(layer.weight.storage.winogradFilters)
+            let prepared = withNoGrad { layer(x) }
+            if shape[0] == 2 { XCTAssertEqual(prepared.values, unprepared.values) }
+            let expected = Self.directSum(x, layer.weight, layer.bias, padding: Padding2D(1), slope: nil)
+            let largest = expected.map(abs).max() ?? 1
+            for result in [prepared, unprepared] {
+                let worst = zip(result.values, expected).map { abs(Double($0) - $1) }.max() ?? .infinity
+                XCTAssertLessThanOrEqual(worst / largest, 2e-6, "\(shape)")
+            }
+        }
+        small.prepareWinogradFilters()
+        XCTAssertNil(small.weight.storage.winogradFilters, "64 input channels: never Winograd")
+        let x = random.normal([2, 128, 13, 18])
+        let unprepared = withNoGrad { layer(x) }
+        let largest = unprepared.values.map { abs(Double($0)) }.max() ?? 1
+        layer.weight.assign(layer.weight * 2)
+        XCTAssertNil(layer.weight.storage.winogradFilters)
+        let doubled = withNoGrad { layer(x) }, bias = layer.bias?.values ?? []
+        let plane = 13 * 18
+        for (i, (a, b)) in zip(doubled.values, unprepared.values).enumerated() {
+            let c = Double(bias[i / plane % 136])
+            XCTAssertEqual(Double(a) - c, 2 * (Double(b) - c), accuracy: 1e-4 * largest)
+        }
+    }
 }

@@ -2,8 +2,8 @@
 // Benchmarks/metrics_reference.py images wrote (DIR/<size>/restored and DIR/<size>/reference, PNG):
 //   lpips_alex_<size>, lpips_vgg_<size>, dists_<size>: `Evaluator.evaluate` of the folder pair with that metric alone
 //     (decoding both images of each pair and scoring it, as `wildir evaluate --metrics lpips|dists` does);
-//   fid_features_<size>: the FID Inception's features of the reference folder, decoded and read in batches of
-//     `Evaluator.Options.featureBatchSize` images, as `wildir evaluate --metrics fid` does for each set.
+//   fid_features_<size>: the FID Inception's features of the reference folder, decoded (`Evaluator.images(at:)`) and
+//     read in batches of `Evaluator.Options.featureBatchSize` images, as `wildir evaluate --metrics fid` does for each set.
 // Weights come from PyTorch's cache ($TORCH_HOME, random files written by metrics_reference.py weights) and the
 // bundled models/metrics/ of the repository. One warm-up pass over the folder, then the median of RUNS passes; one JSON
 // line per case for Benchmarks/compare.py, with images_per_s (pairs per second for LPIPS and DISTS).
@@ -47,12 +47,13 @@ for size in sizes {
     }
     if "fid_features_\(size)".hasPrefix(only) {
         let inception = try FIDInception(locator: locator)
-        let batch = Evaluator.Options().featureBatchSize
+        let evaluator = Evaluator()
+        let batch = evaluator.options.featureBatchSize
         let paths = files.map { "\(reference)/\($0)" }
         try measure("fid_features_\(size)", count: paths.count) {
             var start = 0
             while start < paths.count {
-                let images = try paths[start..<min(start + batch, paths.count)].map { try Image(contentsOf: $0) }
+                let images = try evaluator.images(at: Array(paths[start..<min(start + batch, paths.count)]))
                 _ = inception.features(of: images)
                 start += images.count
             }

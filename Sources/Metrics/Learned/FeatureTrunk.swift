@@ -74,6 +74,8 @@ public final class FeatureTrunk: Module, @unchecked Sendable {
             guard let stored = byName[name] else { continue }
             tensor.withUnsafeMutableBufferPointer { stored.copyFloatValues(into: $0) }
         }
+        // The weights are final: transform the 3×3 filters of the ≥ 128-channel layers once instead of every call.
+        prepareWinogradFilters()
     }
 
     /// The trunk of `architecture` read from the checkpoint at `url` (a `torch.save` file or safetensors).

@@ -11,8 +11,9 @@ import WinogradTransforms
 /// transforms are C, `WinogradTransforms`; the 16 products per block of tiles are OpenBLAS GEMMs). Tiles, numbered
 /// over (image, tile row, tile column), are taken in runs of up to 512 (`tilesPerBlock`), each thread transforming
 /// its block, multiplying and transforming back while the block is still in cache. The filters are transformed on
-/// every call, so there is nothing to keep in step with the weights. The results differ from direct convolution by rounding only (about 1e-6 relative to
-/// the output's largest value; `WinogradConvolutionTests`).
+/// every call, so there is nothing to keep in step with the weights, unless the network's frozen weights were
+/// prepared once (``Module/prepareWinogradFilters()``, as the metric trunks do). The results differ from direct
+/// convolution by rounding only (about 1e-6 relative to the output's largest value; `WinogradConvolutionTests`).
 ///
 /// `WILDIR_CONV_ALGORITHM=direct` (or `auto`) turns it off, leaving every convolution to oneDNN.
 enum WinogradConvolution {
@@ -20,12 +21,15 @@ enum WinogradConvolution {
     /// activation that the output transform applies (none, ReLU, leaky ReLU), and a shape where it pays: at least
     /// `minimumChannels` channels on each side (with fewer, the transforms cost more than the products save) and at
     /// least half as many 2×2 output tiles as channels (with fewer, as in a 1,280-channel layer at 16², reading the
-    /// transformed filters, 16/9 the size of the weights, costs more than the products save).
-    static func applies(to g: ConvolutionGeometry, activation: FusedActivation?) -> Bool {
+    /// transformed filters, 16/9 the size of the weights, costs more than the products save). Filters transformed
+    /// beforehand (`prepared`, ``Module/prepareWinogradFilters()``) remove the per-call transform, and the path
+    /// then pays from a quarter of that many tiles on (AlexNet's 15² layers of 192–384 channels in LPIPS:
+    /// `Benchmarks/README.md`).
+    static func applies(to g: ConvolutionGeometry, activation: FusedActivation?, prepared: Bool = false) -> Bool {
         let tiles = g.batch * ((g.outHeight + 1) / 2) * ((g.outWidth + 1) / 2)
         guard enabled, g.kernelH == 3, g.kernelW == 3, g.strideH == 1, g.strideW == 1, g.groups == 1,
               g.inChannels >= minimumChannels, g.outChannels >= minimumChannels,
-              2 * tiles >= max(g.inChannels, g.outChannels)
+              (prepared ? 8 : 2) * tiles >= max(g.inChannels, g.outChannels)
         else { return false }
         switch activation {
         case nil, .relu, .leakyReLU: return true
@@ -52,20 +56,27 @@ enum WinogradConvolution {
         return (tiles + blocks - 1) / blocks
     }
 
-    /// `activation(conv(x, weight) + bias)` of NCHW `x` into NCHW `y` (`g.destinationDims`), OIHW `weight`.
-    static func forward(_ g: ConvolutionGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                        bias: UnsafePointer<Float>?, activation: FusedActivation?, y: UnsafeMutablePointer<Float>) {
-        _ = BLAS.configured
-        let (inputs, outputs) = (g.inChannels, g.outChannels)
-        // Scratch from the tensors' pool: the next call of the same shape gets the same pages back, where fresh
-        // allocations of these sizes would be mapped and zeroed by the kernel on every call.
-        let u = BufferPool.shared.take(16 * outputs * inputs)
-        defer { BufferPool.shared.recycle(u, count: 16 * outputs * inputs) }
+    /// The 16 transformed filter planes, `[16][outputs][inputs]`, of an OIHW 3×3 `weight` into `u`.
+    static func transformFilters(_ weight: UnsafePointer<Float>, outputs: Int, inputs: Int, into u: UnsafeMutablePointer<Float>) {
         let filters = UncheckedSendableBox((weight, u))
         EngineParallel.chunks(outputs, minimumPerChunk: 8) { range in
             let (weight, u) = filters.value
             wir_winograd_filter(weight + range.lowerBound * inputs * 9, range.count, inputs, outputs, u + range.lowerBound * inputs)
         }
+    }
+
+    /// `activation(conv(x, weight) + bias)` of NCHW `x` into NCHW `y` (`g.destinationDims`), OIHW `weight`, whose
+    /// transformed filters are `prepared` when given (``transformFilters(_:outputs:inputs:into:)``).
+    static func forward(_ g: ConvolutionGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, prepared: UnsafePointer<Float>?,
+                        bias: UnsafePointer<Float>?, activation: FusedActivation?, y: UnsafeMutablePointer<Float>) {
+        _ = BLAS.configured
+        let (inputs, outputs) = (g.inChannels, g.outChannels)
+        // Scratch from the tensors' pool: the next call of the same shape gets the same pages back, where fresh
+        // allocations of these sizes would be mapped and zeroed by the kernel on every call.
+        let scratch = prepared == nil ? BufferPool.shared.take(16 * outputs * inputs) : nil
+        defer { if let scratch { BufferPool.shared.recycle(scratch, count: 16 * outputs * inputs) } }
+        if let scratch { transformFilters(weight, outputs: outputs, inputs: inputs, into: scratch) }
+        guard let u = prepared ?? scratch.map({ UnsafePointer($0) }) else { return }
         let (rectify, slope): (Int32, Float) = switch activation {
         case .relu: (1, 0)
         case let .leakyReLU(negativeSlope): (1, negativeSlope)
@@ -76,7 +87,7 @@ enum WinogradConvolution {
         let tileRows = (outHeight + 1) / 2, tilesPerRow = (outWidth + 1) / 2
         let tiles = g.batch * tileRows * tilesPerRow
         let perBlock = tilesPerBlock(g, tiles: tiles), blocks = (tiles + perBlock - 1) / perBlock
-        let boxes = UncheckedSendableBox((x, UnsafePointer(u), bias, y))
+        let boxes = UncheckedSendableBox((x, u, bias, y))
         EngineParallel.chunks(blocks, minimumPerChunk: 1) { range in
             let (x, u, bias, y) = boxes.value
             let pool = BufferPool.shared
@@ -116,6 +127,23 @@ enum WinogradConvolution {
                     }
                 }
             }
+        }
+    }
+}
+
+extension Module {
+    /// Transforms once, for inference, the filters of every convolution weight that ``WinogradConvolution`` can take
+    /// (3×3, at least `minimumChannels` channels each way), and keeps them beside the weight (16/9 its size), so
+    /// that calls skip the transform. For networks whose weights no longer change, such as the metric trunks; a
+    /// prepared weight that is modified later must be prepared again (``Tensor/assign(_:)`` drops the transforms).
+    public func prepareWinogradFilters() {
+        let minimum = WinogradConvolution.minimumChannels
+        for weight in parameters() where weight.rank == 4 && weight.shape[2] == 3 && weight.shape[3] == 3
+            && weight.shape[0] >= minimum && weight.shape[1] >= minimum && weight.storage.winogradFilters == nil {
+            let (outputs, inputs) = (weight.shape[0], weight.shape[1])
+            let filters = TensorStorage(uninitializedCount: 16 * outputs * inputs)
+            WinogradConvolution.transformFilters(weight.storage.pointer, outputs: outputs, inputs: inputs, into: filters.pointer)
+            weight.storage.winogradFilters = filters
         }
     }
 }

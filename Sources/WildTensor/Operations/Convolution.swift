@@ -116,14 +116,20 @@ extension Tensor {
         }
         let g = convolutionGeometry(weight: weight, bias: bias, stride: stride, padding: padding, groups: groups)
         let x = self
+        let recorded = GradMode.isEnabled && (x.isTracked || weight.isTracked || bias?.isTracked == true)
+        if !recorded && g.batch > 0 && SpaceToDepthConvolution.applies(to: g) {
+            return SpaceToDepthConvolution.rearrangedInput(x, g).convolution2D(
+                weight: SpaceToDepthConvolution.rearrangedWeight(weight, g), bias: bias, stride: (1, 1), padding: Padding2D.zero,
+                groups: 1, activation: activation)
+        }
         let result: Tensor
         if g.batch == 0 {
             result = Tensor.zeros(g.destinationDims)
         } else {
             result = Tensor.filled(g.destinationDims) { _ in }
-            let recorded = GradMode.isEnabled && (x.isTracked || weight.isTracked || bias?.isTracked == true)
-            if !recorded && WinogradConvolution.applies(to: g, activation: activation) {
-                WinogradConvolution.forward(g, x: x.storage.pointer, weight: weight.storage.pointer,
+            let prepared = weight.storage.winogradFilters.map { UnsafePointer($0.pointer) }
+            if !recorded && WinogradConvolution.applies(to: g, activation: activation, prepared: prepared != nil) {
+                WinogradConvolution.forward(g, x: x.storage.pointer, weight: weight.storage.pointer, prepared: prepared,
                                             bias: bias.map { UnsafePointer($0.storage.pointer) }, activation: activation,
                                             y: result.storage.pointer)
                 return result

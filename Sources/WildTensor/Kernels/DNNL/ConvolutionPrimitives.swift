@@ -159,8 +159,7 @@ final class ConvolutionPrimitive: @unchecked Sendable {
                 dnnl_convolution_forward_desc_init(&desc, prop, algorithm, &s, &w, g.hasBias ? b : nil, &d, strides, padL, padR)
             }
             try DNNL.check(status, "dnnl_convolution_forward_desc_init(\(what))")
-            var attr: dnnl_primitive_attr_t?
-            try DNNL.check(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create")
+            let attr = try DNNL.attributes()
             defer { dnnl_primitive_attr_destroy(attr) }
             if let activation {
                 var ops: dnnl_post_ops_t?
@@ -190,7 +189,9 @@ final class ConvolutionPrimitive: @unchecked Sendable {
                 try DNNL.check(dnnl_convolution_backward_data_desc_init(&desc, algorithm, &s, &w, &d, strides, padL, padR),
                                "dnnl_convolution_backward_data_desc_init(\(what))")
                 var created: dnnl_primitive_desc_t?
-                try DNNL.check(dnnl_primitive_desc_create(&created, &desc, nil, context.engine, fwd),
+                let attr = try DNNL.attributes()
+                defer { dnnl_primitive_attr_destroy(attr) }
+                try DNNL.check(dnnl_primitive_desc_create(&created, &desc, attr, context.engine, fwd),
                                "dnnl_primitive_desc_create(\(what))")
                 guard let created else { throw TensorError.backend("dnnl_primitive_desc_create(\(what)) returned nothing") }
                 pd = created
@@ -209,7 +210,9 @@ final class ConvolutionPrimitive: @unchecked Sendable {
                 }
                 try DNNL.check(status, "dnnl_convolution_backward_weights_desc_init(\(what))")
                 var created: dnnl_primitive_desc_t?
-                try DNNL.check(dnnl_primitive_desc_create(&created, &desc, nil, context.engine, fwd),
+                let attr = try DNNL.attributes()
+                defer { dnnl_primitive_attr_destroy(attr) }
+                try DNNL.check(dnnl_primitive_desc_create(&created, &desc, attr, context.engine, fwd),
                                "dnnl_primitive_desc_create(\(what))")
                 guard let created else { throw TensorError.backend("dnnl_primitive_desc_create(\(what)) returned nothing") }
                 pd = created
@@ -307,14 +310,14 @@ final class ConvolutionPrimitive: @unchecked Sendable {
                     if op.isOutput {
                         outputs.append((reorder, chosen, plain))
                     } else {
-                        try context.execute(reorder.handle, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: plain),
+                        try context.execute(reorder, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: plain),
                                                              dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: chosen)], "reorder")
                         reordered.append((buffer, op.chosen, chosen))
                     }
                 }
-                try context.execute(step.primitive.handle, args, "\(step.pass)")
+                try context.execute(step.primitive, args, "\(step.pass)")
                 for (reorder, from, to) in outputs {
-                    try context.execute(reorder.handle, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: from),
+                    try context.execute(reorder, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: from),
                                                          dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: to)], "reorder")
                 }
             }

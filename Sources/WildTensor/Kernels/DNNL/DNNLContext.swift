@@ -7,8 +7,17 @@ import Foundation
 /// Threading: oneDNN (Debian's build) parallelises with OpenMP (libgomp), so every primitive already uses all
 /// cores; its thread count is OpenMP's, set with `OMP_NUM_THREADS` before the process starts (default: one thread
 /// per core). Executions are serialised on the shared stream: two convolutions from two threads would only
-/// oversubscribe the cores.
+/// oversubscribe the cores. The exception is ``ConcurrentItems``: each of its workers runs single-threaded on a
+/// stream of its own (``workerStream``), which oneDNN allows (its scratchpads are per thread).
 enum DNNL {
+    /// A stream owned by one thread, bound for the duration of a ``ConcurrentItems`` worker.
+    struct WorkerStream: @unchecked Sendable {
+        let handle: dnnl_stream_t
+    }
+
+    /// The calling worker's own stream, if it has one: executions then go there, without the shared lock.
+    @TaskLocal static var workerStream: WorkerStream?
+
     /// Throws `TensorError.backend` naming `call` when `status` is not success.
     static func check(_ status: dnnl_status_t, _ call: @autoclosure () -> String) throws {
         guard status != dnnl_success else { return }
@@ -79,19 +88,39 @@ enum DNNL {
             dnnl_engine_destroy(engine)
         }
 
-        /// Runs `body` with exclusive use of the stream.
+        /// Runs `body` with exclusive use of the stream (a worker's own stream is exclusive already).
         func exclusive<R>(_ body: () throws -> R) rethrows -> R {
+            if DNNL.workerStream != nil { return try body() }
             lock.lock()
             defer { lock.unlock() }
             return try body()
         }
 
-        /// Executes `primitive` with `args` and waits for it (call inside `exclusive`).
-        func execute(_ primitive: dnnl_primitive_t, _ args: [dnnl_exec_arg_t], _ what: String) throws {
+        /// Executes `primitive` with `args` and waits for it (call inside `exclusive`), with a scratchpad of this
+        /// call's own when the primitive needs one.
+        func execute(_ primitive: Primitive, _ args: [dnnl_exec_arg_t], _ what: String) throws {
+            let stream = DNNL.workerStream?.handle ?? stream
+            var args = args
+            var scratchpad: (storage: TensorStorage, memory: dnnl_memory_t)?
+            defer { if let scratchpad { withExtendedLifetime(scratchpad.storage) { dnnl_memory_destroy(scratchpad.memory) } } }
+            if let layout = primitive.scratchpad {
+                let storage = TensorStorage(uninitializedCount: (DNNL.size(layout) + 3) / 4)
+                scratchpad = (storage, try memory(layout, storage.pointer, "scratchpad of \(what)"))
+                args.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpad?.memory))
+            }
             try args.withUnsafeBufferPointer { buffer in
-                try check(dnnl_primitive_execute(primitive, stream, Int32(buffer.count), buffer.baseAddress), "dnnl_primitive_execute(\(what))")
+                try check(dnnl_primitive_execute(primitive.handle, stream, Int32(buffer.count), buffer.baseAddress),
+                          "dnnl_primitive_execute(\(what))")
             }
             try check(dnnl_stream_wait(stream), "dnnl_stream_wait(\(what))")
+        }
+
+        /// A new in-order stream on the engine, for one worker thread (destroy it with `dnnl_stream_destroy`).
+        func makeStream() throws -> dnnl_stream_t {
+            var stream: dnnl_stream_t?
+            try check(dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "dnnl_stream_create")
+            guard let stream else { throw TensorError.backend("dnnl_stream_create returned no stream") }
+            return stream
         }
 
         /// A memory object over caller-owned `handle` (no copy; destroy it after use).
@@ -126,10 +155,30 @@ enum DNNL {
         return dnnl_memory_desc_get_size(&desc)
     }
 
+    /// Primitive attributes (destroy with `dnnl_primitive_attr_destroy`) in which the caller provides the
+    /// scratchpad (`dnnl_scratchpad_mode_user`): every execution then gets a buffer of its own
+    /// (``Context/execute(_:_:_:)``), so primitives can run concurrently from several threads, as
+    /// ``ConcurrentItems`` does, whatever scratchpad policy the library was built with.
+    static func attributes() throws -> dnnl_primitive_attr_t {
+        var attr: dnnl_primitive_attr_t?
+        try check(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create")
+        guard let attr else { throw TensorError.backend("dnnl_primitive_attr_create returned nothing") }
+        do {
+            try check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "dnnl_primitive_attr_set_scratchpad_mode")
+        } catch {
+            dnnl_primitive_attr_destroy(attr)
+            throw error
+        }
+        return attr
+    }
+
     /// Owns a primitive and its descriptor; destroys both when released.
     final class Primitive: @unchecked Sendable {
         let handle: dnnl_primitive_t
         let descriptor: dnnl_primitive_desc_t
+        /// The layout of the scratchpad each execution must be given (descriptors made with ``attributes()``), or
+        /// nil when the primitive needs none.
+        let scratchpad: dnnl_memory_desc_t?
         /// The implementation oneDNN chose ("jit:avx512_core", "gemm:jit", …).
         let implementation: String
 
@@ -143,6 +192,8 @@ enum DNNL {
             }
             self.handle = primitive
             self.descriptor = descriptor
+            let scratchpad = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0)?.pointee
+            self.scratchpad = scratchpad.flatMap { DNNL.size($0) > 0 ? $0 : nil }
             var info: UnsafePointer<CChar>?
             if dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &info) == dnnl_success, let info {
                 implementation = String(cString: info)
@@ -169,7 +220,9 @@ enum DNNL {
                             _ what: String) throws -> Primitive {
             var src = source, dst = destination
             var pd: dnnl_primitive_desc_t?
-            try check(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, nil),
+            let attr = try attributes()
+            defer { dnnl_primitive_attr_destroy(attr) }
+            try check(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, attr),
                       "dnnl_reorder_primitive_desc_create(\(what))")
             guard let pd else { throw TensorError.backend("dnnl_reorder_primitive_desc_create(\(what)) returned nothing") }
             return try Primitive(pd, "reorder \(what)")

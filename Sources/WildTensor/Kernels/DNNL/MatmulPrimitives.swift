@@ -79,8 +79,7 @@ final class MatmulPrimitive: @unchecked Sendable {
         var s = source, w = weights, b = bias, d = destination
         let status = withUnsafePointer(to: &b) { b in dnnl_matmul_desc_init(&desc, &s, &w, g.hasBias ? b : nil, &d) }
         try DNNL.check(status, "dnnl_matmul_desc_init(\(what))")
-        var attr: dnnl_primitive_attr_t?
-        try DNNL.check(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create")
+        let attr = try DNNL.attributes()
         defer { dnnl_primitive_attr_destroy(attr) }
         if g.scale != 1 {
             var scale = g.scale
@@ -123,7 +122,7 @@ final class MatmulPrimitive: @unchecked Sendable {
             if geometry.hasBias, let biasValues {
                 args.append(dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: try memory(bias, biasValues, "bias")))
             }
-            try context.execute(primitive.handle, args, geometry.description)
+            try context.execute(primitive, args, geometry.description)
         }
     }
 
