@@ -6,37 +6,6 @@ import XCTest
 /// into the bottom and right padding, asymmetric padding, rectangular kernels, no bias, fused ReLU; and the shapes it
 /// must leave to oneDNN.
 final class SpaceToDepthConvolutionTests: XCTestCase {
-    /// `activation(Σ_c Σ_uv w[o,c,u,v]·x[n,c,i·s+u−top,j·s+v−left] + b[o])` in Double, zero outside the input.
-    static func directSum(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride s: Int, padding: Padding2D, relu: Bool) -> [Double] {
-        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (k, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
-        let oh = (h + padding.top + padding.bottom - kh) / s + 1, ow = (wd + padding.left + padding.right - kw) / s + 1
-        let xs = x.values, ws = w.values, bs = b?.values
-        var out = [Double](repeating: 0, count: n * k * oh * ow)
-        for item in 0..<n {
-            for o in 0..<k {
-                for oy in 0..<oh {
-                    for ox in 0..<ow {
-                        var sum = Double(bs?[o] ?? 0)
-                        for ci in 0..<c {
-                            for u in 0..<kh {
-                                let y = oy * s + u - padding.top
-                                guard y >= 0 && y < h else { continue }
-                                for v in 0..<kw {
-                                    let xx = ox * s + v - padding.left
-                                    guard xx >= 0 && xx < wd else { continue }
-                                    sum += Double(ws[((o * c + ci) * kh + u) * kw + v]) * Double(xs[((item * c + ci) * h + y) * wd + xx])
-                                }
-                            }
-                        }
-                        out[((item * k + o) * oh + oy) * ow + ox] = relu ? max(0, sum) : sum
-                    }
-                }
-            }
-        }
-        return out
-    }
-
     private func check(_ shape: [Int], outputs: Int, kernel: (Int, Int), stride: Int, padding: Padding2D,
                        bias: Bool = true, relu: Bool = false, file: StaticString = #filePath, line: UInt = #line) {
         var random = TensorRandom(seed: UInt64(shape.reduce(outputs * kernel.0, *)))
@@ -48,7 +17,7 @@ final class SpaceToDepthConvolutionTests: XCTestCase {
             relu ? x.conv2d(weight: w, bias: b, stride: (stride, stride), padding: padding, fusedActivation: .relu)
                 : x.conv2d(weight: w, bias: b, stride: (stride, stride), padding: padding)
         }
-        let expected = Self.directSum(x, w, b, stride: stride, padding: padding, relu: relu)
+        let expected = directConvolution(x, w, b, stride: stride, padding: padding, slope: relu ? 0 : nil)
         XCTAssertEqual(y.shape, geometry.destinationDims, file: file, line: line)
         let largest = expected.map(abs).max() ?? 1
         let worst = zip(y.values, expected).map { abs(Double($0) - $1) }.max() ?? .infinity

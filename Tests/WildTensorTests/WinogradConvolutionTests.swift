@@ -5,37 +5,6 @@ import XCTest
 /// definition, on shapes that exercise every edge of its tiling: odd sizes (a last tile with one row or column),
 /// zero and asymmetric padding, batches, rows split into several blocks, bias or none, fused ReLU and leaky ReLU.
 final class WinogradConvolutionTests: XCTestCase {
-    /// `activation(Σ_c Σ_ij w[k,c,i,j]·x[n,c,y+i−top,x+j−left] + b[k])` in Double, zero outside the input.
-    static func directSum(_ x: Tensor, _ w: Tensor, _ b: Tensor?, padding: Padding2D, slope: Double?) -> [Double] {
-        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]), k = w.shape[0]
-        let oh = h + padding.top + padding.bottom - 2, ow = wd + padding.left + padding.right - 2
-        let xs = x.values, ws = w.values, bs = b?.values
-        var out = [Double](repeating: 0, count: n * k * oh * ow)
-        for item in 0..<n {
-            for o in 0..<k {
-                for oy in 0..<oh {
-                    for ox in 0..<ow {
-                        var sum = Double(bs?[o] ?? 0)
-                        for ci in 0..<c {
-                            for i in 0..<3 {
-                                let y = oy + i - padding.top
-                                guard y >= 0 && y < h else { continue }
-                                for j in 0..<3 {
-                                    let xx = ox + j - padding.left
-                                    guard xx >= 0 && xx < wd else { continue }
-                                    sum += Double(ws[((o * c + ci) * 3 + i) * 3 + j]) * Double(xs[((item * c + ci) * h + y) * wd + xx])
-                                }
-                            }
-                        }
-                        if let slope, sum <= 0 { sum *= slope }
-                        out[((item * k + o) * oh + oy) * ow + ox] = sum
-                    }
-                }
-            }
-        }
-        return out
-    }
-
     private func check(_ shape: [Int], outputs: Int, padding: Padding2D, bias: Bool = true,
                        activation: FusedActivation? = nil, file: StaticString = #filePath, line: UInt = #line) {
         var random = TensorRandom(seed: UInt64(shape.reduce(outputs, *)))
@@ -49,7 +18,7 @@ final class WinogradConvolutionTests: XCTestCase {
                 ?? x.conv2d(weight: w, bias: b, padding: padding)
         }
         let slope: Double? = switch activation { case .relu: 0; case let .leakyReLU(s): Double(s); default: nil }
-        let expected = Self.directSum(x, w, b, padding: padding, slope: slope)
+        let expected = directConvolution(x, w, b, padding: padding, slope: slope)
         XCTAssertEqual(y.shape, geometry.destinationDims, file: file, line: line)
         let largest = expected.map(abs).max() ?? 1
         let worst = zip(y.values, expected).map { abs(Double($0) - $1) }.max() ?? .infinity
@@ -118,7 +87,7 @@ final class WinogradConvolutionTests: XCTestCase {
             XCTAssertNotNil(layer.weight.storage.winogradFilters)
             let prepared = withNoGrad { layer(x) }
             if shape[0] == 2 { XCTAssertEqual(prepared.values, unprepared.values) }
-            let expected = Self.directSum(x, layer.weight, layer.bias, padding: Padding2D(1), slope: nil)
+            let expected = directConvolution(x, layer.weight, layer.bias, padding: Padding2D(1))
             let largest = expected.map(abs).max() ?? 1
             for result in [prepared, unprepared] {
                 let worst = zip(result.values, expected).map { abs(Double($0) - $1) }.max() ?? .infinity

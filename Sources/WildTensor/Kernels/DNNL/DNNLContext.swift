@@ -8,7 +8,7 @@ import Foundation
 /// cores; its thread count is OpenMP's, set with `OMP_NUM_THREADS` before the process starts (default: one thread
 /// per core). Executions are serialised on the shared stream: two convolutions from two threads would only
 /// oversubscribe the cores. The exception is ``ConcurrentItems``: each of its workers runs single-threaded on a
-/// stream of its own (``workerStream``), which oneDNN allows (its scratchpads are per thread).
+/// stream of its own (``workerStream``), and every execution is given a scratchpad of its own (``attributes()``).
 enum DNNL {
     /// A stream owned by one thread, bound for the duration of a ``ConcurrentItems`` worker.
     struct WorkerStream: @unchecked Sendable {
