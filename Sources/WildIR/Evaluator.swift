@@ -208,19 +208,16 @@ public struct Evaluator: Sendable {
     /// splitting each layer over the cores); `progress(done)` after each, from one thread at a time. The first
     /// failing item's error in file order is thrown, as a sequential loop would throw it.
     private func scoreConcurrently(_ count: Int, progress: (Int) -> Void, _ score: (Int) throws -> Score) throws -> [Score] {
-        var slots = [Score?](repeating: nil, count: count)
         var done = 0
         let lock = NSLock()
-        try slots.withUnsafeMutableBufferPointer { slots in
-            try ConcurrentItems.forEach(count) { i in
-                slots[i] = try score(i)
-                lock.withLock {
-                    done += 1
-                    progress(done)
-                }
+        return try ConcurrentItems.map(count) { i in
+            let scored = try score(i)
+            lock.withLock {
+                done += 1
+                progress(done)
             }
+            return scored
         }
-        return slots.compactMap { $0 }
     }
 
     /// Every metric of one image or pair.
@@ -279,11 +276,7 @@ public struct Evaluator: Sendable {
     /// decoding rules, as the evaluation reads them.
     /// - Throws: ``EvaluationError/unreadableImage(_:)`` for the first file in order that cannot be decoded.
     public func images(at paths: [String]) throws -> [Image] {
-        var images = [Image?](repeating: nil, count: paths.count)
-        try images.withUnsafeMutableBufferPointer { images in
-            try ConcurrentItems.forEach(paths.count) { images[$0] = try load(paths[$0]) }
-        }
-        return images.compactMap { $0 }
+        try ConcurrentItems.map(paths.count) { try load(paths[$0]) }
     }
 
     func load(_ path: String) throws -> Image {

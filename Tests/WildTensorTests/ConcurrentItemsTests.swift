@@ -60,10 +60,8 @@ final class ConcurrentItemsTests: XCTestCase {
             }
         }
         let sequential = inputs.map { network($0).values }
-        var concurrent = [[Float]](repeating: [], count: inputs.count)
-        try concurrent.withUnsafeMutableBufferPointer { slots in
-            try ConcurrentItems.forEach(inputs.count) { slots[$0] = network(inputs[$0]).values }
-        }
+        let concurrent = try ConcurrentItems.map(inputs.count) { network(inputs[$0]).values }
+        XCTAssertEqual(concurrent.count, sequential.count)
         for (a, b) in zip(sequential, concurrent) {
             XCTAssertEqual(a.count, 10)
             for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(x))) }

@@ -40,6 +40,15 @@ public enum ConcurrentItems {
         }
     }
 
+    /// `transform(i)` for every `i` in `0..<count`, in order, computed as ``forEach(_:_:)`` computes items.
+    public static func map<T>(_ count: Int, _ transform: (Int) throws -> T) throws -> [T] {
+        var slots = [T?](repeating: nil, count: count)
+        try slots.withUnsafeMutableBufferPointer { slots in
+            try forEach(count) { slots[$0] = try transform($0) }
+        }
+        return slots.compactMap { $0 }
+    }
+
     /// Workers at most: the OpenMP team size (`OMP_NUM_THREADS`, else the cores; `WILDIR_THREADS` caps it).
     public static var threadCount: Int { EngineParallel.threadCount }
 

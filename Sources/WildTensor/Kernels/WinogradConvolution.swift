@@ -69,14 +69,16 @@ enum WinogradConvolution {
     /// transformed filters are `prepared` when given (``transformFilters(_:outputs:inputs:into:)``).
     static func forward(_ g: ConvolutionGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, prepared: UnsafePointer<Float>?,
                         bias: UnsafePointer<Float>?, activation: FusedActivation?, y: UnsafeMutablePointer<Float>) {
-        _ = BLAS.configured
         let (inputs, outputs) = (g.inChannels, g.outChannels)
-        // Scratch from the tensors' pool: the next call of the same shape gets the same pages back, where fresh
-        // allocations of these sizes would be mapped and zeroed by the kernel on every call.
-        let scratch = prepared == nil ? BufferPool.shared.take(16 * outputs * inputs) : nil
-        defer { if let scratch { BufferPool.shared.recycle(scratch, count: 16 * outputs * inputs) } }
-        if let scratch { transformFilters(weight, outputs: outputs, inputs: inputs, into: scratch) }
-        guard let u = prepared ?? scratch.map({ UnsafePointer($0) }) else { return }
+        guard let u = prepared else {
+            // Scratch from the tensors' pool: the next call of the same shape gets the same pages back, where fresh
+            // allocations of these sizes would be mapped and zeroed by the kernel on every call.
+            let u = BufferPool.shared.take(16 * outputs * inputs)
+            defer { BufferPool.shared.recycle(u, count: 16 * outputs * inputs) }
+            transformFilters(weight, outputs: outputs, inputs: inputs, into: u)
+            return forward(g, x: x, weight: weight, prepared: u, bias: bias, activation: activation, y: y)
+        }
+        _ = BLAS.configured
         let (rectify, slope): (Int32, Float) = switch activation {
         case .relu: (1, 0)
         case let .leakyReLU(negativeSlope): (1, negativeSlope)
