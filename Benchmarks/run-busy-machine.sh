@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 size=${1:-256} steps=${2:-8} busy=${3:-2}
 work=${DACLIP_BENCH_DIR:-${TMPDIR:-/tmp}/wildir-daclip-bench}
 [ -f "$work/wild-ir.pth" ] || { echo "run-busy-machine.sh: run Benchmarks/run-daclip.sh first (it writes $work)" >&2; exit 2; }
-cd "$root/Benchmarks"
+cd "$root"
 swift build -c release --product wildir >&2
 wildir="$(swift build -c release --show-bin-path)/wildir"
 out=$(mktemp -d)

@@ -29,8 +29,10 @@ cd "$root/Benchmarks"
 swift build -c release --product daclip-bench >&2
 bin="$(swift build -c release --show-bin-path)"
 if [ -z "${WILDIR:-}" ] && [ "$cases" != none ]; then
-  swift build -c release --product wildir >&2
-  WILDIR="$bin/wildir"
+  # The CLI is built in the project's own package: in this package's graph its server's dependencies clash with
+  # the project's module names (Metrics, Configuration).
+  (cd "$root" && swift build -c release --product wildir >&2)
+  WILDIR="$(cd "$root" && swift build -c release --show-bin-path)/wildir"
 fi
 results="$root/Benchmarks/results"
 mkdir -p "$results"

@@ -38,8 +38,10 @@ cd "$root/Benchmarks"
 swift build -c release --product metrics-bench >&2
 bin="$(swift build -c release --show-bin-path)"
 if [ -z "${WILDIR:-}" ] && [ "$fid_runs" != 0 ]; then
-  swift build -c release --product wildir >&2
-  WILDIR="$bin/wildir"
+  # The CLI is built in the project's own package: in this package's graph its server's dependencies clash with
+  # the project's module names (Metrics, Configuration).
+  (cd "$root" && swift build -c release --product wildir >&2)
+  WILDIR="$(cd "$root" && swift build -c release --show-bin-path)/wildir"
 fi
 reference=("$py" -W ignore "$root/Benchmarks/metrics_reference.py")
 if [ ! -f "$TORCH_HOME/hub/pyiqa/DISTS_weights-f5e65c96.pth" ]; then

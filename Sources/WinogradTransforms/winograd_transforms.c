@@ -2,6 +2,7 @@
 #include "winograd_transforms.h"
 
 #include "avx2_kernels.h"
+#include "winograd_dispatch.h"
 
 void wir_winograd_filter(const float *weight, ptrdiff_t count, ptrdiff_t inputs, ptrdiff_t outputs, float *u) {
     const ptrdiff_t plane = outputs * inputs;
@@ -85,9 +86,7 @@ static void input_avx2(const float *plane, ptrdiff_t height, ptrdiff_t width, pt
 }
 #endif
 
-// 1 when this CPU runs the AVX2 + FMA builds: AVX2Kernels' `wir_avx2_available`, asked once (racing first calls
-// store the same answer).
-static int use_avx2(void) {
+int wir_winograd_use_avx2(void) {
     static int answer = -1;
     int known = __atomic_load_n(&answer, __ATOMIC_RELAXED);
     if (known < 0) {
@@ -100,7 +99,7 @@ static int use_avx2(void) {
 void wir_winograd_input(const float *plane, ptrdiff_t height, ptrdiff_t width, ptrdiff_t top, ptrdiff_t left,
                         ptrdiff_t tiles, float *v, ptrdiff_t stride, float *scratch) {
 #if defined(__x86_64__)
-    if (use_avx2()) { input_avx2(plane, height, width, top, left, tiles, v, stride, scratch); return; }
+    if (wir_winograd_use_avx2()) { input_avx2(plane, height, width, top, left, tiles, v, stride, scratch); return; }
 #endif
     input_portable(plane, height, width, top, left, tiles, v, stride, scratch);
 }
@@ -159,7 +158,7 @@ static void output_avx2(const float *m, ptrdiff_t stride, ptrdiff_t tiles, float
 void wir_winograd_output(const float *m, ptrdiff_t stride, ptrdiff_t tiles, float bias, int rectify, float slope,
                          float *out, ptrdiff_t width, int rows, ptrdiff_t columns, float *scratch) {
 #if defined(__x86_64__)
-    if (use_avx2()) { output_avx2(m, stride, tiles, bias, rectify, slope, out, width, rows, columns, scratch); return; }
+    if (wir_winograd_use_avx2()) { output_avx2(m, stride, tiles, bias, rectify, slope, out, width, rows, columns, scratch); return; }
 #endif
     output_portable(m, stride, tiles, bias, rectify, slope, out, width, rows, columns, scratch);
 }

@@ -32,6 +32,9 @@ struct InceptionConvolution {
         bias = Tensor(shape: [layout.outChannels], values: shift)
         stride = layout.stride
         padding = .symmetric(layout.padding.height, layout.padding.width)
+        // Frozen weights: the stride-1 3×3 layers (Conv2d_4a, Mixed_5b–d, Mixed_7) run Winograd's F(4×4, 3×3) or
+        // F(2×2, 3×3) with filters transformed once.
+        if stride == 1 { weight.prepareWinogradFilters(tiles: [.f2x2, .f4x4]) }
     }
 
     /// relu(BN(conv(x))) of an NCHW batch (inside `withNoGrad`).

@@ -74,8 +74,9 @@ public final class FeatureTrunk: Module, @unchecked Sendable {
             guard let stored = byName[name] else { continue }
             tensor.withUnsafeMutableBufferPointer { stored.copyFloatValues(into: $0) }
         }
-        // The weights are final: transform the 3×3 filters of the ≥ 128-channel layers once instead of every call.
-        prepareWinogradFilters()
+        // The weights are final: transform the 3×3 filters once, for F(4×4, 3×3) (≥ 64 channels) and F(2×2, 3×3)
+        // (≥ 128), instead of on every call; each call takes the tile that suits its size.
+        prepareWinogradFilters(tiles: [.f2x2, .f4x4])
     }
 
     /// The trunk of `architecture` read from the checkpoint at `url` (a `torch.save` file or safetensors).

@@ -107,7 +107,7 @@ public final class Tensor: @unchecked Sendable {
         precondition(other.count == count, "Tensor.assign: \(other.shape) into \(shape)")
         storage.pointer.update(from: other.storage.pointer, count: count)
         storage.bfloat16 = nil
-        storage.winogradFilters = nil
+        storage.winogradFilters = [:]
     }
 
     /// Whether an operation on this tensor must be recorded.

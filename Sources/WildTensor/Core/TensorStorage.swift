@@ -12,9 +12,9 @@ final class TensorStorage: @unchecked Sendable {
     let count: Int
     /// A bfloat16 copy of the values, for ``MatmulPrecision/bfloat16`` products (``Module/prepareBFloat16()``).
     var bfloat16: [UInt16]?
-    /// The F(2×2, 3×3) transforms of a 3×3 convolution weight, for ``WinogradConvolution``
-    /// (``Module/prepareWinogradFilters()``).
-    var winogradFilters: TensorStorage?
+    /// The Winograd transforms of a 3×3 convolution weight by tile, for ``WinogradConvolution``
+    /// (``Tensor/prepareWinogradFilters(tiles:)``).
+    var winogradFilters: [WinogradTile: TensorStorage] = [:]
 
     /// Uninitialised storage of `count` floats (contents are whatever the pool hands back).
     init(uninitializedCount count: Int) {

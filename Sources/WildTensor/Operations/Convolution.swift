@@ -127,9 +127,9 @@ extension Tensor {
             result = Tensor.zeros(g.destinationDims)
         } else {
             result = Tensor.filled(g.destinationDims) { _ in }
-            let prepared = weight.storage.winogradFilters.map { UnsafePointer($0.pointer) }
-            if !recorded && WinogradConvolution.applies(to: g, activation: activation, prepared: prepared != nil) {
-                WinogradConvolution.forward(g, x: x.storage.pointer, weight: weight.storage.pointer, prepared: prepared,
+            if !recorded, let plan = WinogradConvolution.plan(g, activation: activation, prepared: weight.storage.winogradFilters) {
+                WinogradConvolution.forward(g, x: x.storage.pointer, weight: weight.storage.pointer,
+                                            prepared: plan.filters.map { (plan.tile, $0) },
                                             bias: bias.map { UnsafePointer($0.storage.pointer) }, activation: activation,
                                             y: result.storage.pointer)
                 return result

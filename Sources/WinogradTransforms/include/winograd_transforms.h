@@ -30,4 +30,26 @@ void wir_winograd_input(const float *plane, ptrdiff_t height, ptrdiff_t width, p
 void wir_winograd_output(const float *m, ptrdiff_t stride, ptrdiff_t tiles, float bias, int rectify, float slope,
                          float *out, ptrdiff_t width, int rows, ptrdiff_t columns, float *scratch);
 
+// The same three transforms for F(4×4, 3×3) (Lavin & Gray, §4.2, interpolation points 0, ±1, ±2 and ∞): a 6×6
+// input tile, 36 element-wise products for a 4×4 output tile, 2.25 multiplications per output and input–output
+// channel pair instead of F(2×2, 3×3)'s 4 and direct convolution's 9. The transforms' larger coefficients (up to 8
+// in Aᵀ, 1/24 in G) make its rounding error about ten times F(2×2, 3×3)'s; `WinogradConvolution` uses it only for
+// filters prepared for it.
+
+/// Filter transform U = G g Gᵀ (6×6) of `count` filters, laid out [36][outputs][inputs] as `wir_winograd_filter`
+/// lays out its 16.
+void wir_winograd43_filter(const float *weight, ptrdiff_t count, ptrdiff_t inputs, ptrdiff_t outputs, float *u);
+
+/// Input transform V = Bᵀ d B of one row of `tiles` 6×6 tiles of one input plane: tile t reads rows top … top + 5
+/// and columns left + 4t … left + 4t + 5, zero outside the plane; element ξ = 6·i + j of tile t goes to
+/// v[ξ·stride + t]. `scratch` holds 4·(tiles + 1) + 36·tiles floats.
+void wir_winograd43_input(const float *plane, ptrdiff_t height, ptrdiff_t width, ptrdiff_t top, ptrdiff_t left,
+                          ptrdiff_t tiles, float *v, ptrdiff_t stride, float *scratch);
+
+/// Output transform Y = Aᵀ M A (4×4) of one row of `tiles` tiles of one output channel, with bias and activation as
+/// in `wir_winograd_output`. Tile t writes columns 4t … 4t + 3 of `rows` (1 … 4) output rows, keeping only the first
+/// `columns` columns. `scratch` holds 16·tiles floats.
+void wir_winograd43_output(const float *m, ptrdiff_t stride, ptrdiff_t tiles, float bias, int rectify, float slope,
+                           float *out, ptrdiff_t width, int rows, ptrdiff_t columns, float *scratch);
+
 #endif
