@@ -20,6 +20,13 @@ folder). Everything is measured on Y (BT.601, BasicSR's conventions), PSNR gains
       all pixels, the optimum of an ℓ2 loss, once for the mean PSNR gain), then A(LQ) = W s(LQ) + b
       from the same statistics; both fitted on the mean PSNR gain and reported as `predict` reports.
 
+  sharpening_headroom.py mix TRAIN[,TRAIN...] EVAL [EVAL...]
+      What a network trained with an ℓ2 loss on TRAIN's pairs is pulled to among fixed filters: the least-squares
+      four-band filter (as in `bands`) fitted on TRAIN's pairs as they are, with clean pairs added as the training
+      recipe adds them (`clean_probability` 0.2: every ground truth once more as its own input, weighted 0.25), and
+      with the IR-SDE's terminal noise (λ = 1/255) on the inputs; each fit's amounts and mean PSNR gain on every
+      EVAL folder, after each folder's LQ distribution (mean PSNR, share of pairs at 40 dB or more).
+
 Needs NumPy, OpenCV and SciPy (Tools/.venv). Pairs with LQ = GT exactly (infinite PSNR) are left out.
 """
 import os
@@ -242,12 +249,38 @@ def bands(train, validation):
         label = "one fixed set" if fixed else f"from statistics, λ {penalty:g}"
         report(f"four bands, {label}", fitted, held, lambda samples: fit_bands(samples, penalty, mean, scale, fixed), score)
 
+def mix(train, evaluations):
+    fitted = [BandSample(n, lq, gt) for folder in train.split(",") for n, lq, gt, _ in pairs(folder)]
+    held = {folder: [BandSample(n, lq, gt) for n, lq, gt, _ in pairs(folder)] for folder in evaluations}
+    mean, scale = standardisation(fitted)
+    for folder, samples in held.items():
+        lq = np.array([psnr(luma(s.lq), luma(s.gt)) for s in samples])
+        print(f"{folder}: {len(samples)} pairs, LQ {lq.mean():.2f} dB, {100 * np.mean(lq >= 40):.0f} % at 40 dB or more")
+    noise = np.random.default_rng(0)
+    gram, c = sum(s.gram for s in fitted), sum(s.c for s in fitted)
+    clean = sum(BandSample(s.name, s.gt, s.gt).gram for s in fitted)
+    noisy = [BandSample(s.name, s.lq + noise.normal(0, 1, s.lq.shape), s.gt) for s in fitted]
+    fits = {
+        "as they are": np.linalg.solve(gram, c),
+        "clean pairs added (0.2)": np.linalg.solve(gram + 0.25 * clean, c),
+        "terminal noise on the inputs": np.linalg.solve(sum(s.gram for s in noisy), sum(s.c for s in noisy)),
+    }
+    print(f"| least squares on {len(fitted)} pairs | amounts (σ {', '.join(f'{b:g}' for b in BANDS)}) | "
+          + " | ".join(held) + " |")
+    for label, amounts in fits.items():
+        scores = [band_gains(samples, (np.zeros((len(mean), len(BANDS))), amounts), mean, scale).mean()
+                  for samples in held.values()]
+        print(f"| {label} | {', '.join(f'{a:.2f}' for a in amounts)} | " + " | ".join(f"{g:+.2f}" for g in scores) + " |")
+
+
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     if command == "oracle" and arguments:
         oracle(arguments)
     elif command == "bands" and len(arguments) == 2:
         bands(*arguments)
+    elif command == "mix" and len(arguments) >= 2:
+        mix(arguments[0], arguments[1:])
     elif command == "predict" and len(arguments) in (2, 4):
         predict(arguments[0], arguments[1], arguments[3] if len(arguments) == 4 else None)
     else:
