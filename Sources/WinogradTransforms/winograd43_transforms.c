@@ -5,7 +5,7 @@
 //   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
 #include "winograd_transforms.h"
 
-#include "winograd_dispatch.h"
+#include "winograd_shared.h"
 
 void wir_winograd43_filter(const float *weight, ptrdiff_t count, ptrdiff_t inputs, ptrdiff_t outputs, float *u) {
     static const double G[6][3] = {
@@ -29,6 +29,28 @@ void wir_winograd43_filter(const float *weight, ptrdiff_t count, ptrdiff_t input
                 }
             }
         }
+    }
+}
+
+// Row k of Bᵀ applied to six values d (a row or a column of an input tile); `k` is a constant where this is inlined.
+static inline __attribute__((always_inline)) float bt_row(int k, const float d[6]) {
+    switch (k) {
+    case 0: return 4 * d[0] - 5 * d[2] + d[4];
+    case 1: return d[3] + d[4] - 4 * (d[1] + d[2]);
+    case 2: return d[4] - d[3] + 4 * (d[1] - d[2]);
+    case 3: return d[4] - d[2] + 2 * (d[3] - d[1]);
+    case 4: return d[4] - d[2] + 2 * (d[1] - d[3]);
+    default: return 4 * d[1] - 5 * d[3] + d[5];
+    }
+}
+
+// Row r of Aᵀ applied to six values a (a column of M, or a row of Aᵀ M); `r` is a constant where this is inlined.
+static inline __attribute__((always_inline)) float at_row(int r, const float a[6]) {
+    switch (r) {
+    case 0: return a[0] + (a[1] + a[2]) + (a[3] + a[4]);
+    case 1: return (a[1] - a[2]) + 2 * (a[3] - a[4]);
+    case 2: return (a[1] + a[2]) + 4 * (a[3] + a[4]);
+    default: return (a[1] - a[2]) + 8 * (a[3] - a[4]) + a[5];
     }
 }
 
@@ -66,13 +88,9 @@ static inline __attribute__((always_inline)) void input_body(const float *plane,
             }
         }
         for (ptrdiff_t t = 0; t < tiles; t++) {  // the row times B, that is Bᵀ applied to the row's six values
-            const float d0 = p0[t], d1 = p1[t], d2 = p2[t], d3 = p3[t], d4 = p0[t + 1], d5 = p1[t + 1];
-            h0[t] = 4 * d0 - 5 * d2 + d4;
-            h1[t] = d3 + d4 - 4 * (d1 + d2);
-            h2[t] = d4 - d3 + 4 * (d1 - d2);
-            h3[t] = d4 - d2 + 2 * (d3 - d1);
-            h4[t] = d4 - d2 + 2 * (d1 - d3);
-            h5[t] = 4 * d1 - 5 * d3 + d5;
+            const float d[6] = {p0[t], p1[t], p2[t], p3[t], p0[t + 1], p1[t + 1]};
+            h0[t] = bt_row(0, d); h1[t] = bt_row(1, d); h2[t] = bt_row(2, d);
+            h3[t] = bt_row(3, d); h4[t] = bt_row(4, d); h5[t] = bt_row(5, d);
         }
     }
     for (int j = 0; j < 6; j++) {  // Bᵀ (d B), column by column
@@ -81,13 +99,9 @@ static inline __attribute__((always_inline)) void input_body(const float *plane,
         float *restrict v0 = v + j * stride, *restrict v1 = v0 + 6 * stride, *restrict v2 = v1 + 6 * stride;
         float *restrict v3 = v2 + 6 * stride, *restrict v4 = v3 + 6 * stride, *restrict v5 = v4 + 6 * stride;
         for (ptrdiff_t t = 0; t < tiles; t++) {
-            const float d0 = e0[t], d1 = e1[t], d2 = e2[t], d3 = e3[t], d4 = e4[t], d5 = e5[t];
-            v0[t] = 4 * d0 - 5 * d2 + d4;
-            v1[t] = d3 + d4 - 4 * (d1 + d2);
-            v2[t] = d4 - d3 + 4 * (d1 - d2);
-            v3[t] = d4 - d2 + 2 * (d3 - d1);
-            v4[t] = d4 - d2 + 2 * (d1 - d3);
-            v5[t] = 4 * d1 - 5 * d3 + d5;
+            const float d[6] = {e0[t], e1[t], e2[t], e3[t], e4[t], e5[t]};
+            v0[t] = bt_row(0, d); v1[t] = bt_row(1, d); v2[t] = bt_row(2, d);
+            v3[t] = bt_row(3, d); v4[t] = bt_row(4, d); v5[t] = bt_row(5, d);
         }
     }
 }
@@ -113,10 +127,6 @@ void wir_winograd43_input(const float *plane, ptrdiff_t height, ptrdiff_t width,
     input_portable(plane, height, width, top, left, tiles, v, stride, scratch);
 }
 
-static inline __attribute__((always_inline)) float rectified(float y, int rectify, float slope) {
-    return rectify && !(y > 0) ? y * slope : y;
-}
-
 // Row r of Y = Aᵀ M A for every tile, into y0 … y3 (its four columns); `r` is a constant where this is inlined.
 static inline __attribute__((always_inline)) void output_row(const float *restrict m, ptrdiff_t stride, ptrdiff_t tiles,
                                                              int r, float bias, int rectify, float slope,
@@ -125,20 +135,16 @@ static inline __attribute__((always_inline)) void output_row(const float *restri
     for (ptrdiff_t t = 0; t < tiles; t++) {
         float s[6];  // row r of Aᵀ M
         for (int j = 0; j < 6; j++) {
-            const float m0 = m[j * stride + t], m1 = m[(6 + j) * stride + t], m2 = m[(12 + j) * stride + t];
-            const float m3 = m[(18 + j) * stride + t], m4 = m[(24 + j) * stride + t];
-            switch (r) {
-            case 0: s[j] = m0 + (m1 + m2) + (m3 + m4); break;
-            case 1: s[j] = (m1 - m2) + 2 * (m3 - m4); break;
-            case 2: s[j] = (m1 + m2) + 4 * (m3 + m4); break;
-            default: s[j] = (m1 - m2) + 8 * (m3 - m4) + m[(30 + j) * stride + t]; break;
-            }
+            // Column j of M; at_row drops the loads its row does not use.
+            const float column[6] = {m[j * stride + t], m[(6 + j) * stride + t], m[(12 + j) * stride + t],
+                                     m[(18 + j) * stride + t], m[(24 + j) * stride + t], m[(30 + j) * stride + t]};
+            s[j] = at_row(r, column);
         }
         // (Aᵀ M) A, the same combinations of columns
-        y0[t] = rectified(s[0] + (s[1] + s[2]) + (s[3] + s[4]) + bias, rectify, slope);
-        y1[t] = rectified((s[1] - s[2]) + 2 * (s[3] - s[4]) + bias, rectify, slope);
-        y2[t] = rectified((s[1] + s[2]) + 4 * (s[3] + s[4]) + bias, rectify, slope);
-        y3[t] = rectified((s[1] - s[2]) + 8 * (s[3] - s[4]) + s[5] + bias, rectify, slope);
+        y0[t] = wir_winograd_rectified(at_row(0, s) + bias, rectify, slope);
+        y1[t] = wir_winograd_rectified(at_row(1, s) + bias, rectify, slope);
+        y2[t] = wir_winograd_rectified(at_row(2, s) + bias, rectify, slope);
+        y3[t] = wir_winograd_rectified(at_row(3, s) + bias, rectify, slope);
     }
 }
 

@@ -2,7 +2,7 @@
 #include "winograd_transforms.h"
 
 #include "avx2_kernels.h"
-#include "winograd_dispatch.h"
+#include "winograd_shared.h"
 
 void wir_winograd_filter(const float *weight, ptrdiff_t count, ptrdiff_t inputs, ptrdiff_t outputs, float *u) {
     const ptrdiff_t plane = outputs * inputs;
@@ -104,10 +104,6 @@ void wir_winograd_input(const float *plane, ptrdiff_t height, ptrdiff_t width, p
     input_portable(plane, height, width, top, left, tiles, v, stride, scratch);
 }
 
-static inline __attribute__((always_inline)) float rectified(float y, int rectify, float slope) {
-    return rectify && !(y > 0) ? y * slope : y;
-}
-
 // The output transform's body; built for the baseline and for AVX2 + FMA like the input transform's.
 static inline __attribute__((always_inline)) void output_body(const float *restrict m, ptrdiff_t stride, ptrdiff_t tiles,
                                                               float bias, int rectify, float slope, float *restrict out,
@@ -127,10 +123,10 @@ static inline __attribute__((always_inline)) void output_body(const float *restr
         const float s10 = m4[t] - m8[t] - m12[t], s11 = m5[t] - m9[t] - m13[t];
         const float s12 = m6[t] - m10[t] - m14[t], s13 = m7[t] - m11[t] - m15[t];
         // (Aᵀ M) A, the same combination of columns
-        y00[t] = rectified(s00 + s01 + s02 + bias, rectify, slope);
-        y01[t] = rectified(s01 - s02 - s03 + bias, rectify, slope);
-        y10[t] = rectified(s10 + s11 + s12 + bias, rectify, slope);
-        y11[t] = rectified(s11 - s12 - s13 + bias, rectify, slope);
+        y00[t] = wir_winograd_rectified(s00 + s01 + s02 + bias, rectify, slope);
+        y01[t] = wir_winograd_rectified(s01 - s02 - s03 + bias, rectify, slope);
+        y10[t] = wir_winograd_rectified(s10 + s11 + s12 + bias, rectify, slope);
+        y11[t] = wir_winograd_rectified(s11 - s12 - s13 + bias, rectify, slope);
     }
     const ptrdiff_t pairs = columns / 2 < tiles ? columns / 2 : tiles;  // tiles whose two columns are both kept
     const int lastHalf = pairs < tiles && 2 * pairs < columns;          // a last tile with only its first column kept

@@ -12,9 +12,9 @@ import WinogradTransforms
 /// numbered over (image, tile row, tile column), are taken in runs of up to 512 (`tilesPerBlock`), each thread
 /// transforming its block, multiplying and transforming back while the block is still in cache. The filters are
 /// transformed on every call, so there is nothing to keep in step with the weights, unless the network's frozen
-/// weights were prepared once (``Tensor/prepareWinogradFilters(tiles:)``, as the metric trunks and the FID Inception do). The results
-/// differ from direct convolution by rounding only (F(2×2): about 1e-6 relative to the output's largest value,
-/// F(4×4): below 1e-5, about ten times that; `WinogradConvolutionTests`).
+/// weights were prepared once (``Tensor/prepareWinogradFilters(tiles:)``, as the metric trunks and the FID
+/// Inception do). The results differ from direct convolution by rounding only (F(2×2): about 1e-6 relative to the
+/// output's largest value, F(4×4): below 1e-5, about ten times that; `WinogradConvolutionTests`).
 ///
 /// `WILDIR_CONV_ALGORITHM=direct` (or `auto`) turns it off, leaving every convolution to oneDNN.
 enum WinogradConvolution {

@@ -1,9 +1,0 @@
-// Shared by the F(2×2, 3×3) and F(4×4, 3×3) transforms; not part of the module's interface.
-#ifndef WILDIR_WINOGRAD_DISPATCH_H
-#define WILDIR_WINOGRAD_DISPATCH_H
-
-/// 1 when this CPU runs the AVX2 + FMA builds: AVX2Kernels' `wir_avx2_available`, asked once (racing first calls
-/// store the same answer).
-int wir_winograd_use_avx2(void);
-
-#endif
