@@ -159,6 +159,6 @@ let package = Package(
         // Starts the real server on a loopback port and drives its API, and its page in headless Chromium.
         .testTarget(name: "ServerTests", dependencies: ["Server", "Restoration", "Imaging", "DACLIP", "CLIPTokenizer", "TestSupport"]),
         // Runs the built `wildir` executable, so it depends on it.
-        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "DACLIP", "TestSupport", "WildIRTool", "Degradation"]),
+        .testTarget(name: "WildIRCLITests", dependencies: ["WildIR", "DACLIP", "CLIPTokenizer", "TestSupport", "WildIRTool", "Degradation"]),
     ]
 )

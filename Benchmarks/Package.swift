@@ -42,7 +42,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "metrics-bench",
-            dependencies: ["BenchSupport", .product(name: "WildIR", package: "WildIR")],
+            dependencies: ["BenchSupport", .product(name: "WildIR", package: "WildIR"), .product(name: "CLIPTokenizer", package: "WildIR")],
             path: "Sources/metrics-bench"
         ),
         .executableTarget(

@@ -1,5 +1,6 @@
 """The reference side of the learned-metrics benchmark (Benchmarks/run-metrics.sh): lpips 0.1.4, DISTS_pytorch 0.1,
-pytorch-fid 0.3.0 and pyiqa 0.1.16 (its LPIPS, DISTS and FID) on the CPU, float32, torch.set_num_threads(2).
+pytorch-fid 0.3.0 and pyiqa 0.1.16 (its LPIPS, DISTS and FID), and open_clip_torch 2.20.0 (OpenCLIP: CLIP-I and
+CLIPIQA) on the CPU, float32, torch.set_num_threads(2).
 
   weights TORCH_HOME     random weights under the standard file names, so that every package finds "its" file
                          and nothing is downloaded (speed does not depend on the values): torchvision's
@@ -29,6 +30,22 @@ pytorch-fid 0.3.0 and pyiqa 0.1.16 (its LPIPS, DISTS and FID) on the CPU, float3
                              'legacy_pytorch' (pytorch-fid's preprocessing), batch_size=8 (its default),
                              num_workers=0).
                          JSON lines {"library", "case", "median_ms", "runs_ms", "images_per_s", "images"}.
+  clip-weights DIR       random OpenCLIP checkpoints, DIR/<name>/open_clip_pytorch_model.bin for ViT-B-32 and ViT-L-14
+                         (open_clip.create_model(name), OpenCLIP's own initialisation under a fixed torch seed, the
+                         state dict saved with torch.save: the file open_clip's load_checkpoint and `wildir evaluate
+                         --clip` both read); files already there are kept. Speed does not depend on the values.
+  time-clip RUNS SIZES DIR WEIGHTS [CASE_PREFIX]
+                         in-process timing of what a user of OpenCLIP writes for WildIR's CLIP scores, for each tower
+                         (ViT-B-32, ViT-L-14: create_model_and_transforms(name, pretrained=WEIGHTS/<name>/…), loaded
+                         once, eval mode, inference_mode) on DIR's images, one warm-up pass then the median of RUNS:
+                           clip_i_vit_b32_S, clip_i_vit_l14_S, per pair: both PNG files opened with PIL, the model's
+                             own `preprocess` (shorter side to 224 by bicubic, centre crop, CLIP's normalisation),
+                             encode_image of the two as one batch, L2-normalised, their cosine (pairs per second);
+                           clipiqa_vit_b32_S, clipiqa_vit_l14_S, per image of the restored folder: preprocess,
+                             encode_image, normalised, logits = exp(logit_scale) · cos against the normalised text
+                             features of pyiqa's five prompt pairs (encoded once, before timing), a softmax within
+                             each pair, the mean of the positive probabilities (images per second).
+                         The mean score of each case's last pass goes to stderr, to check against metrics-bench's.
   fid-pyiqa A B          FID between folders A and B with pyiqa's create_metric('fid') (mode 'legacy_pytorch', its
                          default batch size and workers), as one process; prints the value.
   table JSONL            the Markdown tables of a run's JSON lines (results/metrics.md).
@@ -51,6 +68,16 @@ END_TO_END_COMMAND = {"wildir": "`wildir evaluate --metrics fid`",
                       "pytorch-fid": "`python -m pytorch_fid --device cpu` (batch 50, its default workers)",
                       "pyiqa": "`create_metric('fid')`, mode legacy_pytorch (batch 8, 4 workers: its defaults)"}
 PYIQA_METRIC = {"lpips_alex": "lpips", "lpips_vgg": "lpips-vgg", "dists": "dists"}
+# The OpenCLIP towers of the CLIP cases and their tags in the case names (clip_i_vit_b32_256, ...).
+CLIP_TOWERS = {"ViT-B-32": "vit_b32", "ViT-L-14": "vit_l14"}
+CLIP_WEIGHTS_FILE = "open_clip_pytorch_model.bin"
+CLIP_METRICS = {"clip_i": "CLIP-I", "clipiqa": "CLIPIQA"}
+REFERENCE_LIBRARY.update({f"{metric}_{tag}": "open_clip_torch" for metric in CLIP_METRICS
+                          for tag in CLIP_TOWERS.values()})
+# pyiqa's current CLIP-IQA prompts (clipiqa_arch.py, five antonym pairs), positive then negative within each pair:
+# WildIR's default, CLIPIQA.PromptSet.pyiqa.
+CLIPIQA_PROMPTS = ["Good image", "bad image", "Sharp image", "blurry image", "sharp edges", "blurry edges",
+                   "High resolution image", "low resolution image", "Noise-free image", "noisy image"]
 
 
 def weights(home):
@@ -202,6 +229,79 @@ def time_references(runs, sizes, directory, prefix):
                 report("pyiqa", f"fid_features_{size}", measure(pyiqa_fid_pass, runs), len(pairs))
 
 
+def clip_weights(directory):
+    """OpenCLIP's random initialisation of each tower, seeded, saved as a plain state dict; existing files are kept
+    (each is written under a temporary name first, so an interrupted run leaves no partial file behind)."""
+    import torch
+    import open_clip
+    for seed, name in enumerate(CLIP_TOWERS):
+        path = os.path.join(directory, name, CLIP_WEIGHTS_FILE)
+        if os.path.isfile(path):
+            continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        torch.manual_seed(seed)
+        model = open_clip.create_model(name)
+        torch.save(model.state_dict(), path + ".partial")
+        os.replace(path + ".partial", path)
+
+
+def time_clip(runs, sizes, directory, weights_directory, prefix):
+    import torch
+    torch.set_num_threads(2)
+    import open_clip
+    from PIL import Image
+
+    def normalised(features):
+        return features / features.norm(dim=-1, keepdim=True)
+
+    for name, tag in CLIP_TOWERS.items():
+        def wanted(metric, size):
+            return f"{metric}_{tag}_{size}".startswith(prefix)
+
+        if not any(wanted(metric, size) for metric in CLIP_METRICS for size in sizes.split(",")):
+            continue
+        model, _, preprocess = open_clip.create_model_and_transforms(
+            name, pretrained=os.path.join(weights_directory, name, CLIP_WEIGHTS_FILE))
+        model.eval()
+        tokenizer = open_clip.get_tokenizer(name)
+        with torch.inference_mode():  # the prompts once, as a CLIP-IQA implementation keeps them
+            text = normalised(model.encode_text(tokenizer(CLIPIQA_PROMPTS)))
+            scale = model.logit_scale.exp()
+
+        def clip_i(pair):
+            """cos(E(a), E(b)) of a pair of image files (a, b)."""
+            a, b = pair
+            with torch.inference_mode():
+                e = normalised(model.encode_image(torch.stack([preprocess(Image.open(a)), preprocess(Image.open(b))])))
+                return float(e[0] @ e[1])
+
+        def clipiqa(path):
+            """The mean over the prompt pairs of softmax(s·cos⁺, s·cos⁻)⁺ of one image file."""
+            with torch.inference_mode():
+                e = normalised(model.encode_image(preprocess(Image.open(path)).unsqueeze(0)))
+                probabilities = (scale * e @ text.T).reshape(-1, 2).softmax(dim=-1)
+                return float(probabilities[:, 0].mean())
+
+        for size in sizes.split(","):
+            reference_dir = os.path.join(directory, size, "reference")
+            restored_dir = os.path.join(directory, size, "restored")
+            names = sorted(f for f in os.listdir(reference_dir) if f.endswith(".png"))
+            pairs = [(os.path.join(restored_dir, n), os.path.join(reference_dir, n)) for n in names]
+            work = {"clip_i": (clip_i, pairs), "clipiqa": (clipiqa, [a for a, _ in pairs])}
+            for metric, (score, items) in work.items():
+                if not wanted(metric, size):
+                    continue
+                last = []
+
+                def clip_pass():
+                    last[:] = [score(item) for item in items]
+
+                case = f"{metric}_{tag}_{size}"
+                report("open_clip_torch", case, measure(clip_pass, runs), len(items))
+                print(f"open_clip_torch {case}: mean {CLIP_METRICS[metric]} {statistics.fmean(last):.9f} over "
+                      f"{len(last)} (min {min(last):.9f}, max {max(last):.9f})", file=sys.stderr, flush=True)
+
+
 def fid_pyiqa(a, b):
     import torch
     torch.set_num_threads(2)
@@ -230,7 +330,8 @@ def table(path):
     def ratio(ours, theirs):
         return f"{ours['images_per_s'] / theirs['images_per_s']:.2f}×" if ours and theirs else "—"
 
-    print("In one process, models loaded, files decoded in every pass (LPIPS and DISTS: pairs per second):")
+    print("In one process, models loaded, files decoded in every pass (LPIPS, DISTS and CLIP-I: pairs per second; "
+          "CLIP-I and CLIPIQA against OpenCLIP only, pyiqa's clipiqa being another network):")
     print()
     print("| case | WildIR images/s | reference package | reference images/s | WildIR / reference | pyiqa images/s "
           "| WildIR / pyiqa |")
@@ -267,6 +368,11 @@ def main():
         images(arguments[0], arguments[1], int(arguments[2]), arguments[3], int(arguments[4]))
     elif command == "time":
         time_references(int(arguments[0]), arguments[1], arguments[2], arguments[3] if len(arguments) > 3 else "")
+    elif command == "clip-weights":
+        clip_weights(arguments[0])
+    elif command == "time-clip":
+        time_clip(int(arguments[0]), arguments[1], arguments[2], arguments[3],
+                  arguments[4] if len(arguments) > 4 else "")
     elif command == "fid-pyiqa":
         fid_pyiqa(arguments[0], arguments[1])
     elif command == "table":

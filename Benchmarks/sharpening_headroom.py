@@ -24,8 +24,10 @@ folder). Everything is measured on Y (BT.601, BasicSR's conventions), PSNR gains
       What a network trained with an ℓ2 loss on TRAIN's pairs is pulled to among fixed filters: the least-squares
       four-band filter (as in `bands`) fitted on TRAIN's pairs as they are, with clean pairs added as the training
       recipe adds them (`clean_probability` 0.2: every ground truth once more as its own input, weighted 0.25), and
-      with the IR-SDE's terminal noise (λ = 1/255) on the inputs; each fit's amounts and mean PSNR gain on every
-      EVAL folder, after each folder's LQ distribution (mean PSNR, share of pairs at 40 dB or more).
+      with the IR-SDE's terminal noise (λ = 1/255) on the inputs; then what the PSNR loss (`loss_type: psnr`) is
+      pulled to: the fixed filter minimising the mean of log(MSE + 1e-8) over the noisy pairs, as they are and with
+      the clean pairs (noisy too, as training feeds them); each fit's amounts and mean PSNR gain on every EVAL
+      folder, after each folder's LQ distribution (mean PSNR, share of pairs at 40 dB or more).
 
 Needs NumPy, OpenCV and SciPy (Tools/.venv). Pairs with LQ = GT exactly (infinite PSNR) are left out.
 """
@@ -249,6 +251,24 @@ def bands(train, validation):
         label = "one fixed set" if fixed else f"from statistics, λ {penalty:g}"
         report(f"four bands, {label}", fitted, held, lambda samples: fit_bands(samples, penalty, mean, scale, fixed), score)
 
+def fit_log_mse(samples, weights):
+    """The fixed amounts minimising Σ wᵢ log(MSEᵢ + ε) / Σ wᵢ, the PSNR loss (BasicSR `PSNRLoss`, ε = 1e-8 on the
+    0…1 scale), with MSEᵢ the pair's mean squared error on Y under LQ + Σ_k a_k · high-pass_σk(LQ)."""
+    rr = np.array([s.rr for s in samples])
+    c = np.array([s.c for s in samples])
+    gram = np.array([s.gram for s in samples])
+    pixels = np.array([s.gt.shape[0] * s.gt.shape[1] for s in samples], dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64) / np.sum(weights)
+    epsilon = 1e-8 * 255 ** 2
+
+    def objective(amounts):
+        mse = (rr - 2 * c @ amounts + np.einsum("k,ikl,l->i", amounts, gram, amounts)) / pixels + epsilon
+        d_mse = (-2 * c + 2 * np.einsum("ikl,l->ik", gram, amounts)) / pixels[:, None]
+        return (w * np.log(mse)).sum(), (w[:, None] * d_mse / mse[:, None]).sum(0)
+
+    return minimize(objective, np.zeros(len(BANDS)), jac=True, method="L-BFGS-B").x
+
+
 def mix(train, evaluations):
     fitted = [BandSample(n, lq, gt) for folder in train.split(",") for n, lq, gt, _ in pairs(folder)]
     held = {folder: [BandSample(n, lq, gt) for n, lq, gt, _ in pairs(folder)] for folder in evaluations}
@@ -260,12 +280,17 @@ def mix(train, evaluations):
     gram, c = sum(s.gram for s in fitted), sum(s.c for s in fitted)
     clean = sum(BandSample(s.name, s.gt, s.gt).gram for s in fitted)
     noisy = [BandSample(s.name, s.lq + noise.normal(0, 1, s.lq.shape), s.gt) for s in fitted]
+    # Clean pairs as training feeds them to the PSNR loss: the ground truth as its own input, with the terminal noise.
+    noisy_clean = [BandSample(s.name, s.gt + noise.normal(0, 1, s.gt.shape), s.gt) for s in fitted]
     fits = {
         "as they are": np.linalg.solve(gram, c),
         "clean pairs added (0.2)": np.linalg.solve(gram + 0.25 * clean, c),
         "terminal noise on the inputs": np.linalg.solve(sum(s.gram for s in noisy), sum(s.c for s in noisy)),
+        "PSNR loss, terminal noise": fit_log_mse(noisy, [1] * len(noisy)),
+        "PSNR loss, terminal noise, clean pairs added (0.2)":
+            fit_log_mse(noisy + noisy_clean, [1] * len(noisy) + [0.25] * len(noisy_clean)),
     }
-    print(f"| least squares on {len(fitted)} pairs | amounts (σ {', '.join(f'{b:g}' for b in BANDS)}) | "
+    print(f"| fixed filter fitted on {len(fitted)} pairs | amounts (σ {', '.join(f'{b:g}' for b in BANDS)}) | "
           + " | ".join(held) + " |")
     for label, amounts in fits.items():
         scores = [band_gains(samples, (np.zeros((len(mean), len(BANDS))), amounts), mean, scale).mean()

@@ -77,7 +77,12 @@ public struct CLIPIQA: NoReferenceMetric, Equatable {
     /// The mean over pairs of softmax(s·cos⁺, s·cos⁻)⁺.
     /// - Throws: ``DACLIP/DACLIPError`` when the image cannot be encoded.
     public func evaluate(_ image: Image) throws -> Double {
-        let e = try embedder.embedding(image)
+        score(embedding: try embedder.embedding(image))
+    }
+
+    /// The score of an image from its normalised embedding (``CLIPEmbedder/embeddings(_:)``), as
+    /// ``evaluate(_:)`` computes it.
+    public func score(embedding e: [Double]) -> Double {
         let positives = textEmbeddings.map { pair -> Double in
             let (p, n) = (logitScale * CLIPEmbedder.dot(e, pair.positive), logitScale * CLIPEmbedder.dot(e, pair.negative))
             // The two-way softmax as a logistic: 1 / (1 + exp(n − p)).

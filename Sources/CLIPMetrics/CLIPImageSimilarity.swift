@@ -17,8 +17,12 @@ public struct CLIPImageSimilarity: FullReferenceMetric, Equatable {
     /// cos(E(restored), E(reference)).
     /// - Throws: ``DACLIP/DACLIPError`` when an image cannot be encoded.
     public func evaluate(restored: Image, reference: Image) throws -> Double {
-        CLIPEmbedder.dot(try embedder.embedding(restored), try embedder.embedding(reference))
+        let both = try embedder.embeddings([restored, reference])
+        return Self.score(restored: both[0], reference: both[1])
     }
+
+    /// CLIP-I from the two images' normalised embeddings (``CLIPEmbedder/embeddings(_:)``): their dot product.
+    public static func score(restored: [Double], reference: [Double]) -> Double { CLIPEmbedder.dot(restored, reference) }
 
     public static func == (a: CLIPImageSimilarity, b: CLIPImageSimilarity) -> Bool { a.embedder === b.embedder }
 }

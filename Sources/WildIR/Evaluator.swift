@@ -36,7 +36,8 @@ public struct Evaluator: Sendable {
         public var learned: LearnedMetrics
         /// KID's subsets (100 of up to 1000 images by default, seed 0).
         public var kid: KernelInceptionDistance
-        /// How many images the FID Inception reads at once (memory grows with it: about 45 MB per image).
+        /// How many images the FID Inception reads at once (memory grows with it: about 45 MB per image), and how
+        /// many items the CLIP-based metrics encode as one batch.
         public var featureBatchSize: Int
         /// The loaded CLIP-I and CLIP-IQA (``CLIPScores/load(for:clip:configuration:tokenizer:)``); needed when
         /// ``metrics`` holds them. They ignore ``region``: CLIP reads its own centre crop of the RGB image.
@@ -142,11 +143,11 @@ public struct Evaluator: Sendable {
                 throw EvaluationError.referenceRequired(all.filter(\.needsReference).map(\.rawValue))
             }
             let paths = restored.byStem.keys.sorted().compactMap { name in restored.byStem[name].map { (name, $0) } }
-            let scores = try scoreConcurrently(paths.count, progress: { progress($0, paths.count) }) { i in
-                let (name, path) = paths[i]
-                return Score(name: name, restoredPath: path, referencePath: nil,
-                             values: try score(metrics, restored: load(path), reference: nil, paths: (path, nil)))
+            let total = Self.passes(over: metrics) * paths.count
+            let values = try itemScores(metrics, items: paths.map { ScoredItem(restored: $0.1, reference: nil) }) {
+                progress($0, total)
             }
+            let scores = zip(paths, values).map { Score(name: $0.0, restoredPath: $0.1, referencePath: nil, values: $1) }
             return Report(scores: scores, unpairedRestored: [], unpairedReference: [], skipped: restored.skipped, options: options)
         }
         let reference = try Self.imageFiles(in: referenceDirectory)
@@ -168,22 +169,55 @@ public struct Evaluator: Sendable {
         guard !names.isEmpty else {
             throw EvaluationError.noPairs(restoredDirectory: restoredDirectory, referenceDirectory: referenceDirectory)
         }
-        let total = names.count + setWork
         let pairs = names.compactMap { name in
             restored.byStem[name].flatMap { a in reference.byStem[name].map { (name, a, $0) } }
         }
-        let scores = try scoreConcurrently(pairs.count, progress: { progress($0, total) }) { i in
-            let (name, restoredPath, referencePath) = pairs[i]
-            let (a, b) = try Self.sameColourLayout(load(restoredPath), load(referencePath))
-            return Score(name: name, restoredPath: restoredPath, referencePath: referencePath,
-                         values: try score(metrics, restored: a, reference: b, paths: (restoredPath, referencePath)))
+        let pairWork = Self.passes(over: metrics) * pairs.count
+        let values = try itemScores(metrics, items: pairs.map { ScoredItem(restored: $0.1, reference: $0.2) }) {
+            progress($0, pairWork + setWork)
         }
+        let scores = zip(pairs, values).map { Score(name: $0.0, restoredPath: $0.1, referencePath: $0.2, values: $1) }
         var report = Report(scores: scores, unpairedRestored: onlyRestored, unpairedReference: onlyReference,
                             skipped: restored.skipped + reference.skipped, options: options)
         if !setLevel.isEmpty {
-            report.set = try setScores(setLevel, paths: setPaths) { progress(names.count + $0, total) }
+            report.set = try setScores(setLevel, paths: setPaths) { progress(pairWork + $0, pairWork + setWork) }
         }
         return report
+    }
+
+    /// A restored image and its reference, when the evaluation has references: one row of the report.
+    struct ScoredItem {
+        let restored: String
+        let reference: String?
+    }
+
+    /// How many times the per-image metrics read every item: once for the CLIP-based ones (in batches), once for
+    /// the others (one item per core), so 0, 1 or 2.
+    static func passes(over metrics: [MetricName]) -> Int {
+        (metrics.contains(where: \.isCLIPBased) ? 1 : 0) + (metrics.contains { !$0.isCLIPBased && !$0.isSetLevel } ? 1 : 0)
+    }
+
+    /// The per-image metrics of every item, in order: the CLIP-based ones in batches
+    /// (``clipScores(_:items:progress:)``), the others one item per core (``scoreConcurrently(_:progress:_:)``).
+    /// `progress(done)` counts items over both passes (``passes(over:)``).
+    private func itemScores(_ metrics: [MetricName], items: [ScoredItem],
+                            progress: (Int) -> Void) throws -> [[MetricName: Double]] {
+        let clip = metrics.filter(\.isCLIPBased), perItem = metrics.filter { !$0.isCLIPBased }
+        var values = try scoreConcurrently(perItem.isEmpty ? 0 : items.count, progress: progress) { i in
+            let item = items[i]
+            let restored = try load(item.restored)
+            if let referencePath = item.reference {
+                let (a, b) = try Self.sameColourLayout(restored, load(referencePath))
+                return try score(perItem, restored: a, reference: b, paths: (item.restored, referencePath))
+            }
+            return try score(perItem, restored: restored, reference: nil, paths: (item.restored, nil))
+        }
+        guard !clip.isEmpty else { return values }
+        let done = perItem.isEmpty ? 0 : items.count
+        let clipValues = try clipScores(clip, items: items) { progress(done + $0) }
+        if values.isEmpty { return clipValues }
+        for i in values.indices { values[i].merge(clipValues[i]) { a, _ in a } }
+        return values
     }
 
     /// The options' metrics, once each, after checking that what they need is there.
@@ -207,7 +241,8 @@ public struct Evaluator: Sendable {
     /// image or pair single-threaded on a core of its own, which for networks on small images is much faster than
     /// splitting each layer over the cores); `progress(done)` after each, from one thread at a time. The first
     /// failing item's error in file order is thrown, as a sequential loop would throw it.
-    private func scoreConcurrently(_ count: Int, progress: (Int) -> Void, _ score: (Int) throws -> Score) throws -> [Score] {
+    private func scoreConcurrently(_ count: Int, progress: (Int) -> Void,
+                                   _ score: (Int) throws -> [MetricName: Double]) throws -> [[MetricName: Double]] {
         var done = 0
         let lock = NSLock()
         return try ConcurrentItems.map(count) { i in
@@ -241,13 +276,8 @@ public struct Evaluator: Sendable {
                     let learned: (any FullReferenceMetric)? = metric == .lpips ? options.learned.lpips : options.learned.dists
                     guard let learned else { throw EvaluationError.learnedMetricNotLoaded(metric.title) }
                     values[metric] = try learned.evaluate(restored: restored, reference: reference)
-                case .clipI:
-                    guard let reference else { throw EvaluationError.referenceRequired([metric.rawValue]) }
-                    guard let clipI = options.clip.imageSimilarity else { throw EvaluationError.learnedMetricNotLoaded(metric.title) }
-                    values[metric] = try clipI.evaluate(restored: restored, reference: reference)
-                case .clipiqa:
-                    guard let quality = options.clip.quality else { throw EvaluationError.learnedMetricNotLoaded(metric.title) }
-                    values[metric] = try quality.evaluate(restored)
+                case .clipI, .clipiqa:
+                    continue  // batched: ``clipScores(_:items:progress:)``
                 }
             }
         } catch let error as MetricsError {

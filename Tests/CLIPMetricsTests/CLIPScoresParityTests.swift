@@ -57,6 +57,18 @@ final class CLIPScoresParityTests: XCTestCase {
         }
     }
 
+    func testOneBatchOfEveryPhotoGivesEachPhotosEmbedding() throws {
+        let expected = try scores()
+        // Photos of different sizes in one batch, as the evaluator encodes them.
+        let batch = try embedder().embeddings(try expected.photos.map(photo))
+        XCTAssertEqual(batch.count, expected.photos.count)
+        for (name, e) in zip(expected.photos, batch) {
+            let reference = try XCTUnwrap(expected.embeddings[name])
+            XCTAssertLessThanOrEqual(zip(e, reference).map { abs($0 - $1) }.max() ?? .infinity, Self.tolerance, name)
+        }
+        XCTAssertThrowsError(try embedder().embeddings([]))
+    }
+
     func testCLIPIMatchesTheReferenceOnEveryPair() throws {
         let expected = try scores()
         let metric = CLIPImageSimilarity(embedder: try embedder())
