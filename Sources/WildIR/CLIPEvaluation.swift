@@ -1,7 +1,5 @@
 import CLIPMetrics
 import DACLIP
-import Foundation
-import WildTensor
 
 extension Evaluator {
     /// CLIP-I and CLIP-IQA (those of `metrics`) of every item, in order: the images are read
@@ -12,23 +10,18 @@ extension Evaluator {
     /// Batched rather than one item per core like the other metrics: the tower's layers are large matrix products,
     /// which run faster over a batch with every core than one image per core (2 cores, CLIP-IQA on 256² images:
     /// ViT-B-32 14.8 images per second against 11.2, ViT-L-14 0.91 against 0.82; `Benchmarks/README.md`).
+    ///
+    /// `metrics` come as ``checked(_:)`` passed them (their CLIP loaded), and CLIP-I only with references.
     /// - Throws: ``EvaluationError/unreadableImage(_:)`` for an image that cannot be decoded,
     ///   ``EvaluationError/pairFailed(restoredPath:referencePath:reason:)`` naming the batch's first item when the
-    ///   tower fails, ``EvaluationError/referenceRequired(_:)`` for CLIP-I without references.
+    ///   tower fails.
     func clipScores(_ metrics: [MetricName], items: [ScoredItem], progress: (Int) -> Void) throws -> [[MetricName: Double]] {
         let similarity = metrics.contains(.clipI) ? options.clip.imageSimilarity : nil
         let quality = metrics.contains(.clipiqa) ? options.clip.quality : nil
-        if metrics.contains(.clipI), similarity == nil { throw EvaluationError.learnedMetricNotLoaded(MetricName.clipI.title) }
-        if metrics.contains(.clipiqa), quality == nil { throw EvaluationError.learnedMetricNotLoaded(MetricName.clipiqa.title) }
         guard let embedder = similarity?.embedder ?? quality?.embedder else { return items.map { _ in [:] } }
-        if similarity != nil, items.contains(where: { $0.reference == nil }) {
-            throw EvaluationError.referenceRequired([MetricName.clipI.rawValue])
-        }
         var values: [[MetricName: Double]] = []
         values.reserveCapacity(items.count)
-        var start = 0
-        while start < items.count {
-            let batch = items[start..<min(start + options.featureBatchSize, items.count)]
+        try forEachBatch(of: items, progress: progress) { batch in
             // Restored images first, then (for CLIP-I) their references, in the same order.
             var paths = batch.map(\.restored)
             if similarity != nil { paths += batch.compactMap(\.reference) }
@@ -47,8 +40,6 @@ extension Evaluator {
                 }
                 values.append(scores)
             }
-            start += batch.count
-            progress(start)
         }
         return values
     }

@@ -21,13 +21,9 @@ extension Evaluator {
         var done = 0
         func features(_ files: [String]) throws -> FeatureSet {
             var rows: [[Float]] = []
-            var start = 0
-            while start < files.count {
-                let batch = files[start..<min(start + options.featureBatchSize, files.count)]
+            let before = done
+            try forEachBatch(of: files, progress: { done = before + $0; progress(done) }) { batch in
                 rows += inception.features(of: try images(at: Array(batch)))
-                start += batch.count
-                done += batch.count
-                progress(done)
             }
             return try FeatureSet(rows)
         }
@@ -44,6 +40,19 @@ extension Evaluator {
             return SetScores(restoredCount: restored.count, referenceCount: reference.count, values: values, kid: kid)
         } catch let error as MetricsError {
             throw EvaluationError.setLevelFailed(error.description)
+        }
+    }
+
+    /// Calls `body` on `items` in order, ``Options/featureBatchSize`` at a time (the last batch shorter), then
+    /// `progress(done)` with the items done so far: the batching of the passes that run a network over many images
+    /// at once (FID's Inception, the CLIP towers).
+    func forEachBatch<Item>(of items: [Item], progress: (Int) -> Void, _ body: (ArraySlice<Item>) throws -> Void) rethrows {
+        var start = 0
+        while start < items.count {
+            let end = min(start + options.featureBatchSize, items.count)
+            try body(items[start..<end])
+            start = end
+            progress(start)
         }
     }
 }
