@@ -31,6 +31,19 @@ final class SetMetricsCommandTests: CLITestCase {
     var restored: String { Fixtures.path("fid_kid", "restored") }
     var reference: String { Fixtures.path("fid_kid", "reference") }
 
+    func testSetProgressCountsEveryImageOfBothSetsBatchByBatch() throws {
+        let torchHome = try XCTUnwrap(Self.torchHome, "the random FID Inception was not written")
+        let locator = MetricWeightsLocator(environment: ["TORCH_HOME": torchHome.path])
+        let evaluator = Evaluator(options: Evaluator.Options(metrics: [.fid], learned: LearnedMetrics(fidInception: try FIDInception(locator: locator)),
+                                                             featureBatchSize: 4))
+        var calls: [(Int, Int)] = []
+        let report = try evaluator.evaluate(restoredDirectory: restored, referenceDirectory: reference) { calls.append(($0, $1)) }
+        XCTAssertEqual(report.set?.restoredCount, 6)
+        // Six restored images in batches of 4 and 2, then five references in batches of 4 and 1, out of 11.
+        XCTAssertEqual(calls.map(\.0), [4, 6, 10, 11])
+        XCTAssertEqual(calls.map(\.1), [11, 11, 11, 11])
+    }
+
     func testFIDAndKIDOfUnpairedFoldersMatchPytorchFID() throws {
         let torchHome = try XCTUnwrap(Self.torchHome, "the random FID Inception was not written")
         // The two folders share no file name: set-level metrics alone pair nothing.
