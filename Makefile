@@ -63,7 +63,7 @@ fixtures: python-tools
 photos:
 	@bash scripts/fetch-photos.sh
 
-## Trains the bundled model's recipe (configs/default.yml) on data/photos: about 25 minutes on 2 cores.
+## Trains the bundled model's recipe (configs/default.yml) on data/photos: about an hour on 2 cores.
 train-default: setup photos
 	$(SWIFT) build -c release --product wildir
 	"$$($(SWIFT) build -c release --show-bin-path)/wildir" train --config configs/default.yml

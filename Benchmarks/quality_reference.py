@@ -5,6 +5,7 @@
   quality_reference.py crops HELDOUT OUT           # OUT/*.png: the same 512² crops, clean (for WildIR's own pipeline)
   quality_reference.py usm LQ_DIR OUT              # Pillow ImageFilter.UnsharpMask(radius=2, percent=80, threshold=2)
   quality_reference.py table LABEL=JSON...         # the table from `wildir evaluate --format json` reports
+  quality_reference.py figure SET_DIR OUT.jpg PAIR...  # LQ | unsharp mask | model | GT, zoomed, for each PAIR
 
 Crops: the two most detailed non-overlapping 512² crops of each photo at its native resolution (see `crops`);
 names `<photo>_<0|1>_s<seed>.png`. Each pair has its own seed (Python `random` and NumPy) from (seed, photo, crop), so a pair never depends on which others were made. The official file is loaded as the wild
@@ -31,6 +32,15 @@ def detail(image):
     return np.hypot(cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1))
 
 
+def window_sums(values, size, step):
+    """(sum of `values` over the size² window, y, x) for every window on a `step`-pixel grid, from one integral image."""
+    integral = cv2.integral(values.astype(np.float64))
+    h, w = values.shape
+    for y in range(0, h - size + 1, step):
+        for x in range(0, w - size + 1, step):
+            yield integral[y + size, x + size] - integral[y, x + size] - integral[y + size, x] + integral[y, x], y, x
+
+
 def crops(heldout):
     """(name, BGR uint8 crop) for the two most detailed non-overlapping 512² crops of every photo at its native
     resolution (windows on a 64-pixel grid, ranked by mean Sobel gradient magnitude of the clean photo), in name
@@ -45,12 +55,7 @@ def crops(heldout):
         h, w = image.shape[:2]
         if h < CROP or w < CROP:
             raise SystemExit(f"{file} is {w}×{h}, smaller than a {CROP}² crop")
-        integral = cv2.integral(detail(image).astype(np.float64))
-        windows = []
-        for y in range(0, h - CROP + 1, 64):
-            for x in range(0, w - CROP + 1, 64):
-                total = integral[y + CROP, x + CROP] - integral[y, x + CROP] - integral[y + CROP, x] + integral[y, x]
-                windows.append((-total, y, x))
+        windows = [(-total, y, x) for total, y, x in window_sums(detail(image), CROP, 64)]
         chosen = []
         for _, y, x in sorted(windows):
             if all(abs(y - cy) >= CROP or abs(x - cx) >= CROP for cy, cx in chosen):
@@ -111,8 +116,9 @@ def table(reports):
     if exact:
         print(f"{len(exact)} pair(s) whose LQ equals the GT left out: {', '.join(sorted(exact))}.")
         print()
-    print("| method | mean PSNR-Y dB | mean SSIM-Y | Δ PSNR-Y vs LQ | better than LQ | worst Δ where LQ ≥ 40 dB (pairs) |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| method | mean PSNR-Y dB | mean SSIM-Y | Δ PSNR-Y vs LQ | better than LQ | mean Δ where LQ < 40 dB | "
+          "mean Δ where LQ ≥ 40 dB | worst Δ where LQ ≥ 40 dB (pairs) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for label, scores in loaded.items():
         names = sorted(scores)
         psnr = np.array([scores[n]["psnr"] for n in names])
@@ -122,7 +128,43 @@ def table(reports):
         clean = base >= 40
         better = "—" if label == "LQ" else f"{(delta > 0).sum()}/{len(names)} ({100 * (delta > 0).mean():.0f} %)"
         worst = "—" if label == "LQ" or not clean.any() else f"{delta[clean].min():+.2f} ({clean.sum()})"
-        print(f"| {label} | {psnr.mean():.2f} | {ssim.mean():.4f} | {delta.mean():+.2f} | {better} | {worst} |")
+        damaged = "—" if label == "LQ" or clean.all() else f"{delta[~clean].mean():+.2f}"
+        near_clean = "—" if label == "LQ" or not clean.any() else f"{delta[clean].mean():+.2f}"
+        print(f"| {label} | {psnr.mean():.2f} | {ssim.mean():.4f} | {delta.mean():+.2f} | {better} | {damaged} | "
+              f"{near_clean} | {worst} |")
+
+
+def psnr_y(image, reference):
+    """PSNR on BT.601 studio-swing Y (BasicSR's convention) of two RGB uint8 arrays; for the figure's captions only
+    (the tables come from `wildir evaluate`)."""
+    def y(rgb):
+        rgb = rgb.astype(np.float64)
+        return 16.0 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255.0
+    mse = np.mean((y(image) - y(reference)) ** 2)
+    return float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+
+
+def figure(set_dir, out, pairs, window=128, zoom=3):
+    """One row per pair: LQ, unsharp mask, model and GT, the same `window`² region of each (where the model changes the
+    LQ most, whether for better or worse) enlarged `zoom`× by pixel replication, each captioned with its whole-crop
+    PSNR-Y."""
+    from PIL import Image, ImageDraw
+    columns = [("LQ", "LQ"), ("usm", "unsharp mask"), ("model", "model"), ("GT", "GT")]
+    caption, side, gap = 18, window * zoom, 4
+    sheet = Image.new("RGB", (len(columns) * (side + gap) - gap, len(pairs) * (side + caption + gap) - gap), "white")
+    draw = ImageDraw.Draw(sheet)
+    for row, pair in enumerate(pairs):
+        images = {folder: np.asarray(Image.open(os.path.join(set_dir, folder, pair)).convert("RGB")) for folder, _ in columns}
+        change = ((images["model"].astype(np.float64) - images["LQ"]) ** 2).sum(axis=2)
+        _, y, x = max(window_sums(change, window, 16))
+        top = row * (side + caption + gap)
+        for column, (folder, label) in enumerate(columns):
+            left = column * (side + gap)
+            patch = Image.fromarray(images[folder][y:y + window, x:x + window]).resize((side, side), Image.NEAREST)
+            sheet.paste(patch, (left, top + caption))
+            text = f"{label}  ({pair})" if folder == "GT" else f"{label}  {psnr_y(images[folder], images['GT']):.2f} dB"
+            draw.text((left + 2, top + 3), text, fill="black")
+    sheet.save(out, quality=85)
 
 
 if __name__ == "__main__":
@@ -135,5 +177,7 @@ if __name__ == "__main__":
         unsharp(arguments[0], arguments[1])
     elif command == "table":
         table(arguments)
+    elif command == "figure":
+        figure(arguments[0], arguments[1], arguments[2:])
     else:
         raise SystemExit(__doc__)

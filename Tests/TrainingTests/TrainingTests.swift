@@ -199,7 +199,20 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(options.train.lossType, .l2)
         XCTAssertEqual(options.train.terminalProbability, 1)
         XCTAssertEqual(options.sde.sampleSteps, 1)
-        XCTAssertEqual(options.datasets.train.scales, [0.5, 0.35, 0.25])
+        XCTAssertEqual(options.datasets.train.scales, [1, 0.5])
+        XCTAssertEqual(options.networkG.configuration.unsharpSigmas, [0.5, 1, 2, 4])
+    }
+
+    /// The bundled model's recipe is the ablation arm it was chosen from, written out in full: loaded, the two files
+    /// differ in their name and output folder only, so the model card's ablation numbers describe the shipped recipe.
+    func testDefaultRecipeIsTheChosenAblationArm() throws {
+        let configs = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("configs")
+        let recipe = try TrainingOptions(contentsOf: configs.appendingPathComponent("default.yml"))
+        var arm = try TrainingOptions(contentsOf: configs.appendingPathComponent("ablation-unsharp-bands-start.yml"))
+        XCTAssertNotEqual(arm.name, recipe.name)
+        arm.name = recipe.name
+        arm.path.experiments = recipe.path.experiments
+        XCTAssertEqual(recipe, arm)
     }
 
     /// Clean pairs: with clean_probability p, a pair is LQ = GT with frequency p (binomial, 4.5σ), degraded otherwise.

@@ -10,9 +10,13 @@ import XCTest
 /// A guard against shipping a worse model: the bounds sit just under what `models/default.safetensors` measures
 /// (its model card); a new model that restores worse fails here, and a better one raises them.
 final class BundledModelTests: XCTestCase {
-    /// Mean PSNR-Y gain over the input the shipped model must keep. Measured −0.02 dB: +0.14 to +2.13 dB on 11
-    /// crops, −7.9 dB on the near-clean Aqua (42.5 dB in), which it over-sharpens (the model card's caveat).
-    static let minimumMeanGain = -0.10
+    /// Mean PSNR-Y gain over the input the shipped model must keep. Measured +0.050 dB (2026-12-08): +0.19 to
+    /// +2.17 dB on 11 crops, −8.2 dB on the near-clean Aqua (42.5 dB in), which it over-sharpens (the model card's
+    /// caveat). The previous model measured −0.02.
+    static let minimumMeanGain = 0.02
+    /// Median PSNR-Y gain the shipped model must keep: the typical crop, which the one near-clean crop cannot hide.
+    /// Measured +0.39 dB.
+    static let minimumMedianGain = 0.30
     /// Images the model may make worse than their input, of 12 (measured 1).
     static let maximumWorse = 1
 
@@ -33,8 +37,12 @@ final class BundledModelTests: XCTestCase {
             print(String(format: "held-out %@: LQ %.2f dB → %.2f dB (%+.2f)", name, before, after, after - before))
         }
         let mean = gains.reduce(0, +) / Double(gains.count)
-        print(String(format: "held-out crops: mean PSNR-Y gain %+.3f dB, %d of %d worse", mean, gains.filter { $0 < 0 }.count, gains.count))
+        let sorted = gains.sorted()
+        let median = (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        print(String(format: "held-out crops: mean PSNR-Y gain %+.3f dB, median %+.3f dB, %d of %d worse", mean, median,
+                     gains.filter { $0 < 0 }.count, gains.count))
         XCTAssertGreaterThanOrEqual(mean, Self.minimumMeanGain)
+        XCTAssertGreaterThanOrEqual(median, Self.minimumMedianGain)
         XCTAssertLessThanOrEqual(gains.filter { $0 < 0 }.count, Self.maximumWorse)
     }
 }
